@@ -1,0 +1,1 @@
+"""Carrier adapter: verifies and normalizes carrier webhooks, publishes `tracking.v1`."""

@@ -1,0 +1,97 @@
+"""What every webhook source package provides, and the errors it may raise.
+
+A source package (`carriers/<slug>/`) exposes `SOURCE`, an object with:
+- `slug` and `content_types`;
+- `verify(request, secrets, now)`: checks the source's own authentication on the raw bytes,
+  constant-time, accepting any of several secrets (rotation); raises `SignatureError`;
+- `normalize(request, received_at)`: a pure mapping of the raw request to a `Normalized` result;
+  raises `PayloadError` naming the field that is missing or wrong.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from services.common.contracts.tracking import TrackingUpdated
+
+
+class SignatureError(Exception):
+    """Authentication failed; `reason` is a short, metric-friendly word."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+class PayloadError(Exception):
+    """The body cannot be understood; `field` names where (a dotted path)."""
+
+    def __init__(self, field: str, detail: str) -> None:
+        super().__init__(f"{field}: {detail}")
+        self.field = field
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class WebhookRequest:
+    """The parts of an HTTP request a signature check may need. Header names are lower case."""
+
+    method: str
+    path: str
+    headers: Mapping[str, str]
+    query: Mapping[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """What one delivery means: the sender's delivery id (if it has one) and one event per scan."""
+
+    events: list[TrackingUpdated]
+    delivery_id: str | None = None
+    kind: str = field(default="tracking", compare=False)
+
+
+class CarrierSource(Protocol):
+    slug: str
+    content_types: tuple[str, ...]
+
+    def verify(self, request: WebhookRequest, secrets: Sequence[str], now: datetime) -> None: ...
+
+    def normalize(self, request: WebhookRequest, received_at: datetime) -> Normalized: ...
+
+
+def hmac_sha256(secret: bytes, message: bytes) -> bytes:
+    return hmac.new(secret, message, hashlib.sha256).digest()
+
+
+def any_secret_matches(candidates: Sequence[bytes], given: bytes) -> bool:
+    """Constant-time comparison of `given` against every expected value (no early exit)."""
+    matched = False
+    for expected in candidates:
+        matched |= hmac.compare_digest(expected, given)
+    return matched
+
+
+def require_header(request: WebhookRequest, name: str) -> str:
+    value = request.headers.get(name.lower())
+    if not value:
+        raise SignatureError("missing_signature", f"header {name} is missing")
+    return value
+
+
+def require_secrets(secrets: Sequence[str], slug: str) -> None:
+    if not secrets:
+        raise SignatureError("not_configured", f"no secret is configured for source {slug}")
+
+
+def event_dedupe_key(event: TrackingUpdated) -> str:
+    """The derived identity of one scan: (carrier, tracking number, UTC event time, raw code)."""
+    code = event.raw_status_code or event.status.value
+    return f"{event.carrier}|{event.tracking_number}|{event.event_time.isoformat()}|{code}"

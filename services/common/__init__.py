@@ -1,0 +1,1 @@
+"""Contracts and plumbing shared by both services. No business rules live here."""

@@ -1,0 +1,96 @@
+"""Canonical vocabularies every service speaks: service levels, options, statuses, reasons."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ServiceLevel(StrEnum):
+    """How fast a shipment was paid for or is being carried, slowest last."""
+
+    SAME_DAY = "SAME_DAY"
+    NEXT_DAY = "NEXT_DAY"
+    TWO_DAY = "TWO_DAY"
+    THREE_DAY = "THREE_DAY"
+    GROUND = "GROUND"
+    ECONOMY = "ECONOMY"
+
+    @property
+    def speed_rank(self) -> int:
+        """0 for the fastest level; a larger number is slower."""
+        return list(ServiceLevel).index(self)
+
+    def is_slower_than(self, other: ServiceLevel) -> bool:
+        return self.speed_rank > other.speed_rank
+
+
+class ServiceOption(StrEnum):
+    """Options bought on top of a service level."""
+
+    SATURDAY_DELIVERY = "SATURDAY_DELIVERY"
+    SIGNATURE_REQUIRED = "SIGNATURE_REQUIRED"
+
+
+class TrackingStatus(StrEnum):
+    """Normalized carrier tracking status."""
+
+    PRE_TRANSIT = "pre_transit"
+    ACCEPTED = "accepted"
+    IN_TRANSIT = "in_transit"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    AVAILABLE_FOR_PICKUP = "available_for_pickup"
+    DELIVERED = "delivered"
+    DELIVERY_ATTEMPTED = "delivery_attempted"
+    DELAYED = "delayed"
+    EXCEPTION = "exception"
+    RETURN_TO_SENDER = "return_to_sender"
+    CANCELLED = "cancelled"
+    UNKNOWN = "unknown"
+
+    @property
+    def is_carrier_scan(self) -> bool:
+        """True when the carrier physically has (or had) the parcel; pre-transit is only a label."""
+        return self not in (TrackingStatus.PRE_TRANSIT, TrackingStatus.CANCELLED, TrackingStatus.UNKNOWN)
+
+    @property
+    def is_final(self) -> bool:
+        return self in (TrackingStatus.DELIVERED, TrackingStatus.RETURN_TO_SENDER, TrackingStatus.CANCELLED)
+
+
+class ExceptionReason(StrEnum):
+    """Why a carrier reported an exception or delay."""
+
+    ADDRESS = "address"
+    DAMAGED = "damaged"
+    WEATHER = "weather"
+    CUSTOMS = "customs"
+    HELD = "held"
+    REFUSED = "refused"
+    DELIVERY_ATTEMPTED = "delivery_attempted"
+    LOST = "lost"
+    MISSORTED = "missorted"
+    DELAYED = "delayed"
+    RETURN_TO_SENDER = "return_to_sender"
+    OTHER = "other"
+
+
+class CustomerTier(StrEnum):
+    """How much attention a customer's problems warrant, lowest first."""
+
+    STANDARD = "standard"
+    PRIORITY = "priority"
+    VIP = "vip"
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+
+class EstimateSource(StrEnum):
+    """Where a delivery estimate came from."""
+
+    CARRIER = "carrier"
+    AGGREGATOR = "aggregator"
+    ORDER_WATCH = "order_watch"
