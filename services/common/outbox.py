@@ -1,0 +1,156 @@
+"""Transactional outbox: events for other services are written with the change that caused
+them, and a relay publishes them afterwards (at-least-once) and marks them sent.
+
+Each service owns an `outbox` table in its own schema (`outbox_model(Base)`); the relay is the
+same code for both. Several relays may run: rows are claimed with `FOR UPDATE SKIP LOCKED`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import uuid
+from datetime import datetime
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import BigInteger, DateTime, Index, String, select, update
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from services.common.clock import Clock
+from services.common.contracts import Envelope
+from services.common.contracts.topics import message_key, topic_for_event
+from services.common.db import transaction
+from services.common.lifecycle import sleep_or_stop
+from services.common.metrics import OUTBOX_FAILURES, OUTBOX_PUBLISHED
+from services.common.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+def outbox_model(base: type[DeclarativeBase]) -> type[Any]:
+    """The outbox table mapped on a service's declarative base."""
+
+    class OutboxMessage(base):  # type: ignore[misc, valid-type]
+        __tablename__ = "outbox"
+        __table_args__ = (Index("ix_outbox_unsent", "id", postgresql_where="sent_at IS NULL"),)
+
+        id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+        event_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), unique=True)
+        topic: Mapped[str] = mapped_column(String(200))
+        message_key: Mapped[str] = mapped_column(String(500))
+        event_type: Mapped[str] = mapped_column(String(100))
+        body: Mapped[dict[str, Any]] = mapped_column(JSONB)
+        created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+        sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    return OutboxMessage
+
+
+def enqueue(session: AsyncSession, model: type[Any], event: Envelope[Any], now: datetime) -> None:
+    """Add an event to the outbox in the caller's transaction."""
+    session.add(
+        model(
+            event_id=event.event_id,
+            topic=topic_for_event(event.event_type).name,
+            message_key=message_key(event),
+            event_type=event.event_type,
+            body=event.model_dump(mode="json"),
+            created_at=now,
+        )
+    )
+
+
+def enqueue_row(model: type[Any], event: Envelope[Any], now: datetime) -> dict[str, Any]:
+    """The outbox row of an event as a dict, for bulk inserts."""
+    return {
+        "event_id": event.event_id,
+        "topic": topic_for_event(event.event_type).name,
+        "message_key": message_key(event),
+        "event_type": event.event_type,
+        "body": event.model_dump(mode="json"),
+        "created_at": now,
+    }
+
+
+class OutboxRelay:
+    """Publish unsent outbox rows in id order; survive broker outages by backing off and resuming."""
+
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        sessions: async_sessionmaker[AsyncSession],
+        model: type[Any],
+        producer: AIOKafkaProducer,
+        clock: Clock,
+        *,
+        batch_size: int = 500,
+        idle_seconds: float = 0.05,
+        max_backoff_seconds: float = 5.0,
+    ) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.model = model
+        self.producer = producer
+        self.clock = clock
+        self.batch_size = batch_size
+        self.idle_seconds = idle_seconds
+        self.max_backoff_seconds = max_backoff_seconds
+
+    async def relay_once(self) -> int:
+        """Publish one batch and mark it sent in the same transaction that claimed it."""
+        model = self.model
+        async with transaction(self.sessions) as session:
+            rows = (
+                await session.scalars(
+                    select(model)
+                    .where(model.sent_at.is_(None))
+                    .order_by(model.id)
+                    .limit(self.batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if not rows:
+                return 0
+            await self._publish(rows)
+            await session.execute(
+                update(model).where(model.id.in_([row.id for row in rows])).values(sent_at=self.clock.now())
+            )
+        return len(rows)
+
+    async def _publish(self, rows: list[Any]) -> None:
+        # Queue the whole batch first so aiokafka can pack it, then wait for every ack.
+        pending = []
+        for row in rows:
+            pending.append(
+                await self.producer.send(
+                    self.settings.topic(row.topic),
+                    value=json.dumps(row.body, separators=(",", ":")).encode(),
+                    key=row.message_key.encode(),
+                    headers=[("event_type", row.event_type.encode()), ("event_id", str(row.event_id).encode())],
+                )
+            )
+        await asyncio.gather(*pending)
+        for row in rows:
+            OUTBOX_PUBLISHED.labels(topic=row.topic).inc()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Relay until `stop`; on failure wait a jittered, capped backoff and try again."""
+        failures = 0
+        while not stop.is_set():
+            try:
+                sent = await self.relay_once()
+                failures = 0
+            except Exception as exc:
+                failures += 1
+                OUTBOX_FAILURES.labels(topic="*").inc()
+                delay = random.uniform(0, min(self.max_backoff_seconds, 0.2 * 2**failures))
+                log.warning("outbox relay failed; retrying", extra={"error": repr(exc), "retry_in_s": round(delay, 2)})
+                await sleep_or_stop(stop, delay)
+                continue
+            if sent < self.batch_size:
+                await sleep_or_stop(stop, self.idle_seconds)
