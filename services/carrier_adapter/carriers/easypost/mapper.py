@@ -1,0 +1,243 @@
+"""EasyPost `Event` → one TrackingUpdated per scan of the Tracker's history (reference §1.1).
+
+Pure: no I/O, no clock. `tracker.created` / `tracker.updated` carry a full `Tracker`; every
+entry of `tracking_details` is one scan, and the tracker-wide facts (estimate, service,
+carrier) apply to each. Other event kinds (batch, claim, insurance, …) carry no tracking and
+come back with no events so the adapter can acknowledge them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+
+from services.carrier_adapter.carriers.base import Normalized, PayloadError, WebhookRequest, event_dedupe_key
+from services.carrier_adapter.carriers.easypost.services import service_level
+from services.carrier_adapter.carriers.easypost.statuses import classify
+from services.carrier_adapter.normalize.times import ResolvedTime, from_aware, from_local, from_utc, parse_iso
+from services.carrier_adapter.normalize.zones import zone_for_location
+from services.common.contracts.tracking import EstimatedDelivery, Location, TrackingUpdated
+from services.common.vocab import EstimateSource, ServiceLevel, TrackingStatus
+
+SLUG = "easypost"
+TRACKER_EVENTS = frozenset({"tracker.created", "tracker.updated"})
+
+# EasyPost carrier names (squashed) → our carrier slugs; anything else keeps its squashed name.
+CARRIERS: dict[str, str] = {
+    "usps": "usps",
+    "ups": "ups",
+    "upsdap": "ups",
+    "upsmailinnovations": "ups",
+    "fedex": "fedex",
+    "fedexdefault": "fedex",
+    "fedexsmartpost": "fedex",
+    "dhlexpress": "dhl",
+    "dhlecommerce": "dhl",
+    "dhlecommercesolutions": "dhl",
+    "dhlglobalmail": "dhl",
+    "canadapost": "canada_post",
+}
+
+
+@dataclass(frozen=True)
+class Shipment:
+    """What the tracker says about the whole shipment; copied onto every scan."""
+
+    carrier: str
+    tracking_number: str
+    estimate: EstimatedDelivery | None
+    service_level: ServiceLevel | None
+    raw_service: str | None
+    signed_by: str | None
+
+
+def normalize(request: WebhookRequest, received_at: datetime) -> Normalized:
+    document = _load(request.body)
+    event_id = _text(document, "id", "id")
+    kind = _text(document, "description", "description")
+    if kind is None:
+        raise PayloadError("description", "field required")
+    if kind not in TRACKER_EVENTS:
+        return Normalized(events=[], delivery_id=event_id, kind=kind)
+    tracker = _object(document.get("result"), "result")
+    shipment = _shipment(tracker)
+    details = tracker.get("tracking_details") or []
+    if not isinstance(details, list):
+        raise PayloadError("result.tracking_details", "expected a list")
+    events = [_scan(shipment, item, f"result.tracking_details[{index}]") for index, item in enumerate(details)]
+    if not events:
+        events = [_snapshot(shipment, tracker)]
+    return Normalized(events=_unique(events), delivery_id=event_id)
+
+
+def _load(body: bytes) -> dict[str, Any]:
+    try:
+        document = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PayloadError("body", f"malformed JSON: {exc}") from exc
+    if not isinstance(document, dict):
+        raise PayloadError("body", "expected a JSON object")
+    return document
+
+
+def _object(value: Any, field: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise PayloadError(field, "expected an object")
+    return value
+
+
+def _text(container: dict[str, Any], key: str, field: str) -> str | None:
+    value = container.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise PayloadError(field, "expected a string")
+    return value
+
+
+def _required(container: dict[str, Any], key: str, field: str) -> str:
+    value = _text(container, key, field)
+    if value is None:
+        raise PayloadError(field, "field required")
+    return value
+
+
+def _carrier_slug(name: str) -> str:
+    squashed = re.sub(r"[^a-z0-9]", "", name.lower())
+    return CARRIERS.get(squashed, squashed)
+
+
+def _shipment(tracker: dict[str, Any]) -> Shipment:
+    carrier = _carrier_slug(_required(tracker, "carrier", "result.carrier"))
+    detail = tracker.get("carrier_detail") or {}
+    detail = _object(detail, "result.carrier_detail")
+    raw_service = _text(detail, "service", "result.carrier_detail.service")
+    return Shipment(
+        carrier=carrier,
+        tracking_number=_required(tracker, "tracking_code", "result.tracking_code"),
+        estimate=_estimate(tracker, detail),
+        service_level=service_level(carrier, raw_service),
+        raw_service=raw_service,
+        signed_by=_text(tracker, "signed_by", "result.signed_by"),
+    )
+
+
+def _estimate(tracker: dict[str, Any], detail: dict[str, Any]) -> EstimatedDelivery | None:
+    """The carrier's estimated delivery date; the local date is preferred (reference §1.1)."""
+    local = _text(detail, "est_delivery_date_local", "result.carrier_detail.est_delivery_date_local")
+    if local is not None:
+        field = "result.carrier_detail.est_delivery_date_local"
+        return EstimatedDelivery(date=_date(local, field), source=EstimateSource.CARRIER, source_field=field)
+    stamped = _text(tracker, "est_delivery_date", "result.est_delivery_date")
+    if stamped is not None:
+        # EasyPost writes a date as midnight `Z`; its calendar date is the estimate, not an instant.
+        field = "result.est_delivery_date"
+        day = parse_iso(stamped, field).date()
+        return EstimatedDelivery(date=day, source=EstimateSource.CARRIER, source_field=field)
+    return None
+
+
+def _date(value: str, field: str) -> date:
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError as exc:
+        raise PayloadError(field, f"not a date: {value!r}") from exc
+
+
+def _location(value: Any, field: str) -> Location | None:
+    if not value:
+        return None
+    place = _object(value, field)
+    location = Location(
+        city=_text(place, "city", f"{field}.city"),
+        region=_text(place, "state", f"{field}.state"),
+        postal_code=_text(place, "zip", f"{field}.zip"),
+        country=_text(place, "country", f"{field}.country"),
+    )
+    return location if any(location.model_dump().values()) else None
+
+
+def _event_time(value: str, field: str, location: Location | None) -> ResolvedTime:
+    """EasyPost's `datetime` is local wall-clock time despite its trailing `Z`.
+
+    Reference §1.1 / §0.4 (EasyPost trackers doc): "When enough location information is present,
+    EasyPost assigns the appropriate local time zone to the event's datetime. When location
+    information is incomplete, timestamps default to UTC", yet every sample ends in `Z`. So a `Z`
+    with a scan location we can place in a zone is read as local time there; a `Z` without one is
+    the documented UTC default; a real non-zero offset is trusted as given.
+    """
+    moment = parse_iso(value, field)
+    if moment.tzinfo is None:
+        return from_local(moment, location)
+    if moment.utcoffset() != timedelta(0):
+        return from_aware(moment)
+    zone, _ = zone_for_location(location)
+    if zone is None:
+        return from_utc(moment)
+    return from_local(moment.replace(tzinfo=None), location)
+
+
+def _raw_code(status: str | None, detail: str | None) -> str | None:
+    """EasyPost's own code, verbatim: `status/status_detail`."""
+    return "/".join(part for part in (status, detail) if part) or None
+
+
+def _scan(shipment: Shipment, item: Any, path: str) -> TrackingUpdated:
+    detail = _object(item, path)
+    location = _location(detail.get("tracking_location"), f"{path}.tracking_location")
+    when = _event_time(_required(detail, "datetime", f"{path}.datetime"), f"{path}.datetime", location)
+    raw_status = _text(detail, "status", f"{path}.status")
+    raw_detail = _text(detail, "status_detail", f"{path}.status_detail")
+    return _event(shipment, raw_status, raw_detail, _text(detail, "message", f"{path}.message"), when, location, path)
+
+
+def _snapshot(shipment: Shipment, tracker: dict[str, Any]) -> TrackingUpdated:
+    """A tracker with no scans yet still reports a status; `updated_at` is EasyPost's UTC clock."""
+    stamp = _required(tracker, "updated_at", "result.updated_at")
+    when = from_utc(parse_iso(stamp, "result.updated_at"))
+    raw_status = _text(tracker, "status", "result.status")
+    raw_detail = _text(tracker, "status_detail", "result.status_detail")
+    return _event(shipment, raw_status, raw_detail, None, when, None, "result")
+
+
+def _event(
+    shipment: Shipment,
+    raw_status: str | None,
+    raw_detail: str | None,
+    description: str | None,
+    when: ResolvedTime,
+    location: Location | None,
+    path: str,
+) -> TrackingUpdated:
+    status, reason = classify(raw_status, raw_detail)
+    try:
+        return TrackingUpdated(
+            source=SLUG,
+            carrier=shipment.carrier,
+            tracking_number=shipment.tracking_number,
+            status=status,
+            exception_reason=reason,
+            raw_status_code=_raw_code(raw_status, raw_detail),
+            description=description,
+            location=location,
+            estimated_delivery=shipment.estimate,
+            service_level=shipment.service_level,
+            raw_service=shipment.raw_service,
+            signed_by=shipment.signed_by if status is TrackingStatus.DELIVERED else None,
+            **when.as_fields(),
+        )
+    except ValidationError as exc:
+        raise PayloadError(path, exc.errors()[0]["msg"]) from exc
+
+
+def _unique(events: list[TrackingUpdated]) -> list[TrackingUpdated]:
+    """Drop scans the history repeats; the first copy wins, the sender's order is kept."""
+    seen: dict[str, TrackingUpdated] = {}
+    for event in events:
+        seen.setdefault(event_dedupe_key(event), event)
+    return list(seen.values())
