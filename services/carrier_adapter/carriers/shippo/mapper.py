@@ -1,0 +1,193 @@
+"""Shippo `track_updated` → one TrackingUpdated per entry of the tracking history (reference §2.1).
+
+Pure: no I/O, no clock. `data.tracking_history` holds every scan (earliest first) and
+`data.tracking_status` the latest; they overlap, so scans are merged on Shippo's per-scan
+`object_id`. The envelope has no event id (delivery_id None: the adapter derives one per scan).
+Other event kinds (transaction_*, batch_*) carry no tracking and come back with no events.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+
+from services.carrier_adapter.carriers.base import Normalized, PayloadError, WebhookRequest, event_dedupe_key
+from services.carrier_adapter.carriers.shippo.services import service_level
+from services.carrier_adapter.carriers.shippo.statuses import classify
+from services.carrier_adapter.normalize.times import ResolvedTime, from_aware, from_utc, parse_iso
+from services.common.contracts.tracking import EstimatedDelivery, Location, TrackingUpdated
+from services.common.vocab import EstimateSource, ServiceLevel
+
+SLUG = "shippo"
+TRACKING_EVENTS = frozenset({"track_updated"})
+
+# Shippo carrier tokens → our carrier slugs; anything else keeps its token.
+CARRIERS: dict[str, str] = {
+    "usps": "usps",
+    "ups": "ups",
+    "fedex": "fedex",
+    "dhl_express": "dhl",
+    "dhl_ecommerce": "dhl",
+    "dhl_germany": "dhl",
+    "canada_post": "canada_post",
+}
+
+
+@dataclass(frozen=True)
+class Shipment:
+    """What the Track says about the whole shipment; copied onto every scan."""
+
+    carrier: str
+    tracking_number: str
+    estimate: EstimatedDelivery | None
+    service_level: ServiceLevel | None
+    raw_service: str | None
+
+
+def normalize(request: WebhookRequest, received_at: datetime) -> Normalized:
+    document = _load(request.body)
+    kind = _required(document, "event", "event")
+    if kind not in TRACKING_EVENTS:
+        return Normalized(events=[], delivery_id=None, kind=kind)
+    track = _object(document.get("data"), "data")
+    shipment = _shipment(track)
+    history = track.get("tracking_history") or []
+    if not isinstance(history, list):
+        raise PayloadError("data.tracking_history", "expected a list")
+    scans = [(item, f"data.tracking_history[{index}]") for index, item in enumerate(history)]
+    if track.get("tracking_status"):
+        scans.append((track["tracking_status"], "data.tracking_status"))
+    events = [_scan(shipment, item, path) for item, path in scans]
+    return Normalized(events=_unique(events), delivery_id=None)
+
+
+def _load(body: bytes) -> dict[str, Any]:
+    try:
+        document = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PayloadError("body", f"malformed JSON: {exc}") from exc
+    if not isinstance(document, dict):
+        raise PayloadError("body", "expected a JSON object")
+    return document
+
+
+def _object(value: Any, field: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise PayloadError(field, "expected an object")
+    return value
+
+
+def _text(container: dict[str, Any], key: str, field: str) -> str | None:
+    value = container.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise PayloadError(field, "expected a string")
+    return value
+
+
+def _required(container: dict[str, Any], key: str, field: str) -> str:
+    value = _text(container, key, field)
+    if value is None:
+        raise PayloadError(field, "field required")
+    return value
+
+
+def _shipment(track: dict[str, Any]) -> Shipment:
+    carrier = _required(track, "carrier", "data.carrier").lower()
+    level = _object(track.get("servicelevel") or {}, "data.servicelevel")
+    token = _text(level, "token", "data.servicelevel.token")
+    return Shipment(
+        carrier=CARRIERS.get(carrier, carrier),
+        tracking_number=_required(track, "tracking_number", "data.tracking_number"),
+        estimate=_estimate(track),
+        service_level=service_level(token),
+        raw_service=token or _text(level, "name", "data.servicelevel.name"),
+    )
+
+
+def _estimate(track: dict[str, Any]) -> EstimatedDelivery | None:
+    """The carrier's ETA as Shippo passes it through (`eta` is "according to the carrier")."""
+    eta = _text(track, "eta", "data.eta")
+    if eta is None:
+        return None
+    moment = _utc(parse_iso(eta, "data.eta"))
+    if moment.time() == time(0, 0):
+        # Midnight UTC is how a date-only estimate is written, not a promise of 00:00.
+        return EstimatedDelivery(date=moment.date(), source=EstimateSource.CARRIER, source_field="data.eta")
+    return EstimatedDelivery(window_end=moment, source=EstimateSource.CARRIER, source_field="data.eta")
+
+
+def _utc(moment: datetime) -> datetime:
+    return from_utc(moment).utc
+
+
+def _location(value: Any, field: str) -> Location | None:
+    if not value:
+        return None
+    place = _object(value, field)
+    location = Location(
+        city=_text(place, "city", f"{field}.city"),
+        region=_text(place, "state", f"{field}.state"),
+        postal_code=_text(place, "zip", f"{field}.zip"),
+        country=_text(place, "country", f"{field}.country"),
+    )
+    return location if any(location.model_dump().values()) else None
+
+
+def _event_time(status: dict[str, Any], path: str) -> ResolvedTime:
+    """`status_date` is documented as UTC (reference §2.1, §0.4); a naive value is UTC too.
+
+    A value with a real offset is kept as given. When Shippo leaves `status_date` empty (it does for
+    UNKNOWN), `object_updated`, Shippo's own UTC clock, is the best time we have.
+    """
+    key = "status_date" if status.get("status_date") else "object_updated"
+    field = f"{path}.{key}"
+    moment = parse_iso(_required(status, key, f"{path}.status_date"), field)
+    offset = moment.utcoffset()
+    if offset is not None and offset != timedelta(0):
+        return from_aware(moment)
+    return from_utc(moment)
+
+
+def _raw_code(status: str | None, substatus: str | None) -> str | None:
+    """Shippo's own code, verbatim: `status/substatus.code`."""
+    return "/".join(part for part in (status, substatus) if part) or None
+
+
+def _scan(shipment: Shipment, item: Any, path: str) -> TrackingUpdated:
+    scan = _object(item, path)
+    raw_status = _text(scan, "status", f"{path}.status")
+    substatus = _object(scan.get("substatus") or {}, f"{path}.substatus")
+    raw_substatus = _text(substatus, "code", f"{path}.substatus.code")
+    status, reason = classify(raw_status, raw_substatus)
+    try:
+        return TrackingUpdated(
+            source=SLUG,
+            carrier=shipment.carrier,
+            tracking_number=shipment.tracking_number,
+            status=status,
+            exception_reason=reason,
+            raw_status_code=_raw_code(raw_status, raw_substatus),
+            description=_text(scan, "status_details", f"{path}.status_details"),
+            location=_location(scan.get("location"), f"{path}.location"),
+            estimated_delivery=shipment.estimate,
+            service_level=shipment.service_level,
+            raw_service=shipment.raw_service,
+            source_event_id=_text(scan, "object_id", f"{path}.object_id"),
+            **_event_time(scan, path).as_fields(),
+        )
+    except ValidationError as exc:
+        raise PayloadError(path, exc.errors()[0]["msg"]) from exc
+
+
+def _unique(events: list[TrackingUpdated]) -> list[TrackingUpdated]:
+    """One event per scan: `tracking_status` repeats the newest history entry (same object_id)."""
+    seen: dict[str, TrackingUpdated] = {}
+    for event in events:
+        seen.setdefault(event.source_event_id or event_dedupe_key(event), event)
+    return list(seen.values())
