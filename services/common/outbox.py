@@ -154,3 +154,29 @@ class OutboxRelay:
                 continue
             if sent < self.batch_size:
                 await sleep_or_stop(stop, self.idle_seconds)
+
+
+async def run_relay(settings: ServiceSettings, model: type[Any], clock: Clock, stop: asyncio.Event) -> None:
+    """Run one outbox relay process until `stop`: its own engine and producer."""
+    from services.common.db import make_engine, make_session_factory
+    from services.common.kafka import ensure_topics, make_producer
+
+    engine = make_engine(settings.database_url, pool_size=2)
+    producer = make_producer(settings)
+    try:
+        async for attempt in _startup_retry():
+            with attempt:
+                await ensure_topics(settings)
+                await producer.start()
+        relay = OutboxRelay(settings, make_session_factory(engine), model, producer, clock)
+        log.info("outbox relay running", extra={"table": model.__table__.fullname})
+        await relay.run(stop)
+    finally:
+        await producer.stop()
+        await engine.dispose()
+
+
+def _startup_retry() -> Any:
+    from services.common.retry import transient_retry
+
+    return transient_retry(attempts=30, max_wait=5.0)

@@ -5,7 +5,9 @@ A source package (`carriers/<slug>/`) exposes `SOURCE`, an object with:
 - `verify(request, secrets, now)`: checks the source's own authentication on the raw bytes,
   constant-time, accepting any of several secrets (rotation); raises `SignatureError`;
 - `normalize(request, received_at)`: a pure mapping of the raw request to a `Normalized` result;
-  raises `PayloadError` naming the field that is missing or wrong.
+  raises `PayloadError` naming the field that is missing or wrong;
+- `sign_request(body, secret, now)`: the (headers, query) a sender would attach, so the sign
+  command and tests can produce valid deliveries.
 """
 
 from __future__ import annotations
@@ -65,6 +67,10 @@ class CarrierSource(Protocol):
     def verify(self, request: WebhookRequest, secrets: Sequence[str], now: datetime) -> None: ...
 
     def normalize(self, request: WebhookRequest, received_at: datetime) -> Normalized: ...
+
+    def sign_request(self, body: bytes, secret: str, now: datetime) -> tuple[dict[str, str], dict[str, str]]:
+        """Headers and query parameters a sender using `secret` would attach (for tests and integrators)."""
+        ...
 
 
 def hmac_sha256(secret: bytes, message: bytes) -> bytes:

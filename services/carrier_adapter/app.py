@@ -1,0 +1,39 @@
+"""The carrier_adapter HTTP application: webhooks plus health, readiness and metrics."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from services.carrier_adapter.settings import CarrierAdapterSettings
+from services.carrier_adapter.webhooks.views import router as webhooks_router
+from services.common.clock import Clock, SystemClock
+from services.common.db import make_engine, make_session_factory
+from services.common.health import health_router
+from services.common.problems import install_problem_handlers
+
+
+def create_app(settings: CarrierAdapterSettings | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or CarrierAdapterSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.engine = make_engine(settings.database_url)
+        app.state.sessions = make_session_factory(app.state.engine)
+        yield
+        await app.state.engine.dispose()
+
+    app = FastAPI(
+        title="Order Watch carrier adapter",
+        version="1",
+        description="Verifies and normalizes carrier and aggregator tracking webhooks; publishes tracking.v1.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.clock = clock or SystemClock()
+    install_problem_handlers(app)
+    app.include_router(webhooks_router)
+    app.include_router(health_router(settings, lambda: app.state.engine))
+    return app

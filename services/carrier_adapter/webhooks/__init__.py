@@ -1,0 +1,1 @@
+"""Webhook intake: verify, normalize, store raw delivery + events + outbox in one transaction."""

@@ -1,0 +1,131 @@
+"""Use cases: accept one webhook delivery durably; re-normalize stored deliveries."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.carrier_adapter.carriers import all_sources
+from services.carrier_adapter.carriers.base import (
+    CarrierSource,
+    Normalized,
+    PayloadError,
+    WebhookRequest,
+    event_dedupe_key,
+)
+from services.carrier_adapter.webhooks import service
+from services.carrier_adapter.webhooks.models import Delivery
+from services.common.db import transaction
+
+# Credentials must not be stored with the raw delivery; signatures may stay (they are not secrets).
+SECRET_HEADERS = ("authorization", "cookie", "proxy-authorization")
+SECRET_HINTS = ("key", "token", "credential", "password", "secret")
+
+
+@dataclass(frozen=True)
+class Accepted:
+    duplicate: bool
+    new_events: int
+    total_events: int
+
+
+def scrub(values: Mapping[str, str]) -> dict[str, str]:
+    """Drop credential-bearing headers or query parameters before storing a delivery."""
+    return {
+        name: value
+        for name, value in values.items()
+        if name.lower() not in SECRET_HEADERS and not any(hint in name.lower() for hint in SECRET_HINTS)
+    }
+
+
+def delivery_key(source: CarrierSource, request: WebhookRequest, normalized: Normalized) -> str:
+    """The sender's delivery id where it has one, else a digest of the exact bytes."""
+    if normalized.delivery_id:
+        return f"id:{normalized.delivery_id}"
+    return "sha256:" + hashlib.sha256(request.body).hexdigest()
+
+
+async def accept_webhook(
+    session: AsyncSession,
+    source: CarrierSource,
+    request: WebhookRequest,
+    normalized: Normalized,
+    *,
+    content_type: str,
+    now: datetime,
+) -> Accepted:
+    """Store the raw delivery, its new scans and their outbox rows (caller commits)."""
+    delivery_id = await service.insert_delivery(
+        session,
+        {
+            "source": source.slug,
+            "dedupe_key": delivery_key(source, request, normalized),
+            "received_at": now,
+            "content_type": content_type,
+            "headers": scrub(request.headers),
+            "query": scrub(request.query),
+            "body": request.body,
+            "event_count": len(normalized.events),
+        },
+    )
+    if delivery_id is None:
+        return Accepted(duplicate=True, new_events=0, total_events=len(normalized.events))
+    keyed = [(event_dedupe_key(event), event) for event in normalized.events]
+    new_events = await service.insert_new_events(session, delivery_id, keyed, now)
+    return Accepted(duplicate=False, new_events=new_events, total_events=len(normalized.events))
+
+
+@dataclass
+class RenormalizeReport:
+    deliveries: int = 0
+    new_events: int = 0
+    revised_events: int = 0
+    failed_deliveries: int = 0
+
+
+async def renormalize(
+    sessions: async_sessionmaker[AsyncSession], now: datetime, *, source: str | None = None, batch: int = 200
+) -> RenormalizeReport:
+    """Run today's mappers over every stored delivery: add scans never seen, revise changed ones.
+
+    Unchanged scans are left alone, so running it twice publishes nothing the second time.
+    """
+    report = RenormalizeReport()
+    sources = all_sources()
+    after_id = 0
+    while True:
+        async with transaction(sessions) as session:
+            deliveries = await service.deliveries_batch(session, after_id, batch, source)
+            for delivery in deliveries:
+                await _renormalize_one(session, sources.get(delivery.source), delivery, now, report)
+        if not deliveries:
+            return report
+        after_id = deliveries[-1].id
+
+
+async def _renormalize_one(
+    session: AsyncSession, source: CarrierSource | None, delivery: Delivery, now: datetime, report: RenormalizeReport
+) -> None:
+    report.deliveries += 1
+    if source is None:
+        report.failed_deliveries += 1
+        return
+    request = WebhookRequest("POST", f"/webhooks/{delivery.source}", delivery.headers, delivery.query, delivery.body)
+    try:
+        normalized = source.normalize(request, delivery.received_at)
+    except PayloadError:
+        report.failed_deliveries += 1
+        return
+    keyed = {event_dedupe_key(event): event for event in normalized.events}
+    stored = await service.stored_events(session, list(keyed))
+    for key, event in keyed.items():
+        row = stored.get(key)
+        if row is not None and row.payload != event.model_dump(mode="json"):
+            await service.revise_event(session, row, event, now)
+            report.revised_events += 1
+    fresh = [(key, event) for key, event in keyed.items() if key not in stored]
+    report.new_events += await service.insert_new_events(session, delivery.id, fresh, now)

@@ -1,0 +1,108 @@
+"""`POST /webhooks/{source}`: answer 2xx only once the delivery is durable in PostgreSQL."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from prometheus_client import Counter
+from sqlalchemy.exc import SQLAlchemyError
+
+from services.carrier_adapter.carriers import all_sources
+from services.carrier_adapter.carriers.base import CarrierSource, PayloadError, SignatureError, WebhookRequest
+from services.carrier_adapter.webhooks.flows import accept_webhook
+from services.common.db import transaction
+from services.common.problems import Problem
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["webhooks"])
+
+REJECTED = Counter("carrier_adapter_webhooks_rejected_total", "Webhook deliveries refused", ["source", "reason"])
+ACCEPTED = Counter("carrier_adapter_webhooks_accepted_total", "Webhook deliveries stored", ["source", "outcome"])
+
+RESPONSES = {
+    202: {"description": "Stored; its new scans will be published to tracking.v1"},
+    200: {"description": "A duplicate of a delivery already stored; nothing added"},
+    400: {"description": "Malformed JSON", "content": {"application/problem+json": {}}},
+    401: {"description": "Missing or bad signature/credential", "content": {"application/problem+json": {}}},
+    404: {"description": "Unknown source", "content": {"application/problem+json": {}}},
+    413: {"description": "Body over the limit", "content": {"application/problem+json": {}}},
+    415: {"description": "Wrong content type", "content": {"application/problem+json": {}}},
+    422: {"description": "A required field is missing or wrong", "content": {"application/problem+json": {}}},
+    503: {"description": "Not stored; retry later", "content": {"application/problem+json": {}}},
+}
+
+
+def reject(source: str, reason: str, status: int, title: str, detail: str, **extra: object) -> Problem:
+    REJECTED.labels(source=source, reason=reason).inc()
+    return Problem(status, title, detail, **extra)
+
+
+@router.post("/webhooks/{source_slug}", status_code=202, responses=RESPONSES, summary="Receive a carrier webhook")
+async def receive_webhook(source_slug: str, request: Request) -> JSONResponse:
+    state = request.app.state
+    source = all_sources().get(source_slug)
+    if source is None:
+        raise reject("unknown", "unknown_source", 404, "Not Found", f"no webhook source named {source_slug!r}")
+    content_type = _check_content_type(source, request)
+    body = await _read_limited(source, request, state.settings.max_body_bytes)
+    webhook = WebhookRequest(
+        method=request.method,
+        path=request.url.path,
+        headers={name.lower(): value for name, value in request.headers.items()},
+        query=dict(request.query_params),
+        body=body,
+    )
+    now = state.clock.now()
+    try:
+        source.verify(webhook, state.settings.secrets_for(source.slug), now)
+    except SignatureError as exc:
+        raise reject(source.slug, exc.reason, 401, "Unauthorized", exc.detail) from None
+    try:
+        normalized = source.normalize(webhook, now)
+    except PayloadError as exc:
+        status, title = (400, "Bad Request") if exc.field == "body" else (422, "Unprocessable Content")
+        raise reject(source.slug, "bad_payload", status, title, str(exc), field=exc.field) from None
+    try:
+        async with transaction(state.sessions) as session:
+            accepted = await accept_webhook(session, source, webhook, normalized, content_type=content_type, now=now)
+    except SQLAlchemyError:
+        log.exception("webhook not stored", extra={"source": source.slug})
+        raise reject(source.slug, "storage", 503, "Service Unavailable", "not stored; retry later") from None
+    outcome = "duplicate" if accepted.duplicate else "stored"
+    ACCEPTED.labels(source=source.slug, outcome=outcome).inc()
+    body_out = {"status": outcome, "events": accepted.total_events, "new_events": accepted.new_events}
+    return JSONResponse(body_out, status_code=200 if accepted.duplicate else 202)
+
+
+def _check_content_type(source: CarrierSource, request: Request) -> str:
+    content_type = request.headers.get("content-type", "")
+    media_type = content_type.split(";")[0].strip().lower()
+    if media_type not in source.content_types:
+        raise reject(
+            source.slug,
+            "content_type",
+            415,
+            "Unsupported Media Type",
+            f"content type {media_type or '(none)'!r} is not accepted; use {', '.join(source.content_types)}",
+        )
+    return media_type
+
+
+async def _read_limited(source: CarrierSource, request: Request, limit: int) -> bytes:
+    """Refuse early on Content-Length, and again while streaming (a sender may lie or chunk)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise _too_large(source, limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(source, limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(source: CarrierSource, limit: int) -> Problem:
+    return reject(source.slug, "too_large", 413, "Content Too Large", f"body is larger than {limit} bytes")

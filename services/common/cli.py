@@ -1,0 +1,24 @@
+"""Small pieces every command-line entry point shares: logging, the event loop, uvicorn."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import uvicorn
+from fastapi import FastAPI
+
+from services.common.lifecycle import run_until_stopped
+from services.common.logs import configure_logging
+from services.common.settings import ServiceSettings
+
+
+def serve_http(app: FastAPI, settings: ServiceSettings, host: str, port: int) -> None:
+    configure_logging(settings.log_level)
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, proxy_headers=True)
+
+
+def run_daemon(settings: ServiceSettings, main: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    """Run a long-lived loop until SIGINT/SIGTERM."""
+    configure_logging(settings.log_level)
+    asyncio.run(run_until_stopped(main))

@@ -1,0 +1,66 @@
+"""`order-watch`: serve the staff API, run the worker, the outbox relay, the scheduler, migrate."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from services.common.clock import SystemClock
+from services.order_watch.settings import OrderWatchSettings
+
+PACKAGE = "services.order_watch"
+
+
+def serve(settings: OrderWatchSettings, _: argparse.Namespace) -> None:
+    from services.common.cli import serve_http
+    from services.order_watch.app import create_app
+
+    serve_http(create_app(settings), settings, settings.http_host, settings.http_port)
+
+
+def worker(settings: OrderWatchSettings, _: argparse.Namespace) -> None:
+    from services.common.cli import run_daemon
+    from services.order_watch.worker import run_worker
+
+    async def main(stop: asyncio.Event) -> None:
+        from services.common.db import make_engine, make_session_factory
+
+        engine = make_engine(settings.database_url, pool_size=4)
+        try:
+            await run_worker(settings, make_session_factory(engine), SystemClock(), stop)
+        finally:
+            await engine.dispose()
+
+    run_daemon(settings, main)
+
+
+def relay(settings: OrderWatchSettings, _: argparse.Namespace) -> None:
+    from services.common.cli import run_daemon
+    from services.common.outbox import run_relay
+    from services.order_watch.db import OutboxMessage
+
+    run_daemon(settings, lambda stop: run_relay(settings, OutboxMessage, SystemClock(), stop))
+
+
+def migrate(settings: OrderWatchSettings, _: argparse.Namespace) -> None:
+    from services.common.migrations import upgrade
+
+    upgrade(PACKAGE, settings.database_url)
+    print("order_watch schema is at head")
+
+
+COMMANDS = {
+    "serve": (serve, "serve the staff API and UI, /healthz, /readyz, /metrics"),
+    "worker": (worker, "consume orders.v1, shipments.v1, tracking.v1; reconcile"),
+    "relay": (relay, "publish alert and task changes to alerts.v1 and tasks.v1"),
+    "migrate": (migrate, "create or upgrade the order_watch schema"),
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="order-watch", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, (_, help_text) in COMMANDS.items():
+        commands.add_parser(name, help=help_text)
+    args = parser.parse_args(argv)
+    COMMANDS[args.command][0](OrderWatchSettings(), args)

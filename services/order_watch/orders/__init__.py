@@ -1,0 +1,1 @@
+"""Order state: orders and their promise versions, shipments, tracking history, carrier estimates."""
