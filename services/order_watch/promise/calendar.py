@@ -1,0 +1,159 @@
+"""Carrier calendars: which local dates a carrier picks up and delivers on, and business time.
+
+A calendar is built from a carrier's data file (see `data/`). Dates are local calendar dates;
+callers turn them into instants with `local_instant` in the zone that matters (origin for
+pick-ups, destination for deliveries). All arithmetic on instants goes through UTC, because
+Python subtracts two datetimes sharing one tzinfo by wall clock and gets DST days wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+Zone = str | dt.tzinfo
+"""An IANA zone name ("America/Chicago") or a tzinfo."""
+
+WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+SATURDAY = 5
+ONE_DAY = dt.timedelta(days=1)
+# How far any search over dates may run before we call the calendar broken.
+MAX_SEARCH_DAYS = 400
+
+
+def as_zone(zone: Zone) -> dt.tzinfo:
+    """The tzinfo for an IANA name, or the tzinfo itself."""
+    return ZoneInfo(zone) if isinstance(zone, str) else zone
+
+
+def local_instant(day: dt.date, at: dt.time, zone: Zone) -> dt.datetime:
+    """The aware instant of wall-clock `at` on `day` in `zone`."""
+    return dt.datetime.combine(day, at, tzinfo=as_zone(zone))
+
+
+def local_date(instant: dt.datetime, zone: Zone) -> dt.date:
+    """The calendar date of an aware instant as seen in `zone`."""
+    return require_aware(instant).astimezone(as_zone(zone)).date()
+
+
+def require_aware(instant: dt.datetime) -> dt.datetime:
+    """Reject naive datetimes: a time without a zone is a bug here, never a guess."""
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise ValueError(f"timezone-aware datetime required, got naive {instant!r}")
+    return instant
+
+
+@dataclass(frozen=True)
+class CarrierCalendar:
+    """A carrier's working days, holidays, pick-up cut-off and business hours."""
+
+    carrier: str
+    pickup_weekdays: frozenset[int]
+    delivery_weekdays: frozenset[int]
+    holidays: dict[dt.date, str] = field(hash=False)
+    covers_from: dt.date
+    covers_through: dt.date
+    pickup_cutoff: dt.time
+    business_start: dt.time
+    business_end: dt.time
+
+    def is_holiday(self, day: dt.date) -> bool:
+        return day in self.holidays
+
+    def holiday_name(self, day: dt.date) -> str | None:
+        return self.holidays.get(day)
+
+    def covers(self, day: dt.date) -> bool:
+        """True when the holiday list is known for `day`; outside it only weekends are skipped."""
+        return self.covers_from <= day <= self.covers_through
+
+    def is_pickup_day(self, day: dt.date) -> bool:
+        return day.weekday() in self.pickup_weekdays and not self.is_holiday(day)
+
+    def is_delivery_day(self, day: dt.date, *, saturday: bool = False) -> bool:
+        """A date the carrier delivers on; Saturday only when `saturday` (option or service default)."""
+        if self.is_holiday(day):
+            return False
+        return day.weekday() in self.delivery_weekdays or (saturday and day.weekday() == SATURDAY)
+
+    def is_business_day(self, day: dt.date) -> bool:
+        """A normal working weekday: what business hours and scan gaps are counted on."""
+        return day.weekday() in self.delivery_weekdays and not self.is_holiday(day)
+
+    def next_pickup_day(self, after: dt.date) -> dt.date:
+        """The first pick-up day strictly after `after`."""
+        return _next_matching(after, self.is_pickup_day)
+
+    def next_delivery_day(self, after: dt.date, *, saturday: bool = False) -> dt.date:
+        """The first delivery day strictly after `after`."""
+        return _next_matching(after, lambda day: self.is_delivery_day(day, saturday=saturday))
+
+    def add_delivery_days(self, start: dt.date, days: int, *, saturday: bool = False) -> dt.date:
+        """The date `days` delivery days after `start` (0 gives `start` itself)."""
+        day = start
+        for _ in range(days):
+            day = self.next_delivery_day(day, saturday=saturday)
+        return day
+
+
+def _next_matching(after: dt.date, accept: Callable[[dt.date], bool]) -> dt.date:
+    day = after
+    for _ in range(MAX_SEARCH_DAYS):
+        day += ONE_DAY
+        if accept(day):
+            return day
+    raise ValueError(f"no matching day within {MAX_SEARCH_DAYS} days after {after}")
+
+
+def business_time_between(calendar: CarrierCalendar, start: dt.datetime, end: dt.datetime, tz: Zone) -> dt.timedelta:
+    """Time between two instants counting only business hours on business days in `tz`.
+
+    Used by the "stalled" rule: a parcel sitting over a weekend or a holiday is not late.
+    Returns zero when `end` is not after `start`.
+    """
+    zone = as_zone(tz)
+    start_utc, end_utc = require_aware(start).astimezone(dt.UTC), require_aware(end).astimezone(dt.UTC)
+    if end_utc <= start_utc:
+        return dt.timedelta(0)
+    total = dt.timedelta(0)
+    day, last = local_date(start_utc, zone), local_date(end_utc, zone)
+    while day <= last:
+        if calendar.is_business_day(day):
+            total += _overlap(start_utc, end_utc, *_business_window(calendar, day, zone))
+        day += ONE_DAY
+    return total
+
+
+def _business_window(calendar: CarrierCalendar, day: dt.date, zone: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
+    opens = local_instant(day, calendar.business_start, zone).astimezone(dt.UTC)
+    closes = local_instant(day, calendar.business_end, zone).astimezone(dt.UTC)
+    return opens, closes
+
+
+def _overlap(start: dt.datetime, end: dt.datetime, opens: dt.datetime, closes: dt.datetime) -> dt.timedelta:
+    return max(dt.timedelta(0), min(end, closes) - max(start, opens))
+
+
+def add_business_time(calendar: CarrierCalendar, start: dt.datetime, amount: dt.timedelta, tz: Zone) -> dt.datetime:
+    """The instant at which `amount` of business time has elapsed since `start` (inverse of the above)."""
+    zone = as_zone(tz)
+    remaining = amount
+    cursor = require_aware(start).astimezone(dt.UTC)
+    day = local_date(cursor, zone)
+    for _ in range(MAX_SEARCH_DAYS):
+        if calendar.is_business_day(day):
+            opens, closes = _business_window(calendar, day, zone)
+            begin = max(cursor, opens)
+            if begin < closes:
+                if begin + remaining <= closes:
+                    return begin + remaining
+                remaining -= closes - begin
+        day += ONE_DAY
+    raise ValueError(f"business time {amount} does not fit within {MAX_SEARCH_DAYS} days")
+
+
+def weekday_numbers(names: list[str]) -> frozenset[int]:
+    """Turn ["MON", "TUE", …] from a data file into weekday numbers (Monday = 0)."""
+    return frozenset(WEEKDAYS.index(name.upper()) for name in names)

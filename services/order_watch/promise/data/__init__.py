@@ -1,0 +1,1 @@
+"""Carrier data files (calendars, services, level defaults) read by `promise.catalog`."""
