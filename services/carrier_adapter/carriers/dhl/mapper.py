@@ -1,0 +1,201 @@
+"""DHL Shipment Tracking Unified pushes → canonical tracking events. Pure: no I/O, no clock.
+
+Shape (carriers.md §7.1): `shipments[]`, each with `id`, `status`, `events[]` (the complete
+history, same shape as `status`), estimates and `details.product.productName`; one event per
+entry of `events[]`. A shipment without events contributes its `status` as its one scan.
+
+Times are often naive local wall clock: the zone is resolved from the event location
+(`normalize.times`) and marked assumed when the location cannot pin it down. DHL gives no
+per-scan id.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from services.carrier_adapter.carriers.base import Normalized, PayloadError, WebhookRequest
+from services.carrier_adapter.carriers.dhl import statuses
+from services.carrier_adapter.carriers.dhl.services import service_level
+from services.carrier_adapter.normalize.times import from_local, parse_iso, resolve
+from services.common.contracts.tracking import EstimatedDelivery, Location, TrackingUpdated
+from services.common.vocab import EstimateSource, ExceptionReason, TrackingStatus
+
+SLUG = "dhl"
+# A locality may carry a hub prefix and a region, e.g. "CINCINNATI HUB - HEBRON, KY - USA" → HEBRON, KY.
+LOCALITY = re.compile(r"^(?:.* - )?(?P<city>[^,]+?),\s*(?P<region>[A-Z]{2})\b")
+REGION_COUNTRIES = frozenset({"US", "CA"})
+
+
+def normalize(request: WebhookRequest, received_at: datetime) -> Normalized:
+    document = _load(request.body)
+    shipments = document.get("shipments")
+    if not isinstance(shipments, list):
+        raise PayloadError("shipments", "field required (a list)")
+    events: list[TrackingUpdated] = []
+    for index, shipment in enumerate(shipments):
+        events.extend(_shipment_events(shipment, f"shipments[{index}]"))
+    return Normalized(events=events)
+
+
+def _load(body: bytes) -> dict[str, Any]:
+    try:
+        document = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PayloadError("body", f"malformed JSON: {exc}") from exc
+    if not isinstance(document, dict):
+        raise PayloadError("body", "expected a JSON object")
+    return document
+
+
+def _shipment_events(shipment: Any, path: str) -> list[TrackingUpdated]:
+    if not isinstance(shipment, dict):
+        raise PayloadError(path, "expected an object")
+    tracking_number = _text(shipment.get("id"))
+    if not tracking_number:
+        raise PayloadError(f"{path}.id", "field required")
+    scans = [
+        (f"{path}.events[{index}]", scan) for index, scan in enumerate(_list(shipment, "events", f"{path}.events"))
+    ]
+    if not scans and isinstance(shipment.get("status"), dict):
+        scans = [(f"{path}.status", shipment["status"])]
+    product = (
+        _object(_object(shipment, "details", f"{path}.details") or {}, "product", f"{path}.details.product")
+    ) or {}
+    product_name = _text(product.get("productName"))
+    shared = {
+        "tracking_number": tracking_number,
+        "estimated_delivery": _estimate(shipment, path),
+        "service_level": service_level(product_name),
+        "raw_service": product_name,
+    }
+    return [_scan_event(scan, scan_path, shared) for scan_path, scan in scans]
+
+
+def _scan_event(scan: Any, path: str, shared: dict[str, Any]) -> TrackingUpdated:
+    if not isinstance(scan, dict):
+        raise PayloadError(path, "expected an object")
+    timestamp = _text(scan.get("timestamp"))
+    if not timestamp:
+        raise PayloadError(f"{path}.timestamp", "field required")
+    location = _location(_object(scan, "location", f"{path}.location"), f"{path}.location")
+    when = resolve(timestamp, f"{path}.timestamp", location)
+    code = _text(scan.get("statusCode"))
+    status, reason = _status(code, _event_text(scan))
+    return TrackingUpdated(
+        source=SLUG,
+        carrier=SLUG,
+        status=status,
+        exception_reason=reason,
+        raw_status_code=code,
+        description=_text(scan.get("description")) or _text(scan.get("status")),
+        location=location,
+        **shared,
+        **when.as_fields(),
+    )
+
+
+def _status(code: str | None, text: str) -> tuple[TrackingStatus, ExceptionReason | None]:
+    key = (code or "").lower()
+    status, reason = statuses.BY_STATUS_CODE.get(key, (TrackingStatus.UNKNOWN, None))
+    for phrase, refined_status, refined_reason in statuses.DESCRIPTION_RULES.get(key, ()):
+        if phrase in text:
+            return refined_status, refined_reason
+    return status, reason
+
+
+def _event_text(scan: dict[str, Any]) -> str:
+    parts = (_text(scan.get(key)) for key in ("status", "description", "remark"))
+    return " | ".join(part for part in parts if part).lower()
+
+
+def _estimate(shipment: dict[str, Any], path: str) -> EstimatedDelivery | None:
+    """The delivery time frame, else the single estimated time; naive times are read at the destination."""
+    destination = _location(_object(shipment, "destination", f"{path}.destination"), f"{path}.destination")
+    frame = _object(shipment, "estimatedDeliveryTimeFrame", f"{path}.estimatedDeliveryTimeFrame") or {}
+    through = _text(frame.get("estimatedThrough"))
+    if through:
+        start_text = _text(frame.get("estimatedFrom"))
+        start = (
+            _instant(start_text, f"{path}.estimatedDeliveryTimeFrame.estimatedFrom", destination)
+            if start_text
+            else None
+        )
+        end = _instant(through, f"{path}.estimatedDeliveryTimeFrame.estimatedThrough", destination)
+        return _estimate_from(start, end, "estimatedDeliveryTimeFrame")
+    single = _text(shipment.get("estimatedTimeOfDelivery"))
+    if single:
+        return _estimate_from(
+            None, _instant(single, f"{path}.estimatedTimeOfDelivery", destination), "estimatedTimeOfDelivery"
+        )
+    return None
+
+
+def _instant(text: str, field: str, destination: Location | None) -> datetime:
+    """Aware as given; a naive time is made aware only when the destination's zone is certain."""
+    moment = parse_iso(text, field)
+    if moment.tzinfo is not None:
+        return moment
+    resolved = from_local(moment, destination)
+    if resolved.assumed or resolved.time_zone is None:
+        return moment  # stays naive: only its date will be used
+    return moment.replace(tzinfo=ZoneInfo(resolved.time_zone))
+
+
+def _estimate_from(start: datetime | None, end: datetime, source_field: str) -> EstimatedDelivery:
+    aware = end.tzinfo is not None
+    return EstimatedDelivery(
+        date=end.date(),
+        window_start=start if aware and start is not None and start.tzinfo is not None else None,
+        window_end=end if aware else None,
+        source=EstimateSource.CARRIER,
+        source_field=source_field,
+    )
+
+
+def _location(holder: dict[str, Any] | None, path: str) -> Location | None:
+    """`{address: {countryCode, postalCode, addressLocality}}` → Location, reading a US/CA region from the locality."""
+    address = _object(holder or {}, "address", f"{path}.address")
+    if not address:
+        return None
+    country = _text(address.get("countryCode"))
+    city, region = _split_locality(_text(address.get("addressLocality")), country)
+    location = Location(city=city, region=region, postal_code=_text(address.get("postalCode")), country=country)
+    return location if any(location.model_dump().values()) else None
+
+
+def _split_locality(locality: str | None, country: str | None) -> tuple[str | None, str | None]:
+    if not locality:
+        return None, None
+    match = LOCALITY.match(locality)
+    if match and (country or "").upper() in REGION_COUNTRIES | {""}:
+        return match["city"].strip(), match["region"]
+    return locality.split(",")[0].split(" - ")[0].strip() or None, None
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _object(container: dict[str, Any], key: str, field: str) -> dict[str, Any] | None:
+    value = container.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise PayloadError(field, "expected an object")
+    return value
+
+
+def _list(container: dict[str, Any], key: str, field: str) -> list[Any]:
+    value = container.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise PayloadError(field, "expected a list")
+    return value
