@@ -1,0 +1,52 @@
+"""The whole system in the test's event loop: both HTTP apps on real ports, worker, relays."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.carrier_adapter.app import create_app as create_adapter_app
+from services.carrier_adapter.settings import CarrierAdapterSettings
+from services.carrier_adapter.webhooks.models import OutboxMessage as AdapterOutbox
+from services.common.clock import Clock, SystemClock
+from services.common.outbox import run_relay
+from services.order_watch.app import create_app as create_order_watch_app
+from services.order_watch.db import OutboxMessage as OrderWatchOutbox
+from services.order_watch.settings import OrderWatchSettings
+from services.order_watch.worker import run_worker
+from tests.support.servers import background, serving
+
+
+@dataclass
+class System:
+    adapter_url: str
+    order_watch_url: str
+    client: httpx.AsyncClient
+
+
+@asynccontextmanager
+async def running_system(
+    adapter_settings: CarrierAdapterSettings,
+    order_watch_settings: OrderWatchSettings,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock | None = None,
+) -> AsyncIterator[System]:
+    clock = clock or SystemClock()
+    async with AsyncExitStack() as stack:
+        adapter_url = await stack.enter_async_context(serving(create_adapter_app(adapter_settings, clock)))
+        order_watch_url = await stack.enter_async_context(serving(create_order_watch_app(order_watch_settings, clock)))
+        await stack.enter_async_context(
+            background(lambda stop: run_relay(adapter_settings, AdapterOutbox, clock, stop))
+        )
+        await stack.enter_async_context(
+            background(lambda stop: run_relay(order_watch_settings, OrderWatchOutbox, clock, stop))
+        )
+        await stack.enter_async_context(
+            background(lambda stop: run_worker(order_watch_settings, sessions, clock, stop))
+        )
+        client = await stack.enter_async_context(httpx.AsyncClient(timeout=10))
+        yield System(adapter_url, order_watch_url, client)
