@@ -227,7 +227,8 @@ def _event(
 ) -> TrackingUpdated:
     tag = _text(tagged, "tag", f"{path}.tag")
     subtag = _text(tagged, "subtag", f"{path}.subtag")
-    status, reason = classify(tag, subtag, _text(tagged, "subtag_message", f"{path}.subtag_message"))
+    subtag_message = _text(tagged, "subtag_message", f"{path}.subtag_message")
+    status, reason = classify(tag, subtag, subtag_message, description)
     try:
         return TrackingUpdated(
             source=SLUG,

@@ -1,10 +1,11 @@
 """AfterShip `tag` / `subtag` → canonical status and exception reason (data, reference §3.2, §10).
 
 The subtag is looked up first, then the tag. Trap: the `OutForDelivery` tag also covers
-"ready to pickup" (AfterShip's tag definition); the legacy subtag OutForDelivery_002
-("available for pickup") and an unlisted subtag whose message says pickup are therefore
-available_for_pickup, not out_for_delivery. OutForDelivery_003 ("customer contacted") and
-_004 ("delivery appointment scheduled") are still on their way to the door.
+"ready to pickup" (AfterShip's tag definition, reference §3.2 and §10). So the legacy subtag
+OutForDelivery_002 ("available for pickup") is available_for_pickup, and so is any other
+OutForDelivery checkpoint whose message says the parcel waits to be collected.
+OutForDelivery_003 ("customer contacted") and _004 ("delivery appointment scheduled") are
+listed explicitly: they are on their way to the door whatever the message says.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ TAGS: dict[str, Classified] = {
 SUBTAGS: dict[str, Classified] = {
     "InTransit_002": (TrackingStatus.ACCEPTED, None),  # acceptance scan
     "OutForDelivery_002": (TrackingStatus.AVAILABLE_FOR_PICKUP, None),  # legacy "available for pickup"
+    "OutForDelivery_003": (TrackingStatus.OUT_FOR_DELIVERY, None),  # customer contacted
+    "OutForDelivery_004": (TrackingStatus.OUT_FOR_DELIVERY, None),  # delivery appointment scheduled
     "Exception_002": (TrackingStatus.EXCEPTION, ExceptionReason.ADDRESS),  # customer moved
     "Exception_003": (TrackingStatus.EXCEPTION, ExceptionReason.REFUSED),
     "Exception_004": (TrackingStatus.DELAYED, ExceptionReason.CUSTOMS),
@@ -51,22 +54,36 @@ SUBTAGS: dict[str, Classified] = {
     "Exception_021": (TrackingStatus.EXCEPTION, ExceptionReason.LOST),
 }
 
-# Words in a subtag message that mean the parcel waits to be collected.
-PICKUP_WORDS = ("pickup", "pick up", "pick-up", "collection")
+# Phrases in a checkpoint's messages that mean the parcel waits to be collected. Specific on
+# purpose: a bare "pickup" also appears in messages about the carrier's own pickups.
+PICKUP_PHRASES = (
+    "ready for pickup",
+    "ready for pick up",
+    "ready to pickup",
+    "ready to pick up",
+    "available for pickup",
+    "available for pick up",
+    "ready for collection",
+    "awaiting collection",
+)
 
 
-def classify(tag: str | None, subtag: str | None, subtag_message: str | None) -> Classified:
-    """The canonical (status, reason) for one checkpoint; an unknown tag stays `unknown`."""
+def classify(tag: str | None, subtag: str | None, *messages: str | None) -> Classified:
+    """The canonical (status, reason) for one checkpoint; an unknown tag stays `unknown`.
+
+    `messages` are the checkpoint's human texts (subtag_message, message), read only to tell
+    a pickup-ready OutForDelivery from one on its way to the door.
+    """
     if subtag in SUBTAGS:
         return SUBTAGS[subtag]
     stage = TAGS.get(tag or "")
     if stage is None:
         return TrackingStatus.UNKNOWN, None
-    if stage[0] is TrackingStatus.OUT_FOR_DELIVERY and _mentions_pickup(subtag_message):
+    if stage[0] is TrackingStatus.OUT_FOR_DELIVERY and _says_pickup(messages):
         return TrackingStatus.AVAILABLE_FOR_PICKUP, None
     return stage
 
 
-def _mentions_pickup(message: str | None) -> bool:
-    text = (message or "").lower()
-    return any(word in text for word in PICKUP_WORDS)
+def _says_pickup(messages: tuple[str | None, ...]) -> bool:
+    text = " ".join(message or "" for message in messages).lower()
+    return any(phrase in text for phrase in PICKUP_PHRASES)
