@@ -43,7 +43,7 @@ def normalize(request: WebhookRequest, received_at: datetime) -> Normalized:
     }
     scans = _list(tracking, "trackingEvents", "payload.trackingEvents")
     events = [_scan_event(scan, f"payload.trackingEvents[{index}]", shared) for index, scan in enumerate(scans)]
-    return Normalized(events=_with_category(events, tracking))
+    return Normalized(events=events)
 
 
 def _load(text: bytes | str, field: str) -> Any:
@@ -101,20 +101,6 @@ def _from_text(text: str | None) -> tuple[TrackingStatus, ExceptionReason | None
         if phrase in lowered:
             return status, reason
     return None
-
-
-def _with_category(events: list[TrackingUpdated], tracking: dict[str, Any]) -> list[TrackingUpdated]:
-    """`statusCategory` describes the newest scan only; use it when that scan's own code and text say nothing."""
-    if not events:
-        return events
-    newest = max(range(len(events)), key=lambda index: events[index].event_time)
-    if events[newest].status is not TrackingStatus.UNKNOWN:
-        return events
-    found = _from_text(_text(tracking.get("statusCategory"))) or _from_text(_text(tracking.get("status")))
-    if found is None:
-        return events
-    patched = events[newest].model_copy(update={"status": found[0], "exception_reason": found[1]})
-    return [*events[:newest], patched, *events[newest + 1 :]]
 
 
 def _scan_time(scan: dict[str, Any], location: Location | None, path: str) -> ResolvedTime:

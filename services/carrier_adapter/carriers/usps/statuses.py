@@ -1,9 +1,11 @@
 """USPS tracking events → (canonical status, exception reason).
 
 USPS's full event-code table was not found (carriers.md §6.1), so codes come first only where
-the reference shows them; everything else is read from the event text (`eventType`, and for the
-newest scan `statusCategory`), first phrase found wins. Pre-Shipment is pre_transit (karrio's
-default turns it into in_transit, §9.3); "Alert" is an exception whose text names the cause.
+the reference shows them; everything else is read from the scan's own `eventType` text, first
+phrase found wins. The phrases cover the `statusCategory` vocabulary (§6.2): Pre-Shipment is
+pre_transit (karrio's default turns it into in_transit, §9.3) and "Alert" is an exception whose
+text names the cause. The document-level `statusCategory` is not copied onto scans: it describes
+only the newest one, and guessing which that is would mislabel the others.
 """
 
 from __future__ import annotations
