@@ -75,9 +75,7 @@ def normalize(request: WebhookRequest, received_at: datetime) -> Normalized:
         return Normalized(events=[], delivery_id=event_id, kind=kind)
     tracking = _object(document.get("msg"), "msg")
     shipment = _shipment(tracking)
-    checkpoints = tracking.get("checkpoints") or []
-    if not isinstance(checkpoints, list):
-        raise PayloadError("msg.checkpoints", "expected a list")
+    checkpoints = _list(tracking, "checkpoints", "msg.checkpoints")
     events = [_checkpoint(shipment, item, f"msg.checkpoints[{index}]") for index, item in enumerate(checkpoints)]
     if not events:
         events = [_snapshot(shipment, tracking, document)]
@@ -97,6 +95,16 @@ def _load(body: bytes) -> dict[str, Any]:
 def _object(value: Any, field: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise PayloadError(field, "expected an object")
+    return value
+
+
+def _list(container: dict[str, Any], key: str, field: str) -> list[Any]:
+    """A list field; absent or null is an empty list, anything else that is not a list is an error."""
+    value = container.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise PayloadError(field, "expected a list")
     return value
 
 

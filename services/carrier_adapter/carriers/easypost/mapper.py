@@ -66,9 +66,7 @@ def normalize(request: WebhookRequest, received_at: datetime) -> Normalized:
         return Normalized(events=[], delivery_id=event_id, kind=kind)
     tracker = _object(document.get("result"), "result")
     shipment = _shipment(tracker)
-    details = tracker.get("tracking_details") or []
-    if not isinstance(details, list):
-        raise PayloadError("result.tracking_details", "expected a list")
+    details = _list(tracker, "tracking_details", "result.tracking_details")
     events = [_scan(shipment, item, f"result.tracking_details[{index}]") for index, item in enumerate(details)]
     if not events:
         events = [_snapshot(shipment, tracker)]
@@ -88,6 +86,16 @@ def _load(body: bytes) -> dict[str, Any]:
 def _object(value: Any, field: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise PayloadError(field, "expected an object")
+    return value
+
+
+def _list(container: dict[str, Any], key: str, field: str) -> list[Any]:
+    """A list field; absent or null is an empty list, anything else that is not a list is an error."""
+    value = container.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise PayloadError(field, "expected a list")
     return value
 
 

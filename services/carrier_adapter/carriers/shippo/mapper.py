@@ -55,9 +55,7 @@ def normalize(request: WebhookRequest, received_at: datetime) -> Normalized:
         return Normalized(events=[], delivery_id=None, kind=kind)
     track = _object(document.get("data"), "data")
     shipment = _shipment(track)
-    history = track.get("tracking_history") or []
-    if not isinstance(history, list):
-        raise PayloadError("data.tracking_history", "expected a list")
+    history = _list(track, "tracking_history", "data.tracking_history")
     scans = [(item, f"data.tracking_history[{index}]") for index, item in enumerate(history)]
     if track.get("tracking_status"):
         scans.append((track["tracking_status"], "data.tracking_status"))
@@ -78,6 +76,16 @@ def _load(body: bytes) -> dict[str, Any]:
 def _object(value: Any, field: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise PayloadError(field, "expected an object")
+    return value
+
+
+def _list(container: dict[str, Any], key: str, field: str) -> list[Any]:
+    """A list field; absent or null is an empty list, anything else that is not a list is an error."""
+    value = container.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise PayloadError(field, "expected a list")
     return value
 
 
