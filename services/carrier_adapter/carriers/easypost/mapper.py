@@ -122,8 +122,7 @@ def _carrier_slug(name: str) -> str:
 
 def _shipment(tracker: dict[str, Any]) -> Shipment:
     carrier = _carrier_slug(_required(tracker, "carrier", "result.carrier"))
-    detail = tracker.get("carrier_detail") or {}
-    detail = _object(detail, "result.carrier_detail")
+    detail = _object(tracker.get("carrier_detail") or {}, "result.carrier_detail")
     raw_service = _text(detail, "service", "result.carrier_detail.service")
     return Shipment(
         carrier=carrier,
