@@ -106,9 +106,8 @@ def children(bin_dir: Path, with_demo: bool) -> list[Child]:
         Child("order-watch-api", [str(bin_dir / "order-watch"), "serve"]),
         Child("order-watch-worker", [str(bin_dir / "order-watch"), "worker"]),
         Child("order-watch-relay", [str(bin_dir / "order-watch"), "relay"]),
+        Child("order-watch-scheduler", [str(bin_dir / "order-watch"), "scheduler"]),
     ]
-    if (Path(__file__).parent.parent / "order_watch" / "scheduler.py").exists():
-        processes.append(Child("order-watch-scheduler", [str(bin_dir / "order-watch"), "scheduler"]))
     if with_demo:
         processes.append(Child("demo-feed", [python, "-m", "services.devstack.demo"]))
     return processes

@@ -42,6 +42,22 @@ def relay(settings: OrderWatchSettings, _: argparse.Namespace) -> None:
     run_daemon(settings, lambda stop: run_relay(settings, OutboxMessage, SystemClock(), stop))
 
 
+def scheduler(settings: OrderWatchSettings, _: argparse.Namespace) -> None:
+    from services.common.cli import run_daemon
+    from services.order_watch.evaluation.scheduled import run_scheduler
+
+    async def main(stop: asyncio.Event) -> None:
+        from services.common.db import make_engine, make_session_factory
+
+        engine = make_engine(settings.database_url, pool_size=2)
+        try:
+            await run_scheduler(settings, make_session_factory(engine), SystemClock(), stop)
+        finally:
+            await engine.dispose()
+
+    run_daemon(settings, main)
+
+
 def migrate(settings: OrderWatchSettings, _: argparse.Namespace) -> None:
     from services.common.migrations import upgrade
 
@@ -53,6 +69,7 @@ COMMANDS = {
     "serve": (serve, "serve the staff API and UI, /healthz, /readyz, /metrics"),
     "worker": (worker, "consume orders.v1, shipments.v1, tracking.v1; reconcile"),
     "relay": (relay, "publish alert and task changes to alerts.v1 and tasks.v1"),
+    "scheduler": (scheduler, "fire time-based rules for orders whose next check is due"),
     "migrate": (migrate, "create or upgrade the order_watch schema"),
 }
 

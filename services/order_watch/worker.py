@@ -16,6 +16,7 @@ from services.common.clock import Clock
 from services.common.db import transaction
 from services.common.kafka import BatchConsumer, Delivered, ensure_topics, make_consumer, make_producer
 from services.common.metrics import BATCH_SECONDS
+from services.order_watch.evaluation.flows import evaluate_orders
 from services.order_watch.orders.flows import apply_events
 from services.order_watch.settings import OrderWatchSettings
 
@@ -40,7 +41,8 @@ class BatchApplier:
         BATCH_SECONDS.labels(consumer="order_watch_worker").observe(time.perf_counter() - started)
 
     async def after_apply(self, session: AsyncSession, touched: set[str]) -> None:
-        """Hook for what must happen in the same transaction once state changed."""
+        """Re-evaluate only the orders this batch touched, in the same transaction."""
+        await evaluate_orders(session, touched, self.clock.now(), self.settings.origin_time_zone)
 
 
 async def run_worker(

@@ -1,0 +1,163 @@
+"""Keep alerts in step with findings: raise, update, reopen and resolve, with history and outbox.
+
+One alert per (order, rule, shipment). A finding that is still there updates its alert only
+when what a person would read changed; a finding that disappeared resolves its alert by itself.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.contracts.alerts import (
+    AlertChange,
+    AlertEscalatedEvent,
+    AlertRaisedEvent,
+    AlertResolvedEvent,
+    AlertUpdatedEvent,
+)
+from services.common.contracts.envelope import Envelope, new_envelope
+from services.common.outbox import enqueue
+from services.order_watch.alerts.models import Alert, AlertHistory
+from services.order_watch.db import OutboxMessage
+from services.order_watch.reconcile.findings import Finding
+
+SYSTEM = "system"
+OPEN_STATUSES = ("open", "acknowledged")
+TRACKED_FIELDS = ("status", "severity", "priority", "summary", "evidence", "act_by", "escalation_level", "owner")
+
+
+def snapshot(alert: Alert) -> dict[str, Any]:
+    """What an alert looks like to a person, as JSON, for history and change detection."""
+    return {
+        "status": alert.status,
+        "severity": alert.severity,
+        "priority": alert.priority,
+        "summary": alert.summary,
+        "evidence": alert.evidence,
+        "act_by": alert.act_by.isoformat() if alert.act_by else None,
+        "escalation_level": alert.escalation_level,
+        "owner": alert.owner,
+        "resolution": alert.resolution,
+    }
+
+
+async def alerts_of(session: AsyncSession, order_ids: Iterable[str]) -> dict[tuple[str, str, str], Alert]:
+    rows = await session.scalars(select(Alert).where(Alert.order_id.in_(list(order_ids))))
+    return {(row.order_id, row.rule, row.shipment_key): row for row in rows}
+
+
+def alert_key(finding: Finding) -> tuple[str, str, str]:
+    return (finding.order_id, finding.rule, finding.shipment_id or "")
+
+
+async def sync_alerts(
+    session: AsyncSession,
+    order_id: str,
+    findings: list[Finding],
+    priorities: dict[tuple[str, str, str], int],
+    existing: dict[tuple[str, str, str], Alert],
+    now: datetime,
+) -> dict[tuple[str, str, str], Alert]:
+    """Apply one order's findings to its alerts; returns the order's live alerts by key."""
+    live: dict[tuple[str, str, str], Alert] = {}
+    for finding in findings:
+        key = alert_key(finding)
+        alert = existing.get(key)
+        values = {
+            "severity": finding.severity.value,
+            "priority": priorities[key],
+            "summary": finding.summary[:500],
+            "evidence": finding.evidence,
+            "act_by": finding.act_by,
+        }
+        if alert is None:
+            alert = _raise(session, finding, values, now)
+            existing[key] = alert
+        elif alert.status == "resolved":
+            _change(
+                session, alert, {**values, "status": "open", "resolved_at": None, "resolution": None}, "reopened", now
+            )
+        else:
+            _change(session, alert, values, "updated", now)
+        live[key] = alert
+    for key, alert in existing.items():
+        if key[0] == order_id and key not in live and alert.status in OPEN_STATUSES:
+            changes = {"status": "resolved", "resolved_at": now, "resolution": "condition_cleared"}
+            _change(session, alert, changes, "resolved", now)
+    return live
+
+
+def escalate(session: AsyncSession, alert: Alert, reason: str, now: datetime, actor: str = SYSTEM) -> None:
+    """Raise an alert one escalation level (an expired task, an unowned act-by coming close)."""
+    evidence = {**alert.evidence, "escalation_reason": reason}
+    _change(
+        session, alert, {"escalation_level": alert.escalation_level + 1, "evidence": evidence}, "escalated", now, actor
+    )
+
+
+def _raise(session: AsyncSession, finding: Finding, values: dict[str, Any], now: datetime) -> Alert:
+    alert = Alert(
+        alert_id=uuid.uuid4(),
+        order_id=finding.order_id,
+        rule=finding.rule,
+        shipment_key=finding.shipment_id or "",
+        status="open",
+        escalation_level=0,
+        opened_at=now,
+        updated_at=now,
+        version=1,
+        **values,
+    )
+    session.add(alert)
+    session.add(
+        AlertHistory(alert_id=alert.alert_id, at=now, actor=SYSTEM, change="raised", before=None, after=snapshot(alert))
+    )
+    _publish(session, AlertRaisedEvent, alert, now)
+    return alert
+
+
+def _change(
+    session: AsyncSession, alert: Alert, changes: dict[str, Any], change: str, now: datetime, actor: str = SYSTEM
+) -> bool:
+    before = snapshot(alert)
+    for name, value in changes.items():
+        setattr(alert, name, value)
+    after = snapshot(alert)
+    if after == before:
+        return False
+    alert.updated_at = now
+    alert.version += 1
+    session.add(AlertHistory(alert_id=alert.alert_id, at=now, actor=actor, change=change, before=before, after=after))
+    event_class = {"resolved": AlertResolvedEvent, "escalated": AlertEscalatedEvent}.get(change, AlertUpdatedEvent)
+    _publish(session, event_class, alert, now)
+    return True
+
+
+def _publish(session: AsyncSession, event_class: type[Envelope[Any]], alert: Alert, now: datetime) -> None:
+    change = AlertChange(
+        alert_id=alert.alert_id,
+        order_id=alert.order_id,
+        shipment_id=alert.shipment_key or None,
+        rule=alert.rule,
+        status=alert.status,
+        severity=alert.severity,
+        priority=alert.priority,
+        summary=alert.summary,
+        act_by=alert.act_by,
+        escalation_level=alert.escalation_level,
+        owner=alert.owner,
+        evidence=alert.evidence,
+        version=alert.version,
+    )
+    enqueue(
+        session,
+        OutboxMessage,
+        new_envelope(event_class, change, occurred_at=now, produced_at=now, producer="order_watch"),
+        now,
+    )

@@ -1,0 +1,43 @@
+"""Evaluate orders: rules over fresh snapshots, then alerts, tasks and the next check time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.order_watch.alerts.flows import alert_key, alerts_of, sync_alerts
+from services.order_watch.evaluation.service import load_states, set_next_checks
+from services.order_watch.promise import load_catalog
+from services.order_watch.reconcile import evaluate, next_check_at, priority
+from services.order_watch.tasks.flows import live_tasks, sync_task
+
+
+async def evaluate_orders(session: AsyncSession, order_ids: set[str], now: datetime, origin_tz: str) -> None:
+    """Re-evaluate the given orders in the caller's transaction."""
+    if not order_ids:
+        return
+    catalog = load_catalog()
+    states = await load_states(session, order_ids, origin_tz)
+    existing = await alerts_of(session, states)
+    tasks = await live_tasks(session, list(states))
+    next_checks: dict[str, datetime | None] = {}
+    for order_id, state in states.items():
+        findings = evaluate(state, now, catalog)
+        priorities = {alert_key(finding): priority(state, finding, now) for finding in findings}
+        live = await sync_alerts(session, order_id, findings, priorities, existing, now)
+        task = sync_task(session, order_id, findings, tasks.get(order_id), live | _for_order(existing, order_id), now)
+        next_checks[order_id] = _earliest(
+            next_check_at(state, now, catalog), task.act_by if task and task.status == "open" else None
+        )
+    await session.flush()
+    await set_next_checks(session, next_checks)
+
+
+def _for_order(alerts: dict, order_id: str) -> dict:  # type: ignore[type-arg]
+    return {key: alert for key, alert in alerts.items() if key[0] == order_id}
+
+
+def _earliest(*moments: datetime | None) -> datetime | None:
+    present = [moment for moment in moments if moment is not None]
+    return min(present, default=None)

@@ -1,0 +1,146 @@
+"""Reshipment tasks follow the findings: created when a recovery is needed and possible,
+updated while open, cancelled by themselves when the original will arrive in time, expired
+(escalating their alert) when their act-by passes undone."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.contracts.envelope import Envelope, new_envelope
+from services.common.contracts.tasks import TaskChange, TaskClosedEvent, TaskCreatedEvent, TaskUpdatedEvent
+from services.common.outbox import enqueue
+from services.order_watch.alerts.flows import escalate
+from services.order_watch.alerts.models import Alert
+from services.order_watch.db import OutboxMessage
+from services.order_watch.promise import RecoveryOption
+from services.order_watch.reconcile.findings import Finding
+from services.order_watch.tasks.models import LIVE_STATUSES, Task
+
+
+async def live_tasks(session: AsyncSession, order_ids: list[str]) -> dict[str, Task]:
+    rows = await session.scalars(select(Task).where(Task.order_id.in_(order_ids), Task.status.in_(LIVE_STATUSES)))
+    return {row.order_id: row for row in rows}
+
+
+def needed_recovery(findings: list[Finding]) -> Finding | None:
+    """The finding whose recovery a task should carry: the most severe one that has a recovery."""
+    with_recovery = [finding for finding in findings if finding.recovery is not None]
+    order = {"critical": 0, "warning": 1, "info": 2}
+    return min(with_recovery, key=lambda f: (order[f.severity.value], f.recovery.act_by), default=None)  # type: ignore[union-attr]
+
+
+def sync_task(
+    session: AsyncSession,
+    order_id: str,
+    findings: list[Finding],
+    task: Task | None,
+    alerts: dict[tuple[str, str, str], Alert],
+    now: datetime,
+) -> Task | None:
+    """Bring one order's reshipment task in line with its findings; returns the live task."""
+    if task is not None and task.status == "open" and task.act_by <= now:
+        _close(session, task, "expired", "act-by passed with no reship", now)
+        alert = alerts.get((order_id, task.evidence.get("rule", ""), task.evidence.get("shipment_key", "")))
+        if alert is not None:
+            escalate(session, alert, f"reship task expired at {task.act_by.isoformat()}", now)
+        task = None
+    source = needed_recovery(findings)
+    if source is None:
+        if task is not None and task.status == "open":
+            _close(session, task, "cancelled", "no recovery needed any more: the original is expected in time", now)
+        return None if task is None or task.status != "claimed" else task
+    recovery = source.recovery
+    assert recovery is not None
+    alert = alerts.get((order_id, source.rule, source.shipment_id or ""))
+    if task is None:
+        return _create(session, order_id, source, recovery, alert, now)
+    if task.status == "open":
+        _update(session, task, source, recovery, now)
+    return task
+
+
+def _recommendation(source: Finding, recovery: RecoveryOption) -> dict[str, Any]:
+    return {
+        "carrier": recovery.carrier,
+        "service_code": recovery.service_code,
+        "service_name": recovery.service_name,
+        "service_level": recovery.service_level.value,
+        "options": sorted(option.value for option in recovery.options),
+        "expected_delivery": recovery.expected_delivery,
+        "act_by": recovery.act_by,
+        "reason": _reason(source, recovery)[:500],
+        "evidence": {"rule": source.rule, "shipment_key": source.shipment_id or "", "recovery": recovery.as_evidence()},
+    }
+
+
+def _reason(source: Finding, recovery: RecoveryOption) -> str:
+    options = " with Saturday delivery" if recovery.options else ""
+    outcome = "meets the promise" if recovery.meets_promise else "cannot meet the promise but arrives earlier"
+    return f"{source.summary} Reship {recovery.service_name}{options}: {outcome}."
+
+
+def _create(
+    session: AsyncSession, order_id: str, source: Finding, recovery: RecoveryOption, alert: Alert | None, now: datetime
+) -> Task:
+    task = Task(
+        task_id=uuid.uuid4(),
+        order_id=order_id,
+        alert_id=alert.alert_id if alert is not None else None,
+        status="open",
+        created_at=now,
+        updated_at=now,
+        version=1,
+        **_recommendation(source, recovery),
+    )
+    session.add(task)
+    _publish(session, TaskCreatedEvent, task, now)
+    return task
+
+
+def _update(session: AsyncSession, task: Task, source: Finding, recovery: RecoveryOption, now: datetime) -> None:
+    wanted = _recommendation(source, recovery)
+    if all(getattr(task, name) == value for name, value in wanted.items()):
+        return
+    for name, value in wanted.items():
+        setattr(task, name, value)
+    task.updated_at = now
+    task.version += 1
+    _publish(session, TaskUpdatedEvent, task, now)
+
+
+def _close(session: AsyncSession, task: Task, status: str, reason: str, now: datetime) -> None:
+    task.status = status
+    task.close_reason = reason
+    task.closed_at = now
+    task.updated_at = now
+    task.version += 1
+    _publish(session, TaskClosedEvent, task, now)
+
+
+def _publish(session: AsyncSession, event_class: type[Envelope[Any]], task: Task, now: datetime) -> None:
+    change = TaskChange(
+        task_id=task.task_id,
+        order_id=task.order_id,
+        alert_id=task.alert_id,
+        status=task.status,
+        recommended_carrier=task.carrier,
+        recommended_service=task.service_name,
+        recommended_service_level=task.service_level,
+        recommended_options=task.options,
+        expected_delivery=task.expected_delivery,
+        act_by=task.act_by,
+        reason=task.reason,
+        owner=task.owner,
+        version=task.version,
+    )
+    enqueue(
+        session,
+        OutboxMessage,
+        new_envelope(event_class, change, occurred_at=now, produced_at=now, producer="order_watch"),
+        now,
+    )
