@@ -62,10 +62,7 @@ def _shipment_events(shipment: Any, path: str) -> list[TrackingUpdated]:
     ]
     if not scans and isinstance(shipment.get("status"), dict):
         scans = [(f"{path}.status", shipment["status"])]
-    product = (
-        _object(_object(shipment, "details", f"{path}.details") or {}, "product", f"{path}.details.product")
-    ) or {}
-    product_name = _text(product.get("productName"))
+    product_name = _product_name(shipment, path)
     shared = {
         "tracking_number": tracking_number,
         "estimated_delivery": _estimate(shipment, path),
@@ -73,6 +70,12 @@ def _shipment_events(shipment: Any, path: str) -> list[TrackingUpdated]:
         "raw_service": product_name,
     }
     return [_scan_event(scan, scan_path, shared) for scan_path, scan in scans]
+
+
+def _product_name(shipment: dict[str, Any], path: str) -> str | None:
+    details = _object(shipment, "details", f"{path}.details") or {}
+    product = _object(details, "product", f"{path}.details.product") or {}
+    return _text(product.get("productName"))
 
 
 def _scan_event(scan: Any, path: str, shared: dict[str, Any]) -> TrackingUpdated:
@@ -115,22 +118,17 @@ def _event_text(scan: dict[str, Any]) -> str:
 def _estimate(shipment: dict[str, Any], path: str) -> EstimatedDelivery | None:
     """The delivery time frame, else the single estimated time; naive times are read at the destination."""
     destination = _location(_object(shipment, "destination", f"{path}.destination"), f"{path}.destination")
-    frame = _object(shipment, "estimatedDeliveryTimeFrame", f"{path}.estimatedDeliveryTimeFrame") or {}
-    through = _text(frame.get("estimatedThrough"))
+    frame_path = f"{path}.estimatedDeliveryTimeFrame"
+    frame = _object(shipment, "estimatedDeliveryTimeFrame", frame_path) or {}
+    through, start = _text(frame.get("estimatedThrough")), _text(frame.get("estimatedFrom"))
     if through:
-        start_text = _text(frame.get("estimatedFrom"))
-        start = (
-            _instant(start_text, f"{path}.estimatedDeliveryTimeFrame.estimatedFrom", destination)
-            if start_text
-            else None
-        )
-        end = _instant(through, f"{path}.estimatedDeliveryTimeFrame.estimatedThrough", destination)
-        return _estimate_from(start, end, "estimatedDeliveryTimeFrame")
+        end_at = _instant(through, f"{frame_path}.estimatedThrough", destination)
+        start_at = _instant(start, f"{frame_path}.estimatedFrom", destination) if start else None
+        return _estimate_from(start_at, end_at, "estimatedDeliveryTimeFrame")
     single = _text(shipment.get("estimatedTimeOfDelivery"))
     if single:
-        return _estimate_from(
-            None, _instant(single, f"{path}.estimatedTimeOfDelivery", destination), "estimatedTimeOfDelivery"
-        )
+        end_at = _instant(single, f"{path}.estimatedTimeOfDelivery", destination)
+        return _estimate_from(None, end_at, "estimatedTimeOfDelivery")
     return None
 
 
