@@ -176,7 +176,7 @@ def test_text_statuses_unknown_code_and_times_without_offset() -> None:
         "source": "carrier",
         "source_field": "predictedDeliveryDate",
     }
-    assert (unknown["service_level"], unknown["raw_service"]) == (ServiceLevel.THREE_DAY, "Priority Mail")
+    assert (unknown["service_level"], unknown["raw_service"]) == (ServiceLevel.TWO_DAY, "Priority Mail")
 
 
 def test_aware_expected_time_becomes_the_window_end() -> None:
@@ -195,7 +195,7 @@ def test_no_scans_yields_no_events() -> None:
 @pytest.mark.parametrize(
     ("mail_class", "level"),
     [("Priority Mail Express", ServiceLevel.NEXT_DAY), ("PRIORITY_MAIL_EXPRESS", ServiceLevel.NEXT_DAY),
-     ("Priority Mail®", ServiceLevel.THREE_DAY), ("USPS_GROUND_ADVANTAGE", ServiceLevel.GROUND),
+     ("Priority Mail®", ServiceLevel.TWO_DAY), ("USPS_GROUND_ADVANTAGE", ServiceLevel.GROUND),
      ("First-Class Package Service", ServiceLevel.GROUND), ("Media Mail", ServiceLevel.ECONOMY),
      ("Parcel Select", ServiceLevel.GROUND), ("Priority Mail International", None)],
 )  # fmt: skip

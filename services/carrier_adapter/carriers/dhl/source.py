@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from services.carrier_adapter.carriers.dhl import mapper, signature
 
 
@@ -10,6 +12,10 @@ class DhlSource:
     content_types = ("application/json",)
     verify = staticmethod(signature.verify)
     normalize = staticmethod(mapper.normalize)
+
+    @staticmethod
+    def sign_request(body: bytes, secret: str, now: datetime) -> tuple[dict[str, str], dict[str, str]]:
+        return signature.auth_headers(secret, body), {}
 
 
 SOURCE = DhlSource()

@@ -12,7 +12,7 @@ from services.common.vocab import ServiceLevel
 
 SERVICE_LEVELS: dict[str, ServiceLevel] = {
     "PRIORITY MAIL EXPRESS": ServiceLevel.NEXT_DAY,
-    "PRIORITY MAIL": ServiceLevel.THREE_DAY,
+    "PRIORITY MAIL": ServiceLevel.TWO_DAY,  # sold as 1–3 days; 2 as in the promise catalog and aggregators
     "GROUND ADVANTAGE": ServiceLevel.GROUND,
     "FIRST CLASS PACKAGE SERVICE": ServiceLevel.GROUND,
     "FIRST CLASS MAIL": ServiceLevel.GROUND,
