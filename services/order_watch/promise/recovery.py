@@ -60,15 +60,17 @@ def recovery_options(
     destination_tz: Zone,
     residential: bool = True,
     carriers: Iterable[str] | None = None,
+    include_late: bool = False,
 ) -> list[RecoveryOption]:
     """Every service (with and without Saturday delivery) that beats the current parcel, best first.
 
     A new parcel is handed over `now` (rolling to the next cut-off like any hand-over). Ground and
     economy services are planned on their maximum transit days: a rescue must not rely on luck.
     Kept: options arriving on an earlier destination date than `current_expected_delivery`, or,
-    without a current estimate, those meeting the promise. Ranked: promise-meeting options first
-    (no extra options, then slower = cheaper level, then the later act-by); then the rest by
-    earliest arrival, fewer options, slower level.
+    without a current estimate, those meeting the promise — or all of them with `include_late`
+    (nothing is on its way: a lost parcel, an unshipped line, so a late rescue still helps).
+    Ranked: promise-meeting options first (no extra options, then slower = cheaper level, then
+    the later act-by); then the rest by earliest arrival, fewer options, slower level.
     """
     require_aware(now)
     wanted = {carrier.strip().lower() for carrier in carriers} if carriers is not None else None
@@ -80,7 +82,7 @@ def recovery_options(
     kept = [
         option
         for option in candidates
-        if option.act_by >= now and _beats(option, current_expected_delivery, destination_tz)
+        if option.act_by >= now and _beats(option, current_expected_delivery, destination_tz, include_late)
     ]
     return sorted(kept, key=_rank)
 
@@ -141,9 +143,9 @@ def _plan(
     )
 
 
-def _beats(option: RecoveryOption, current: dt.datetime | None, destination_tz: Zone) -> bool:
+def _beats(option: RecoveryOption, current: dt.datetime | None, destination_tz: Zone, include_late: bool) -> bool:
     if current is None:
-        return option.meets_promise
+        return option.meets_promise or include_late
     return local_date(option.expected_delivery, destination_tz) < local_date(current, destination_tz)
 
 

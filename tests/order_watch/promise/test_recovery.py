@@ -85,3 +85,12 @@ def test_evidence_is_json_friendly() -> None:
     evidence = plan(LABEL_CREATED)[0].as_evidence()
     assert evidence["act_by"] == "2026-11-19T17:00:00-06:00"
     assert evidence["meets_promise"] is True
+
+
+def test_with_nothing_on_its_way_late_plans_are_offered_when_asked() -> None:
+    friday = dt.datetime(2026, 11, 20, 18, 0, tzinfo=CHI)  # after Friday's cut-off: nothing makes Friday
+    assert plan(friday, current_expected_delivery=None) == []
+    options = plan(friday, current_expected_delivery=None, include_late=True)
+    assert options and not any(option.meets_promise for option in options)
+    # Next pick-up is Monday: Tuesday morning is the earliest anyone can deliver.
+    assert options[0].expected_delivery == dt.datetime(2026, 11, 24, 9, 0, tzinfo=NY)

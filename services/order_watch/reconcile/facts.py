@@ -1,0 +1,297 @@
+"""Facts derived from an order snapshot that several rules share.
+
+Everything here is ordered by event time, never arrival, and is insensitive to duplicates
+and to the order scans and estimates arrive in: the same facts give the same answers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from services.common.vocab import EstimateSource, ServiceLevel, TrackingStatus
+from services.order_watch.promise import (
+    CarrierService,
+    Catalog,
+    RecoveryOption,
+    expected_delivery,
+    latest_handover,
+    project_delivery,
+    recovery_options,
+)
+from services.order_watch.promise.calendar import local_date
+from services.order_watch.reconcile.findings import fact
+from services.order_watch.reconcile.state import EstimateState, LineState, OrderState, ScanState, ShipmentState
+
+# Same event time: the further-along status wins (a simultaneous "out for delivery" never beats "delivered").
+STATUS_PROGRESS = {
+    TrackingStatus.UNKNOWN: 0,
+    TrackingStatus.PRE_TRANSIT: 1,
+    TrackingStatus.CANCELLED: 2,
+    TrackingStatus.ACCEPTED: 3,
+    TrackingStatus.IN_TRANSIT: 4,
+    TrackingStatus.DELAYED: 5,
+    TrackingStatus.EXCEPTION: 6,
+    TrackingStatus.DELIVERY_ATTEMPTED: 7,
+    TrackingStatus.OUT_FOR_DELIVERY: 8,
+    TrackingStatus.AVAILABLE_FOR_PICKUP: 9,
+    TrackingStatus.RETURN_TO_SENDER: 10,
+    TrackingStatus.DELIVERED: 11,
+}
+CARRIER_ESTIMATE_SOURCES = frozenset({EstimateSource.CARRIER, EstimateSource.AGGREGATOR})
+
+
+def _scan_order(scan: ScanState) -> tuple[Any, ...]:
+    received = scan.received_at.timestamp() if scan.received_at else float("-inf")
+    return (scan.event_time.timestamp(), STATUS_PROGRESS[scan.status], scan.event_id, received, repr(scan))
+
+
+def ordered_scans(shipment: ShipmentState) -> tuple[ScanState, ...]:
+    """Scans without duplicates (one per event id, chosen deterministically), oldest event first."""
+    by_id: dict[str, ScanState] = {}
+    for scan in sorted(shipment.scans, key=_scan_order):
+        by_id.setdefault(scan.event_id, scan)
+    return tuple(sorted(by_id.values(), key=_scan_order))
+
+
+def delivered_scan(shipment: ShipmentState) -> ScanState | None:
+    """The first delivery scan by event time, if any."""
+    return next((scan for scan in ordered_scans(shipment) if scan.status is TrackingStatus.DELIVERED), None)
+
+
+def current_scan(shipment: ShipmentState) -> ScanState | None:
+    """The scan that says where the parcel is now.
+
+    The latest by event time — except that "delivered" is sticky: only a later return to sender
+    overrides it, so stray late scans (a delayed "out for delivery") cannot reopen a delivery.
+    """
+    scans = ordered_scans(shipment)
+    delivered = delivered_scan(shipment)
+    if delivered is None:
+        return scans[-1] if scans else None
+    returned = [
+        scan
+        for scan in scans
+        if scan.status is TrackingStatus.RETURN_TO_SENDER and _scan_order(scan) > _scan_order(delivered)
+    ]
+    return returned[-1] if returned else delivered
+
+
+def first_carrier_scan(shipment: ShipmentState) -> ScanState | None:
+    """The first scan showing a carrier physically has the parcel (acceptance)."""
+    return next((scan for scan in ordered_scans(shipment) if scan.status.is_carrier_scan), None)
+
+
+def is_delivered(shipment: ShipmentState) -> bool:
+    current = current_scan(shipment)
+    return current is not None and current.status is TrackingStatus.DELIVERED
+
+
+def is_finished(shipment: ShipmentState) -> bool:
+    """Delivered, returned or cancelled: nothing more will happen in transit."""
+    current = current_scan(shipment)
+    return current is not None and current.status.is_final
+
+
+def latest_carrier_estimate(shipment: ShipmentState) -> EstimateState | None:
+    """The carrier's (or aggregator's) most recent estimate, by when it was issued, then received."""
+    estimates = [estimate for estimate in set(shipment.estimates) if estimate.source in CARRIER_ESTIMATE_SOURCES]
+    return max(
+        estimates,
+        key=lambda e: (e.event_time.timestamp(), e.received_at.timestamp(), e.estimated_delivery.timestamp()),
+        default=None,
+    )
+
+
+def live_shipments(order: OrderState) -> tuple[ShipmentState, ...]:
+    """Shipments whose label has not been voided, in a stable order."""
+    return tuple(sorted((s for s in order.shipments if not s.voided), key=lambda s: s.shipment_id))
+
+
+def label_level(shipment: ShipmentState, catalog: Catalog) -> ServiceLevel | None:
+    """The level the label was bought at: as stated by the warehouse, else from the carrier's code."""
+    return shipment.label_service_level or catalog.resolve_level(shipment.carrier, shipment.label_service_code)
+
+
+def reported_levels(shipment: ShipmentState) -> list[ScanState]:
+    """Scans in which the carrier reports the service it is carrying."""
+    return [scan for scan in ordered_scans(shipment) if scan.service_level is not None]
+
+
+def carried_level(order: OrderState, shipment: ShipmentState, catalog: Catalog) -> ServiceLevel:
+    """Best knowledge of the level the parcel travels at: carrier-reported, label, else paid."""
+    reported = reported_levels(shipment)
+    if reported:
+        return reported[-1].service_level  # type: ignore[return-value]
+    return label_level(shipment, catalog) or order.paid_service_level
+
+
+def shipment_service(order: OrderState, shipment: ShipmentState, catalog: Catalog) -> CarrierService:
+    """The catalog service on the label, or a stand-in at the best-known level."""
+    level = label_level(shipment, catalog) or carried_level(order, shipment, catalog)
+    service = catalog.service_or_default(shipment.carrier, shipment.label_service_code, level)
+    assert service is not None  # a level is always known here, so a stand-in always exists
+    return service
+
+
+def handover_deadline(order: OrderState, catalog: Catalog) -> dt.datetime | None:
+    """Latest hand-over at the paid level that still keeps the promise (cheapest service of the carrier)."""
+    carriers = [shipment.carrier for shipment in live_shipments(order)]
+    carrier = carriers[0] if carriers else "generic"
+    service = catalog.service_for_level(carrier, order.paid_service_level) or catalog.default_service(
+        carrier, order.paid_service_level
+    )
+    return latest_handover(
+        service, order.promised_by, order.origin_tz, order.destination_tz, residential=order.residential
+    )
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """When a shipment should arrive, and which fact says so."""
+
+    delivery: dt.datetime
+    evidence: dict[str, Any]
+
+
+def expected_arrival(order: OrderState, shipment: ShipmentState, catalog: Catalog, now: dt.datetime) -> Expectation:
+    """Carrier estimate if any; else our projection once scanned; else the label service handed over now."""
+    estimate = latest_carrier_estimate(shipment)
+    if estimate is not None:
+        return Expectation(
+            estimate.estimated_delivery,
+            fact(estimate.estimated_delivery, f"{estimate.source.value} estimate", estimate.event_time),
+        )
+    service = shipment_service(order, shipment, catalog)
+    if first_carrier_scan(shipment) is not None:
+        projected = projection(order, shipment, catalog, now)
+        return Expectation(projected, fact(projected, "order_watch projection from scans", now))
+    handover = max(shipment.label_created_at, now)
+    arrives = expected_delivery(
+        service,
+        handover,
+        order.origin_tz,
+        order.destination_tz,
+        options=shipment.label_options,
+        residential=order.residential,
+    )
+    return Expectation(arrives, fact(arrives, f"promise engine: {service.name} handed over", handover))
+
+
+def projection(order: OrderState, shipment: ShipmentState, catalog: Catalog, now: dt.datetime) -> dt.datetime:
+    """Our own delivery projection for a shipment (see promise.project_delivery)."""
+    accepted = first_carrier_scan(shipment)
+    current = current_scan(shipment)
+    return project_delivery(
+        shipment_service(order, shipment, catalog),
+        accepted_at=accepted.event_time if accepted else None,
+        last_scan_at=current.event_time if current else None,
+        last_status=current.status if current else None,
+        now=now,
+        origin_tz=order.origin_tz,
+        destination_tz=order.destination_tz,
+        options=shipment.label_options,
+        residential=order.residential,
+    )
+
+
+def after_promise_date(order: OrderState, instant: dt.datetime) -> bool:
+    """True when `instant` falls on a later destination-local date than the promise.
+
+    Estimates often carry only a date (their latest instant is the end of that day), so a
+    same-day estimate is not late against an end-of-day promise.
+    """
+    return local_date(instant, order.destination_tz) > local_date(order.promised_by, order.destination_tz)
+
+
+def unshipped_quantities(order: OrderState) -> dict[str, int]:
+    """Ordered quantity per SKU that no live shipment carries; empty if any shipment's content is unknown."""
+    shipments = live_shipments(order)
+    if any(not shipment.lines for shipment in shipments):
+        return {}
+    shipped = _quantities(line for shipment in shipments for line in shipment.lines)
+    ordered = _quantities(order.lines)
+    return {sku: qty - shipped[sku] for sku, qty in sorted(ordered.items()) if qty > shipped[sku]}
+
+
+def best_recovery(
+    order: OrderState, catalog: Catalog, now: dt.datetime, current_expected: dt.datetime | None
+) -> RecoveryOption | None:
+    """The top-ranked recovery plan for the order, or None when nothing beats the current parcel.
+
+    `current_expected` None means nothing usable is on its way (no label, lost, damaged): then
+    even a plan that misses the promise is offered, as the earliest possible replacement.
+
+    A carrier the order already ships with is preferred when its best plan is as good (same
+    promise verdict, same arrival date): the warehouse has that account and pick-up already.
+    """
+    options = _all_recovery_options(order, catalog, now, current_expected)
+    if not options:
+        return None
+    used = {shipment.carrier.strip().lower() for shipment in live_shipments(order)}
+    familiar = next((option for option in options if option.carrier in used), None)
+    if familiar is not None and _as_good(order, familiar, options[0]):
+        return familiar
+    return options[0]
+
+
+def _as_good(order: OrderState, candidate: RecoveryOption, best: RecoveryOption) -> bool:
+    same_day = local_date(candidate.expected_delivery, order.destination_tz) == local_date(
+        best.expected_delivery, order.destination_tz
+    )
+    return candidate.meets_promise == best.meets_promise and same_day and candidate.options == best.options
+
+
+def _all_recovery_options(
+    order: OrderState, catalog: Catalog, now: dt.datetime, current_expected: dt.datetime | None
+) -> list[RecoveryOption]:
+    return recovery_options(
+        catalog,
+        now=now,
+        promised_by=order.promised_by,
+        current_expected_delivery=current_expected,
+        origin_tz=order.origin_tz,
+        destination_tz=order.destination_tz,
+        residential=order.residential,
+        include_late=current_expected is None,
+    )
+
+
+def fulfilled_on_time(order: OrderState) -> bool:
+    """True when shipments delivered by the promise carry everything ordered: nothing left to watch."""
+    on_time = [
+        shipment
+        for shipment in live_shipments(order)
+        if (scan := delivered_scan(shipment)) is not None
+        and is_delivered(shipment)
+        and scan.event_time <= order.promised_by
+    ]
+    if not on_time:
+        return False
+    if any(not shipment.lines for shipment in on_time) or not order.lines:
+        return True
+    delivered = _quantities(line for shipment in on_time for line in shipment.lines)
+    return all(delivered[sku] >= qty for sku, qty in _quantities(order.lines).items())
+
+
+def _quantities(lines: Iterable[LineState]) -> Counter[str]:
+    totals: Counter[str] = Counter()
+    for line in lines:
+        totals[line.sku] += line.quantity
+    return totals
+
+
+def order_evidence(order: OrderState) -> dict[str, Any]:
+    """The order facts every finding shows next to its own."""
+    return {
+        "paid_service_level": fact(order.paid_service_level, "order", order.placed_at),
+        "promised_by": fact(order.promised_by, "order", order.placed_at),
+    }
+
+
+def day_label(instant: dt.datetime, order: OrderState) -> str:
+    """A destination-local date for summaries, e.g. "Fri 2026-11-20"."""
+    return local_date(instant, order.destination_tz).strftime("%a %Y-%m-%d")

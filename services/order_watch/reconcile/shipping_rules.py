@@ -1,0 +1,212 @@
+"""Rules about what the warehouse shipped: the right service, in time, and everything ordered.
+
+These fire from labels alone — long before a carrier scans anything — or from the passing of
+the latest hand-over time for the paid level (and never before it has passed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from services.common.vocab import Severity
+from services.order_watch.promise import Catalog
+from services.order_watch.reconcile.facts import (
+    after_promise_date,
+    best_recovery,
+    day_label,
+    expected_arrival,
+    first_carrier_scan,
+    handover_deadline,
+    is_finished,
+    label_level,
+    live_shipments,
+    order_evidence,
+    reported_levels,
+    unshipped_quantities,
+)
+from services.order_watch.reconcile.findings import Finding, fact
+from services.order_watch.reconcile.state import OrderState, ShipmentState
+
+SERVICE_DOWNGRADE = "service_downgrade"
+NOT_SHIPPED_IN_TIME = "not_shipped_in_time"
+SPLIT_ORDER_UNSHIPPED = "split_order_unshipped"
+# A parcel handed over just before the cut-off is often first scanned that evening at the hub;
+# wait this long after the deadline before calling a labelled parcel "not shipped".
+ACCEPTANCE_SCAN_GRACE = dt.timedelta(hours=6)
+
+
+def service_downgrade(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[Finding]:
+    """The label, or the carrier, says a slower service than the customer paid for."""
+    findings = []
+    for shipment in live_shipments(order):
+        if is_finished(shipment) or _replaced_by_reship(order, shipment, catalog):
+            continue
+        slower = _slower_service_facts(order, shipment, catalog)
+        if slower:
+            findings.append(_downgrade_finding(order, shipment, catalog, now, slower))
+    return findings
+
+
+def _slower_service_facts(order: OrderState, shipment: ShipmentState, catalog: Catalog) -> dict:
+    paid = order.paid_service_level
+    facts = {}
+    level = label_level(shipment, catalog)
+    if level is not None and level.is_slower_than(paid):
+        facts["label_service_level"] = fact(level, "shipment.label_created", shipment.label_created_at)
+    reported = [scan for scan in reported_levels(shipment) if scan.service_level.is_slower_than(paid)]
+    if reported:
+        last = reported[-1]
+        facts["carrier_reported_service_level"] = fact(last.service_level, f"tracking {last.event_id}", last.event_time)
+    return facts
+
+
+def _downgrade_finding(
+    order: OrderState, shipment: ShipmentState, catalog: Catalog, now: dt.datetime, slower: dict
+) -> Finding:
+    expectation = expected_arrival(order, shipment, catalog, now)
+    recovery = best_recovery(order, catalog, now, expectation.delivery)
+    late = after_promise_date(order, expectation.delivery)
+    shipped_level = next(iter(slower.values()))["value"]
+    evidence = {
+        **order_evidence(order),
+        "label": _label_fact(shipment, catalog),
+        **slower,
+        "expected_delivery": expectation.evidence,
+        "misses_promise": fact(late, "order_watch: expected vs promised destination date", now),
+    }
+    summary = (
+        f"Paid {order.paid_service_level.value}, shipped {shipped_level} "
+        f"({shipment.carrier} {shipment.label_service_code}); expected {day_label(expectation.delivery, order)}"
+        f" vs promised {day_label(order.promised_by, order)}"
+    )
+    return Finding(
+        rule=SERVICE_DOWNGRADE,
+        order_id=order.order_id,
+        shipment_id=shipment.shipment_id,
+        severity=Severity.CRITICAL if late else Severity.WARNING,
+        act_by=recovery.act_by if recovery else None,
+        summary=summary,
+        evidence=evidence,
+        recovery=recovery,
+    )
+
+
+def _label_fact(shipment: ShipmentState, catalog: Catalog) -> dict:
+    label = {
+        "carrier": shipment.carrier,
+        "tracking_number": shipment.tracking_number,
+        "service_code": shipment.label_service_code,
+        "level": label_level(shipment, catalog),
+        "options": shipment.label_options,
+    }
+    return fact(label, "shipment.label_created", shipment.label_created_at)
+
+
+def _replaced_by_reship(order: OrderState, shipment: ShipmentState, catalog: Catalog) -> bool:
+    """A later reship at the paid level (or faster) has taken over this parcel's job."""
+    for other in live_shipments(order):
+        level = label_level(other, catalog)
+        if (
+            other.is_reship
+            and other.shipment_id != shipment.shipment_id
+            and other.label_created_at >= shipment.label_created_at
+            and level is not None
+            and not level.is_slower_than(order.paid_service_level)
+        ):
+            return True
+    return False
+
+
+def not_shipped_in_time(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[Finding]:
+    """No live label, or a label no carrier has scanned, once the paid level's last hand-over has passed."""
+    deadline = handover_deadline(order, catalog)
+    if deadline is None:
+        return []
+    shipments = live_shipments(order)
+    if not shipments:
+        return [_not_shipped_finding(order, None, deadline, now, catalog)] if now > deadline else []
+    due = deadline + ACCEPTANCE_SCAN_GRACE
+    return [
+        _not_shipped_finding(order, shipment, deadline, now, catalog)
+        for shipment in shipments
+        if now > due and not is_finished(shipment) and first_carrier_scan(shipment) is None
+    ]
+
+
+def not_shipped_due_at(order: OrderState, catalog: Catalog) -> list[dt.datetime]:
+    """When not_shipped_in_time could start firing."""
+    deadline = handover_deadline(order, catalog)
+    if deadline is None:
+        return []
+    shipments = live_shipments(order)
+    if not shipments:
+        return [deadline + dt.timedelta(microseconds=1)]
+    pending = any(first_carrier_scan(shipment) is None and not is_finished(shipment) for shipment in shipments)
+    return [deadline + ACCEPTANCE_SCAN_GRACE + dt.timedelta(microseconds=1)] if pending else []
+
+
+def _not_shipped_finding(
+    order: OrderState, shipment: ShipmentState | None, deadline: dt.datetime, now: dt.datetime, catalog: Catalog
+) -> Finding:
+    current = expected_arrival(order, shipment, catalog, now).delivery if shipment else None
+    recovery = best_recovery(order, catalog, now, current)
+    evidence = {
+        **order_evidence(order),
+        "latest_handover": fact(deadline, f"promise engine: {order.paid_service_level.value} cut-off", now),
+    }
+    if shipment is None:
+        evidence["live_labels"] = fact(0, "shipments", now)
+        summary = f"No label bought by the {order.paid_service_level.value} hand-over deadline {deadline.isoformat()}"
+    else:
+        evidence["label"] = _label_fact(shipment, catalog)
+        evidence["carrier_scans"] = fact(0, "tracking", now)
+        label = f"{shipment.carrier} {shipment.tracking_number}"
+        summary = f"{label} has no carrier scan; the hand-over deadline was {deadline.isoformat()}"
+    return Finding(
+        rule=NOT_SHIPPED_IN_TIME,
+        order_id=order.order_id,
+        shipment_id=shipment.shipment_id if shipment else None,
+        severity=Severity.CRITICAL,
+        act_by=recovery.act_by if recovery else None,
+        summary=summary,
+        evidence=evidence,
+        recovery=recovery,
+    )
+
+
+def split_order_unshipped(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[Finding]:
+    """Part of the order is in no live shipment once the last hand-over time has passed."""
+    deadline = handover_deadline(order, catalog)
+    if not order.lines or not live_shipments(order) or deadline is None or now <= deadline:
+        return []
+    missing = unshipped_quantities(order)
+    if not missing:
+        return []
+    recovery = best_recovery(order, catalog, now, None)
+    evidence = {
+        **order_evidence(order),
+        "ordered": fact({line.sku: line.quantity for line in order.lines}, "order", order.placed_at),
+        "unshipped": fact(missing, "shipments (live labels)", now),
+        "latest_handover": fact(deadline, f"promise engine: {order.paid_service_level.value} cut-off", now),
+    }
+    items = ", ".join(f"{qty} x {sku}" for sku, qty in missing.items())
+    return [
+        Finding(
+            rule=SPLIT_ORDER_UNSHIPPED,
+            order_id=order.order_id,
+            shipment_id=None,
+            severity=Severity.CRITICAL,
+            act_by=recovery.act_by if recovery else None,
+            summary=f"Not in any shipment by the hand-over deadline: {items}",
+            evidence=evidence,
+            recovery=recovery,
+        )
+    ]
+
+
+def split_due_at(order: OrderState, catalog: Catalog) -> list[dt.datetime]:
+    """When split_order_unshipped could start firing."""
+    deadline = handover_deadline(order, catalog)
+    if not order.lines or deadline is None:
+        return []
+    return [deadline + dt.timedelta(microseconds=1)]

@@ -1,0 +1,306 @@
+"""Rules about a parcel the carrier has: estimates, projections, silence, exceptions, delivery.
+
+Every rule reads scans ordered by event time (see `facts`), so a late-arriving old scan
+never overrides a newer one, and a finding clears itself when a newer fact contradicts it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import Any
+
+from services.common.vocab import ExceptionReason, Severity, TrackingStatus
+from services.order_watch.promise import (
+    Catalog,
+    RecoveryOption,
+    add_business_time,
+    business_time_between,
+    claim_deadline,
+    delivery_from_pickup,
+)
+from services.order_watch.promise.calendar import ONE_DAY, local_date, local_instant
+from services.order_watch.reconcile.facts import (
+    after_promise_date,
+    best_recovery,
+    carried_level,
+    current_scan,
+    day_label,
+    delivered_scan,
+    first_carrier_scan,
+    is_delivered,
+    is_finished,
+    latest_carrier_estimate,
+    live_shipments,
+    order_evidence,
+    projection,
+    shipment_service,
+)
+from services.order_watch.reconcile.findings import Finding, fact
+from services.order_watch.reconcile.state import EstimateState, OrderState, ScanState, ShipmentState
+
+CARRIER_ESTIMATE_LATE = "carrier_estimate_late"
+PROJECTED_LATE = "projected_late"
+STALLED = "stalled"
+CARRIER_EXCEPTION = "carrier_exception"
+RETURN_OR_LOST = "return_or_lost"
+DELIVERED_LATE = "delivered_late"
+
+# Statuses in which silence from the carrier means something is wrong (exceptions have their own rule).
+MOVING = frozenset({TrackingStatus.ACCEPTED, TrackingStatus.IN_TRANSIT, TrackingStatus.OUT_FOR_DELIVERY})
+EXCEPTION_STATUSES = frozenset({TrackingStatus.EXCEPTION, TrackingStatus.DELAYED, TrackingStatus.DELIVERY_ATTEMPTED})
+GONE_REASONS = frozenset({ExceptionReason.LOST, ExceptionReason.RETURN_TO_SENDER})
+# Exceptions a person must act on (fix the address, replace the goods, call the customer).
+NEEDS_ACTION = frozenset({ExceptionReason.ADDRESS, ExceptionReason.DAMAGED, ExceptionReason.REFUSED})
+# FedEx and UPS count a delivery as late from 60 seconds after the commit time.
+GUARANTEE_TOLERANCE = dt.timedelta(seconds=60)
+END_OF_DAY = dt.time(23, 59, 59)
+
+
+def _in_transit(order: OrderState) -> list[ShipmentState]:
+    """Live parcels still travelling: not delivered, returned or reported lost."""
+    return [shipment for shipment in live_shipments(order) if not is_finished(shipment) and not _gone(shipment)]
+
+
+def _gone(shipment: ShipmentState) -> bool:
+    last = current_scan(shipment)
+    return last is not None and (
+        last.status is TrackingStatus.RETURN_TO_SENDER or last.exception_reason in GONE_REASONS
+    )
+
+
+def _scan_fact(scan: ScanState) -> dict[str, Any]:
+    value = {"status": scan.status, "reason": scan.exception_reason, "code": scan.raw_status_code}
+    if scan.description:
+        value["description"] = scan.description
+    return fact(value, f"tracking {scan.event_id}", scan.event_time)
+
+
+def _estimate_fact(estimate: EstimateState) -> dict[str, Any]:
+    return fact(estimate.estimated_delivery, f"{estimate.source.value} estimate", estimate.event_time)
+
+
+def _finding(
+    rule: str,
+    order: OrderState,
+    shipment: ShipmentState,
+    severity: Severity,
+    summary: str,
+    evidence: dict[str, Any],
+    recovery: RecoveryOption | None,
+) -> Finding:
+    return Finding(
+        rule=rule,
+        order_id=order.order_id,
+        shipment_id=shipment.shipment_id,
+        severity=severity,
+        act_by=recovery.act_by if recovery else None,
+        summary=summary,
+        evidence={**order_evidence(order), **evidence},
+        recovery=recovery,
+    )
+
+
+def carrier_estimate_late(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[Finding]:
+    """The carrier's latest estimate falls on a later destination date than the promise."""
+    findings = []
+    for shipment in _in_transit(order):
+        estimate = latest_carrier_estimate(shipment)
+        if estimate is None or not after_promise_date(order, estimate.estimated_delivery):
+            continue
+        recovery = best_recovery(order, catalog, now, estimate.estimated_delivery)
+        evidence = {
+            "carrier_estimate": _estimate_fact(estimate),
+            "estimate_received_at": fact(estimate.received_at, "order_watch", estimate.received_at),
+        }
+        summary = (
+            f"{shipment.carrier} estimates {day_label(estimate.estimated_delivery, order)}, "
+            f"promised {day_label(order.promised_by, order)}"
+        )
+        findings.append(
+            _finding(CARRIER_ESTIMATE_LATE, order, shipment, Severity.CRITICAL, summary, evidence, recovery)
+        )
+    return findings
+
+
+def projected_late(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[Finding]:
+    """Our projection misses the promise while the carrier has not admitted it.
+
+    Only once a carrier has the parcel (before that, not_shipped_in_time speaks), and only when
+    the carrier gives no estimate or its estimate has passed undelivered: a live carrier estimate
+    knows the lane better than our level-based transit table. While the latest scan is an
+    exception, carrier_exception owns the problem.
+    """
+    findings = []
+    for shipment in _in_transit(order):
+        accepted = first_carrier_scan(shipment)
+        estimate = latest_carrier_estimate(shipment)
+        if accepted is None or current_scan(shipment).status not in MOVING:
+            continue
+        if estimate is not None and estimate.estimated_delivery >= now:
+            continue
+        projected = projection(order, shipment, catalog, now)
+        if not after_promise_date(order, projected):
+            continue
+        recovery = best_recovery(order, catalog, now, projected)
+        evidence = {
+            "projected_delivery": fact(projected, "order_watch projection", now),
+            "accepted": _scan_fact(accepted),
+            "carrier_estimate": _estimate_fact(estimate) if estimate else None,
+        }
+        summary = f"Projected {day_label(projected, order)}, promised {day_label(order.promised_by, order)}"
+        findings.append(_finding(PROJECTED_LATE, order, shipment, Severity.WARNING, summary, evidence, recovery))
+    return findings
+
+
+def projected_late_due_at(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[dt.datetime]:
+    """When the projection or the carrier's estimate runs out, projected_late may change.
+
+    Also the next destination midnight: after a failed attempt the projection moves a day
+    further each day that passes.
+    """
+    due = []
+    for shipment in _in_transit(order):
+        if first_carrier_scan(shipment) is None:
+            continue
+        due.append(projection(order, shipment, catalog, now) + dt.timedelta(microseconds=1))
+        due.append(local_instant(local_date(now, order.destination_tz) + ONE_DAY, dt.time(0), order.destination_tz))
+        estimate = latest_carrier_estimate(shipment)
+        if estimate is not None:
+            due.append(estimate.estimated_delivery + dt.timedelta(microseconds=1))
+    return due
+
+
+def stalled(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[Finding]:
+    """No scan for longer than the level's normal gap, counted in carrier business hours."""
+    findings = []
+    for shipment in _in_transit(order):
+        last = current_scan(shipment)
+        if last is None or last.status not in MOVING:
+            continue
+        level = carried_level(order, shipment, catalog)
+        gap = catalog.normal_scan_gap(level)
+        calendar = catalog.calendar(shipment.carrier)
+        silent = business_time_between(calendar, last.event_time, now, order.destination_tz)
+        if silent < gap:
+            continue
+        evidence = {
+            "last_scan": _scan_fact(last),
+            "silent_business_hours": fact(silent.total_seconds() / 3600, "order_watch", now),
+            "normal_gap_business_hours": fact(gap.total_seconds() / 3600, f"levels table: {level.value}", None),
+        }
+        hours, normal = silent.total_seconds() / 3600, gap.total_seconds() / 3600
+        summary = f"No scan for {hours:.0f} business hours (normal for {level.value}: {normal:.0f})"
+        findings.append(_finding(STALLED, order, shipment, Severity.WARNING, summary, evidence, None))
+    return findings
+
+
+def stalled_due_at(order: OrderState, catalog: Catalog) -> list[dt.datetime]:
+    """When each moving shipment will have been silent for its normal gap."""
+    due = []
+    for shipment in _in_transit(order):
+        last = current_scan(shipment)
+        if last is None or last.status not in MOVING:
+            continue
+        gap = catalog.normal_scan_gap(carried_level(order, shipment, catalog))
+        due.append(add_business_time(catalog.calendar(shipment.carrier), last.event_time, gap, order.destination_tz))
+    return due
+
+
+def carrier_exception(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[Finding]:
+    """The latest scan is an exception, delay or failed attempt; clears when a later scan shows progress."""
+    findings = []
+    for shipment in _in_transit(order):
+        last = current_scan(shipment)
+        if last is None or not _is_exception(last):
+            continue
+        reason = last.exception_reason or _reason_from_status(last.status)
+        # Damaged goods will not arrive usable: plan a replacement at once.
+        recovery = best_recovery(order, catalog, now, None) if reason is ExceptionReason.DAMAGED else None
+        severity = Severity.CRITICAL if reason in NEEDS_ACTION else Severity.WARNING
+        summary = f"{shipment.carrier} reports {last.status.value} ({reason.value})" + (
+            f": {last.description}" if last.description else ""
+        )
+        evidence = {"last_scan": _scan_fact(last)}
+        findings.append(_finding(CARRIER_EXCEPTION, order, shipment, severity, summary, evidence, recovery))
+    return findings
+
+
+def _is_exception(scan: ScanState) -> bool:
+    if scan.exception_reason in GONE_REASONS:
+        return False
+    return scan.status in EXCEPTION_STATUSES or (
+        scan.exception_reason is not None and scan.status is not TrackingStatus.RETURN_TO_SENDER
+    )
+
+
+def _reason_from_status(status: TrackingStatus) -> ExceptionReason:
+    if status is TrackingStatus.DELIVERY_ATTEMPTED:
+        return ExceptionReason.DELIVERY_ATTEMPTED
+    return ExceptionReason.DELAYED if status is TrackingStatus.DELAYED else ExceptionReason.OTHER
+
+
+def return_or_lost(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[Finding]:
+    """The parcel is going back to the sender or the carrier reports it lost: it needs replacing."""
+    findings = []
+    for shipment in live_shipments(order):
+        if not _gone(shipment):
+            continue
+        last = current_scan(shipment)
+        recovery = best_recovery(order, catalog, now, None)
+        what = "lost" if last.exception_reason is ExceptionReason.LOST else "returning to sender"
+        summary = f"{shipment.carrier} {shipment.tracking_number} {what}"
+        evidence = {"last_scan": _scan_fact(last)}
+        findings.append(_finding(RETURN_OR_LOST, order, shipment, Severity.CRITICAL, summary, evidence, recovery))
+    return findings
+
+
+def delivered_late(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[Finding]:
+    """Delivered after the promise; shows whether a guaranteed-service refund can be claimed, and by when."""
+    findings = []
+    for shipment in live_shipments(order):
+        delivered = delivered_scan(shipment)
+        if delivered is None or not is_delivered(shipment) or delivered.event_time <= order.promised_by:
+            continue
+        guarantee = _guarantee(order, shipment, delivered, catalog)
+        act_by = guarantee.pop("claim_by")
+        summary = f"Delivered {delivered.event_time.isoformat()}, promised {order.promised_by.isoformat()}" + (
+            "; refund claimable" if guarantee["refund_eligible"]["value"] else ""
+        )
+        evidence = {"delivered": _scan_fact(delivered), **guarantee}
+        finding = _finding(DELIVERED_LATE, order, shipment, Severity.WARNING, summary, evidence, None)
+        findings.append(_with_act_by(finding, act_by if act_by and act_by >= now else None))
+    return findings
+
+
+def _guarantee(order: OrderState, shipment: ShipmentState, delivered: ScanState, catalog: Catalog) -> dict[str, Any]:
+    service = shipment_service(order, shipment, catalog)
+    accepted = first_carrier_scan(shipment)
+    shipped_on = local_date((accepted or delivered).event_time, order.origin_tz)
+    calendar = service.calendar
+    if not calendar.is_pickup_day(shipped_on):
+        shipped_on = calendar.next_pickup_day(shipped_on)
+    scheduled = delivery_from_pickup(
+        service, shipped_on, order.destination_tz, options=shipment.label_options, residential=order.residential
+    )
+    late_vs_commit = delivered.event_time - scheduled >= GUARANTEE_TOLERANCE
+    # Carriers deny refunds when the label was created on one day and first scanned on another (EBILG_A50).
+    uploaded_late = local_date(shipment.label_created_at, order.origin_tz) != shipped_on
+    eligible = service.guaranteed and not service.is_default and late_vs_commit and not uploaded_late
+    deadline = claim_deadline(
+        service, scheduled_delivery=scheduled, shipped_on=shipped_on, destination_tz=order.destination_tz
+    )
+    source = f"catalog: {service.carrier} {service.code}"
+    return {
+        "label_service": fact({"code": service.code, "name": service.name, "level": service.level}, source, None),
+        "guaranteed_service": fact(service.guaranteed, source, None),
+        "scheduled_delivery": fact(scheduled, "promise engine: commit time on the ship date", shipped_on),
+        "label_uploaded_late": fact(uploaded_late, "label date vs first carrier scan", shipment.label_created_at),
+        "refund_eligible": fact(eligible, source, delivered.event_time),
+        "claim_deadline": fact(deadline, f"{source} claim window", None),
+        "claim_by": local_instant(deadline, END_OF_DAY, order.destination_tz) if eligible and deadline else None,
+    }
+
+
+def _with_act_by(finding: Finding, act_by: dt.datetime | None) -> Finding:
+    return replace(finding, act_by=act_by)

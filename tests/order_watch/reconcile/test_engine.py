@@ -1,0 +1,94 @@
+"""evaluate, next_check_at and priority."""
+
+import datetime as dt
+from dataclasses import replace
+from decimal import Decimal
+
+from services.common.vocab import CustomerTier, Severity, TrackingStatus
+from services.order_watch.reconcile import RULES, Finding, evaluate, next_check_at, priority
+from tests.order_watch.reconcile.builders import (
+    CATALOG,
+    LABEL_TIME,
+    PROMISED_BY,
+    THURSDAY_CUTOFF,
+    chi,
+    label,
+    ny,
+    order,
+    scan,
+)
+
+
+def test_every_rule_is_registered_once() -> None:
+    names = [rule.__name__ for rule in RULES]
+    assert sorted(names) == sorted(
+        [
+            "service_downgrade",
+            "not_shipped_in_time",
+            "split_order_unshipped",
+            "carrier_estimate_late",
+            "projected_late",
+            "stalled",
+            "carrier_exception",
+            "return_or_lost",
+            "delivered_late",
+        ]
+    )
+
+
+def test_findings_have_stable_keys_and_json_evidence() -> None:
+    import json
+
+    [finding] = evaluate(order(label()), LABEL_TIME, CATALOG)
+    assert finding.key == ("service_downgrade", "ORD-1", "SHP-1")
+    json.dumps(finding.evidence)
+    json.dumps(finding.recovery.as_evidence())
+
+
+def test_next_check_is_none_for_a_finished_or_cancelled_order() -> None:
+    delivered = label(code="01", scans=(scan("d", ny(2026, 11, 20, 10), TrackingStatus.DELIVERED),))
+    assert next_check_at(order(delivered), ny(2026, 11, 20, 11), CATALOG) is None
+    assert next_check_at(order(label(), cancelled=True), LABEL_TIME, CATALOG) is None
+
+
+def test_next_check_is_always_in_the_future() -> None:
+    for now in (LABEL_TIME, THURSDAY_CUTOFF, chi(2026, 11, 20, 9), chi(2026, 11, 23, 9)):
+        upcoming = next_check_at(order(label()), now, CATALOG)
+        assert upcoming is None or upcoming > now
+
+
+def finding(severity: Severity, act_by: dt.datetime | None) -> Finding:
+    return Finding("service_downgrade", "ORD-1", "SHP-1", severity, act_by, "x", {})
+
+
+def test_vip_high_value_critical_with_little_time_left_is_priority_one() -> None:
+    vip = order(customer_tier=CustomerTier.VIP, order_value=Decimal("2500"))
+    assert priority(vip, finding(Severity.CRITICAL, THURSDAY_CUTOFF), THURSDAY_CUTOFF - dt.timedelta(hours=2)) == 1
+
+
+def test_standard_cheap_info_with_days_left_is_priority_five() -> None:
+    cheap = order(order_value=Decimal("20"))
+    assert priority(cheap, finding(Severity.INFO, None), PROMISED_BY - dt.timedelta(days=5)) == 5
+
+
+def test_priority_rises_as_the_deadline_nears() -> None:
+    state = order()
+    levels = [
+        priority(state, finding(Severity.WARNING, THURSDAY_CUTOFF), THURSDAY_CUTOFF - left)
+        for left in (dt.timedelta(days=3), dt.timedelta(hours=20), dt.timedelta(hours=1))
+    ]
+    assert levels == sorted(levels, reverse=True)
+    assert levels[0] > levels[-1]
+
+
+def test_priority_uses_the_promise_when_there_is_no_act_by() -> None:
+    state = replace(order(), customer_tier=CustomerTier.PRIORITY)
+    early = priority(state, finding(Severity.WARNING, None), PROMISED_BY - dt.timedelta(days=3))
+    late = priority(state, finding(Severity.WARNING, None), PROMISED_BY + dt.timedelta(hours=1))
+    assert 1 <= late < early <= 5
+
+
+def test_state_accepts_lists_and_stores_tuples() -> None:
+    state = order(label(scans=[scan("a", LABEL_TIME, TrackingStatus.ACCEPTED)]), lines=[])
+    assert isinstance(state.shipments, tuple) and isinstance(state.shipments[0].scans, tuple)
+    hash(state)
