@@ -12,6 +12,7 @@ import json
 import logging
 import random
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -77,6 +78,10 @@ def enqueue_row(model: type[Any], event: Envelope[Any], now: datetime) -> dict[s
     }
 
 
+class TopicsMissing(RuntimeError):
+    """The broker acknowledged a publish into topics it does not list (it lost them)."""
+
+
 class OutboxRelay:
     """Publish unsent outbox rows in id order; survive broker outages by backing off and resuming."""
 
@@ -91,6 +96,8 @@ class OutboxRelay:
         batch_size: int = 500,
         idle_seconds: float = 0.05,
         max_backoff_seconds: float = 5.0,
+        recover: Callable[[], Awaitable[object]] | None = None,
+        confirm: Callable[[set[str]], Awaitable[bool]] | None = None,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
@@ -100,6 +107,8 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.idle_seconds = idle_seconds
         self.max_backoff_seconds = max_backoff_seconds
+        self.recover = recover
+        self.confirm = confirm
 
     async def relay_once(self) -> int:
         """Publish one batch and mark it sent in the same transaction that claimed it."""
@@ -117,10 +126,17 @@ class OutboxRelay:
             if not rows:
                 return 0
             await self._publish(rows)
+            await self._confirm({row.topic for row in rows})
             await session.execute(
                 update(model).where(model.id.in_([row.id for row in rows])).values(sent_at=self.clock.now())
             )
         return len(rows)
+
+    async def _confirm(self, topics: set[str]) -> None:
+        """Acks are not enough: a broker that restarted empty acks into topics it auto-creates
+        and cannot serve. Mark rows sent only if their topics are really there."""
+        if self.confirm is not None and not await self.confirm(topics):
+            raise TopicsMissing(f"topics missing after publish: {sorted(topics)}")
 
     async def _publish(self, rows: list[Any]) -> None:
         # Queue the whole batch first so aiokafka can pack it, then wait for every ack.
@@ -138,41 +154,80 @@ class OutboxRelay:
         for row in rows:
             OUTBOX_PUBLISHED.labels(topic=row.topic).inc()
 
+    async def _recover(self) -> bool:
+        """After a failure, repair what we can before publishing again: a restarted broker
+        may have lost its topics, and publishing first would let it auto-create them wrongly."""
+        if self.recover is None:
+            return True
+        try:
+            await self.recover()
+            return True
+        except Exception as exc:
+            log.info("relay recovery step failed; will retry", extra={"error": repr(exc)})
+            return False
+
     async def run(self, stop: asyncio.Event) -> None:
-        """Relay until `stop`; on failure wait a jittered, capped backoff and try again."""
+        """Relay until `stop`; on failure back off (jittered, capped), recover, and resume."""
         failures = 0
         while not stop.is_set():
+            if failures and not await self._recover():
+                failures += 1
+                await sleep_or_stop(stop, self._backoff(failures))
+                continue
             try:
                 sent = await self.relay_once()
                 failures = 0
             except Exception as exc:
                 failures += 1
                 OUTBOX_FAILURES.labels(topic="*").inc()
-                delay = random.uniform(0, min(self.max_backoff_seconds, 0.2 * 2**failures))
+                delay = self._backoff(failures)
                 log.warning("outbox relay failed; retrying", extra={"error": repr(exc), "retry_in_s": round(delay, 2)})
                 await sleep_or_stop(stop, delay)
                 continue
             if sent < self.batch_size:
                 await sleep_or_stop(stop, self.idle_seconds)
 
+    def _backoff(self, failures: int) -> float:
+        return random.uniform(0, min(self.max_backoff_seconds, 0.2 * 2**failures))
+
 
 async def run_relay(settings: ServiceSettings, model: type[Any], clock: Clock, stop: asyncio.Event) -> None:
-    """Run one outbox relay process until `stop`: its own engine and producer."""
+    """Run one outbox relay process until `stop`: its own engine, producer and admin client."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
     from services.common.db import make_engine, make_session_factory
     from services.common.kafka import ensure_topics, make_producer
 
     engine = make_engine(settings.database_url, pool_size=2)
     producer = make_producer(settings)
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=10_000)
+
+    async def topics_listed(topics: set[str]) -> bool:
+        try:
+            return {settings.topic(name) for name in topics} <= set(await admin.list_topics())
+        except Exception:
+            return False
+
     try:
         async for attempt in _startup_retry():
             with attempt:
                 await ensure_topics(settings)
                 await producer.start()
-        relay = OutboxRelay(settings, make_session_factory(engine), model, producer, clock)
+                await admin.start()
+        relay = OutboxRelay(
+            settings,
+            make_session_factory(engine),
+            model,
+            producer,
+            clock,
+            recover=lambda: ensure_topics(settings),
+            confirm=topics_listed,
+        )
         log.info("outbox relay running", extra={"table": model.__table__.fullname})
         await relay.run(stop)
     finally:
         await producer.stop()
+        await admin.close()
         await engine.dispose()
 
 

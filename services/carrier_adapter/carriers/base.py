@@ -98,6 +98,9 @@ def require_secrets(secrets: Sequence[str], slug: str) -> None:
 
 
 def event_dedupe_key(event: TrackingUpdated) -> str:
-    """The derived identity of one scan: (carrier, tracking number, UTC event time, raw code)."""
+    """The identity of one scan: the sender's per-scan id where it has one, else the derived
+    (carrier, tracking number, UTC event time, raw code)."""
+    if event.source_event_id:
+        return f"{event.carrier}|{event.tracking_number}|id:{event.source_event_id}"
     code = event.raw_status_code or event.status.value
     return f"{event.carrier}|{event.tracking_number}|{event.event_time.isoformat()}|{code}"

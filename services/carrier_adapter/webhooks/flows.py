@@ -19,6 +19,7 @@ from services.carrier_adapter.carriers.base import (
 )
 from services.carrier_adapter.webhooks import service
 from services.carrier_adapter.webhooks.models import Delivery
+from services.common.contracts.tracking import TrackingUpdated
 from services.common.db import transaction
 
 # Credentials must not be stored with the raw delivery; signatures may stay (they are not secrets).
@@ -40,6 +41,31 @@ def scrub(values: Mapping[str, str]) -> dict[str, str]:
         for name, value in values.items()
         if name.lower() not in SECRET_HEADERS and not any(hint in name.lower() for hint in SECRET_HINTS)
     }
+
+
+def keyed_scans(events: list[TrackingUpdated]) -> list[tuple[str, TrackingUpdated]]:
+    """Each scan with its dedupe key; the delivery's estimate rides on each parcel's newest scan.
+
+    Senders repeat old scans just to carry a revised estimate (FedEx, UPS Track API, EasyPost
+    `tracker.updated`). The estimate is the carrier's *current* one, so it belongs to the newest
+    scan and is part of that scan's key: a revised estimate is published, an unchanged repeat
+    is not. Older scans in the same delivery are kept without it.
+    """
+    newest: dict[tuple[str, str], TrackingUpdated] = {}
+    for event in events:
+        parcel = (event.carrier, event.tracking_number)
+        if parcel not in newest or event.event_time >= newest[parcel].event_time:
+            newest[parcel] = event
+    keyed: list[tuple[str, TrackingUpdated]] = []
+    for event in events:
+        key = event_dedupe_key(event)
+        if event.estimated_delivery is not None:
+            if newest[(event.carrier, event.tracking_number)] is event:
+                key += "|eta:" + event.estimated_delivery.model_dump_json()
+            else:
+                event = event.model_copy(update={"estimated_delivery": None})
+        keyed.append((key, event))
+    return keyed
 
 
 def delivery_key(source: CarrierSource, request: WebhookRequest, normalized: Normalized) -> str:
@@ -74,8 +100,7 @@ async def accept_webhook(
     )
     if delivery_id is None:
         return Accepted(duplicate=True, new_events=0, total_events=len(normalized.events))
-    keyed = [(event_dedupe_key(event), event) for event in normalized.events]
-    new_events = await service.insert_new_events(session, delivery_id, keyed, now)
+    new_events = await service.insert_new_events(session, delivery_id, keyed_scans(normalized.events), now)
     return Accepted(duplicate=False, new_events=new_events, total_events=len(normalized.events))
 
 
@@ -120,7 +145,7 @@ async def _renormalize_one(
     except PayloadError:
         report.failed_deliveries += 1
         return
-    keyed = {event_dedupe_key(event): event for event in normalized.events}
+    keyed = dict(keyed_scans(normalized.events))
     stored = await service.stored_events(session, list(keyed))
     for key, event in keyed.items():
         row = stored.get(key)

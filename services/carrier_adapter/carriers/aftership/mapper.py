@@ -262,5 +262,5 @@ def _unique(events: list[TrackingUpdated]) -> list[TrackingUpdated]:
     """Drop checkpoints the tracking repeats; the first copy wins, the sender's order is kept."""
     seen: dict[str, TrackingUpdated] = {}
     for event in events:
-        seen.setdefault(event.source_event_id or event_dedupe_key(event), event)
+        seen.setdefault(event_dedupe_key(event), event)
     return list(seen.values())

@@ -197,5 +197,5 @@ def _unique(events: list[TrackingUpdated]) -> list[TrackingUpdated]:
     """One event per scan: `tracking_status` repeats the newest history entry (same object_id)."""
     seen: dict[str, TrackingUpdated] = {}
     for event in events:
-        seen.setdefault(event.source_event_id or event_dedupe_key(event), event)
+        seen.setdefault(event_dedupe_key(event), event)
     return list(seen.values())
