@@ -1,7 +1,9 @@
-"""Demo data for `make run`: the PRODUCT.md story plus a few healthy orders.
+"""The live demo feed of `make run`: the PRODUCT.md story, then a steady trickle of traffic.
 
-Orders and labels go to Kafka as the order system and warehouse would send them; carrier
-scans go through the real, signed webhook endpoint of the carrier adapter.
+Orders and labels go to Kafka as the order system and warehouse would send them. Carrier
+updates go through the carrier adapter's real, signed webhook endpoints in each carrier's own
+dialect (UPS Track Alert, FedEx tracking webhooks, our generic format), so a newcomer sees the
+whole path — and alerts and tasks appear within a minute of starting.
 """
 
 from __future__ import annotations
@@ -10,9 +12,12 @@ import asyncio
 import json
 import logging
 import os
+import random
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -27,95 +32,209 @@ from services.common.vocab import CustomerTier, ServiceLevel
 
 log = logging.getLogger("demo")
 PRODUCER = "demo-feed"
-NEW_YORK = Address(postal_code="10001", country="US", region="NY", city="New York", time_zone="America/New_York")
+ORIGIN = {"city": "CHICAGO", "region": "IL", "postal_code": "60601", "country": "US"}
+DESTINATIONS = [
+    Address(postal_code="10001", country="US", region="NY", city="New York", time_zone="America/New_York"),
+    Address(postal_code="30303", country="US", region="GA", city="Atlanta", time_zone="America/New_York"),
+    Address(postal_code="80202", country="US", region="CO", city="Denver", time_zone="America/Denver"),
+    Address(postal_code="98101", country="US", region="WA", city="Seattle", time_zone="America/Los_Angeles"),
+]
+SERVICE_CODES = {
+    "ups": {ServiceLevel.NEXT_DAY: "01", ServiceLevel.TWO_DAY: "02", ServiceLevel.GROUND: "03"},
+    "fedex": {
+        ServiceLevel.NEXT_DAY: "PRIORITY_OVERNIGHT",
+        ServiceLevel.TWO_DAY: "FEDEX_2_DAY",
+        ServiceLevel.GROUND: "FEDEX_GROUND",
+    },
+}
+TRANSIT_DAYS = {ServiceLevel.NEXT_DAY: 1, ServiceLevel.TWO_DAY: 2, ServiceLevel.GROUND: 5}
+STAGES = ("accepted", "in_transit", "out_for_delivery", "delivered")
 
 
-def story_order(now: datetime) -> tuple[OrderPlacedEvent, ShipmentLabelCreatedEvent]:
-    """Paid next-day for a device needed in two days; the warehouse buys a ground label."""
-    order_id = f"DEMO-STORY-{uuid.uuid4().hex[:6].upper()}"
+@dataclass
+class Parcel:
+    order_id: str
+    carrier: str
+    tracking_number: str
+    destination: Address
+    promised_by: datetime
+    stage: int = -1
+    slips: bool = False
+    weather: bool = False
+
+
+def end_of_day(moment: datetime, days: int, zone: str) -> datetime:
+    local = (moment + timedelta(days=days)).astimezone(ZoneInfo(zone))
+    return local.replace(hour=20, minute=0, second=0, microsecond=0)
+
+
+def new_order(rng: random.Random, now: datetime, *, story: bool = False) -> tuple[list, Parcel]:
+    """An order and its label; the story (and one order in ten) is paid fast but shipped ground."""
+    paid = (
+        ServiceLevel.NEXT_DAY
+        if story
+        else rng.choice([ServiceLevel.NEXT_DAY, ServiceLevel.TWO_DAY, *[ServiceLevel.GROUND] * 2])
+    )
+    carrier = "ups" if story else rng.choice(["ups", "fedex"])
+    shipped = ServiceLevel.GROUND if story or (paid != ServiceLevel.GROUND and rng.random() < 0.1) else paid
+    destination = DESTINATIONS[0] if story else rng.choice(DESTINATIONS)
+    order_id = f"DEMO-{'STORY-' if story else ''}{uuid.uuid4().hex[:8].upper()}"
+    promised_by = end_of_day(now, TRANSIT_DAYS[paid] + 1, destination.time_zone)
+    tier = CustomerTier.PRIORITY if story else rng.choice([CustomerTier.STANDARD] * 4 + [CustomerTier.VIP])
     placed = OrderPlaced(
         order_id=order_id,
-        customer=Customer(customer_id="cust-story", name="Avery Quinn", tier=CustomerTier.PRIORITY),
-        order_value=Money(amount=Decimal("1899.00"), currency="USD"),
-        placed_at=now - timedelta(hours=3),
-        destination=NEW_YORK,
-        paid_service_level=ServiceLevel.NEXT_DAY,
-        promised_by=now + timedelta(days=2),
+        customer=Customer(customer_id=f"cust-{rng.randint(1, 400)}", name="Avery Quinn" if story else None, tier=tier),
+        order_value=Money(amount=Decimal("1899.00") if story else Decimal(rng.randint(20, 1500)), currency="USD"),
+        placed_at=now - timedelta(hours=2),
+        destination=destination,
+        paid_service_level=paid,
+        promised_by=promised_by,
     )
+    tracking_number = f"1Z{uuid.uuid4().hex[:16].upper()}" if carrier == "ups" else str(rng.randint(10**11, 10**12 - 1))
     label = ShipmentLabelCreated(
         order_id=order_id,
         shipment_id=f"{order_id}-S1",
-        carrier="ups",
-        tracking_number=f"1Z{uuid.uuid4().hex[:16].upper()}",
-        label_service_code="03",
+        carrier=carrier,
+        tracking_number=tracking_number,
+        label_service_code=SERVICE_CODES[carrier][shipped],
         label_created_at=now,
     )
-    return _wrap(placed, label, now)
-
-
-def healthy_order(now: datetime, index: int) -> tuple[OrderPlacedEvent, ShipmentLabelCreatedEvent]:
-    order_id = f"DEMO-{index:03d}-{uuid.uuid4().hex[:6].upper()}"
-    placed = OrderPlaced(
-        order_id=order_id,
-        customer=Customer(customer_id=f"cust-{index}", name=f"Customer {index}"),
-        order_value=Money(amount=Decimal(49 + 10 * index), currency="USD"),
-        placed_at=now - timedelta(hours=5),
-        destination=NEW_YORK,
-        paid_service_level=ServiceLevel.GROUND,
-        promised_by=now + timedelta(days=7),
-    )
-    label = ShipmentLabelCreated(
-        order_id=order_id,
-        shipment_id=f"{order_id}-S1",
-        carrier="ups",
-        tracking_number=f"1Z{uuid.uuid4().hex[:16].upper()}",
-        label_service_code="03",
-        label_created_at=now - timedelta(hours=1),
-    )
-    return _wrap(placed, label, now)
-
-
-def _wrap(
-    placed: OrderPlaced, label: ShipmentLabelCreated, now: datetime
-) -> tuple[OrderPlacedEvent, ShipmentLabelCreatedEvent]:
-    return (
+    events = [
         new_envelope(OrderPlacedEvent, placed, occurred_at=placed.placed_at, produced_at=now, producer=PRODUCER),
-        new_envelope(
-            ShipmentLabelCreatedEvent, label, occurred_at=label.label_created_at, produced_at=now, producer=PRODUCER
-        ),
+        new_envelope(ShipmentLabelCreatedEvent, label, occurred_at=now, produced_at=now, producer=PRODUCER),
+    ]
+    parcel = Parcel(
+        order_id,
+        carrier,
+        tracking_number,
+        destination,
+        promised_by,
+        slips=story or rng.random() < 0.1,
+        weather=rng.random() < 0.05,
     )
+    return events, parcel
 
 
-async def post_scan(client: httpx.AsyncClient, base_url: str, secret: str, scan: dict[str, object]) -> None:
-    body = json.dumps(scan).encode()
-    headers, _ = all_sources()["generic"].sign_request(body, secret, datetime.now(UTC))
-    response = await client.post(
-        f"{base_url}/webhooks/generic", content=body, headers={**headers, "content-type": "application/json"}
-    )
-    response.raise_for_status()
+def ups_alert(parcel: Parcel, stage: str, now: datetime, estimate: datetime) -> dict[str, object]:
+    """A UPS Track Alert push (carriers.md §4): local time, GMT time and offset."""
+    codes = {
+        "accepted": ("I", "OR", "Origin Scan"),
+        "in_transit": ("I", "AR", "Arrived at Facility"),
+        "out_for_delivery": ("I", "OT", "Out For Delivery Today"),
+        "delivered": ("D", "FS", "Delivered"),
+        "weather": ("X", "WX", "Severe weather conditions have delayed delivery."),
+    }
+    kind, code, description = codes[stage]
+    local = now.astimezone(ZoneInfo("America/Chicago"))
+    offset_hours = local.utcoffset().total_seconds() / 3600  # type: ignore[union-attr]
+    return {
+        "trackingNumber": parcel.tracking_number,
+        "localActivityDate": local.strftime("%Y%m%d"),
+        "localActivityTime": local.strftime("%H%M%S"),
+        "gmtActivityDate": now.strftime("%Y%m%d"),
+        "gmtActivityTime": now.strftime("%H%M%S"),
+        "gmtOffset": f"{offset_hours:+06.2f}",
+        "activityLocation": {"city": "CHICAGO", "stateProvince": "IL", "postalCode": "60601", "country": "US"},
+        "activityStatus": {"type": kind, "code": code, "description": description},
+        "scheduledDeliveryDate": estimate.strftime("%Y%m%d"),
+    }
+
+
+def fedex_push(parcel: Parcel, stage: str, now: datetime, estimate: datetime) -> dict[str, object]:
+    """A FedEx tracking webhook (carriers.md §5): ISO times with offsets."""
+    codes = {"accepted": "PU", "in_transit": "IT", "out_for_delivery": "OD", "delivered": "DL", "weather": "DE"}
+    local = now.astimezone(ZoneInfo("America/Chicago")).isoformat(timespec="seconds")
+    scan = {
+        "date": local,
+        "eventType": codes[stage],
+        "eventDescription": stage.replace("_", " ").title(),
+        "scanLocation": {"city": "CHICAGO", "stateOrProvinceCode": "IL", "postalCode": "60601", "countryCode": "US"},
+    }
+    if stage == "weather":
+        scan["exceptionDescription"] = "Weather delay"
+    result = {
+        "trackingNumberInfo": {"trackingNumber": parcel.tracking_number, "carrierCode": "FDXE"},
+        "dateAndTimes": [{"type": "ESTIMATED_DELIVERY", "dateTime": estimate.isoformat(timespec="seconds")}],
+        "scanEvents": [scan],
+    }
+    return {
+        "transactionId": str(uuid.uuid4()),
+        "output": {"completeTrackResults": [{"trackingNumber": parcel.tracking_number, "trackResults": [result]}]},
+    }
+
+
+BUILDERS = {"ups": ups_alert, "fedex": fedex_push}
+
+
+class Feed:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        client: httpx.AsyncClient,
+        adapter_url: str,
+        secrets: dict[str, str],
+        seed: int | None = None,
+    ) -> None:
+        self.settings = settings
+        self.secrets = secrets
+        self.client = client
+        self.adapter_url = adapter_url
+        self.rng = random.Random(seed)
+        self.parcels: list[Parcel] = []
+
+    async def start(self, now: datetime) -> str:
+        events, story = new_order(self.rng, now, story=True)
+        await send(self.settings, events)
+        self.parcels.append(story)
+        return story.order_id
+
+    async def tick(self, now: datetime) -> None:
+        events, parcel = new_order(self.rng, now)
+        await send(self.settings, events)
+        self.parcels.append(parcel)
+        for parcel in list(self.parcels):
+            if self.rng.random() < 0.5:
+                await self.advance(parcel, now)
+
+    async def advance(self, parcel: Parcel, now: datetime) -> None:
+        parcel.stage += 1
+        stage = "weather" if parcel.weather and parcel.stage == 1 else STAGES[min(parcel.stage, 3)]
+        estimate = parcel.promised_by + (timedelta(days=3) if parcel.slips else timedelta(hours=-4))
+        body = json.dumps(BUILDERS[parcel.carrier](parcel, stage, now, estimate)).encode()
+        await self.post(parcel.carrier, body, now)
+        if stage == "delivered":
+            self.parcels.remove(parcel)
+
+    async def post(self, source: str, body: bytes, now: datetime) -> None:
+        secret = self.secrets[source]
+        headers, query = all_sources()[source].sign_request(body, secret, now)
+        response = await self.client.post(
+            f"{self.adapter_url}/webhooks/{source}",
+            content=body,
+            params=query,
+            headers={**headers, "content-type": "application/json"},
+        )
+        if response.status_code >= 300:
+            log.warning(
+                "demo webhook refused",
+                extra={"source": source, "status": response.status_code, "body": response.text[:300]},
+            )
 
 
 async def main() -> None:
     configure_logging()
-    settings = ServiceSettings()
-    now = datetime.now(UTC)
-    story = story_order(now)
-    others = [healthy_order(now, index) for index in range(1, 6)]
-    await send(settings, [event for pair in [story, *others] for event in pair])
-    base_url = os.environ.get("CARRIER_ADAPTER_URL", "http://127.0.0.1:8081")
-    secret = os.environ["CARRIER_ADAPTER_WEBHOOK_SECRETS__GENERIC"].split(",")[0]
+    interval = float(os.environ.get("DEMO_INTERVAL_SECONDS", "10"))
     async with httpx.AsyncClient(timeout=10) as client:
-        for _, label in others:
-            scan = {
-                "carrier": "ups",
-                "tracking_number": label.payload.tracking_number,
-                "status": "accepted",
-                "event_time": (now - timedelta(minutes=30)).isoformat(),
-                "description": "Origin scan",
-                "location": {"city": "Chicago", "region": "IL", "country": "US"},
-            }
-            await post_scan(client, base_url, secret, scan)
-    log.info("demo data sent", extra={"story_order": story[0].payload.order_id, "orders": 1 + len(others)})
+        secrets = {
+            source: os.environ[f"CARRIER_ADAPTER_WEBHOOK_SECRETS__{source.upper()}"].split(",")[0]
+            for source in BUILDERS
+        }
+        feed = Feed(ServiceSettings(), client, os.environ.get("CARRIER_ADAPTER_URL", "http://127.0.0.1:8081"), secrets)
+        story = await feed.start(datetime.now(UTC))
+        log.info("demo story sent", extra={"order_id": story})
+        while True:
+            await asyncio.sleep(interval)
+            await feed.tick(datetime.now(UTC))
 
 
 if __name__ == "__main__":

@@ -98,9 +98,8 @@ def write_env_file(env: dict[str, str]) -> Path:
     return path
 
 
-def children(bin_dir: Path, with_demo: bool) -> list[Child]:
-    python = str(bin_dir / "python")
-    processes = [
+def children(bin_dir: Path) -> list[Child]:
+    return [
         Child("carrier-adapter", [str(bin_dir / "carrier-adapter"), "serve"]),
         Child("carrier-adapter-relay", [str(bin_dir / "carrier-adapter"), "relay"]),
         Child("order-watch-api", [str(bin_dir / "order-watch"), "serve"]),
@@ -108,9 +107,6 @@ def children(bin_dir: Path, with_demo: bool) -> list[Child]:
         Child("order-watch-relay", [str(bin_dir / "order-watch"), "relay"]),
         Child("order-watch-scheduler", [str(bin_dir / "order-watch"), "scheduler"]),
     ]
-    if with_demo:
-        processes.append(Child("demo-feed", [python, "-m", "services.devstack.demo"]))
-    return processes
 
 
 def healthy(url: str) -> bool:
@@ -160,11 +156,15 @@ def run(ports: Ports, with_demo: bool) -> int:
         _prepare(postgres.url)
         env_file = write_env_file(environment(ports, postgres, broker, dev_secrets()))
         bin_dir = Path(sys.executable).parent
-        for child in children(bin_dir, with_demo):
+        for child in children(bin_dir):
             _start(child, env)
             running.append(child)
         urls = (env["ORDER_WATCH_URL"], env["CARRIER_ADAPTER_URL"])
         wait_until(lambda: all(healthy(url) for url in urls), timeout=90, what="services")
+        if with_demo:  # the feed talks to the webhook endpoint, so it starts once that answers
+            demo = Child("demo-feed", [str(bin_dir / "python"), "-m", "services.devstack.demo"])
+            _start(demo, env)
+            running.append(demo)
         _banner(env, env_file)
         while not stopping:
             _supervise(running, env)

@@ -13,6 +13,7 @@ from services.carrier_adapter.app import create_app as create_adapter_app
 from services.carrier_adapter.settings import CarrierAdapterSettings
 from services.carrier_adapter.webhooks.models import OutboxMessage as AdapterOutbox
 from services.common.clock import Clock, SystemClock
+from services.common.kafka import ensure_topics
 from services.common.outbox import run_relay
 from services.order_watch.app import create_app as create_order_watch_app
 from services.order_watch.db import OutboxMessage as OrderWatchOutbox
@@ -36,6 +37,9 @@ async def running_system(
     clock: Clock | None = None,
 ) -> AsyncIterator[System]:
     clock = clock or SystemClock()
+    # Topics first, as `make run` and the compose init step do: the embedded broker would
+    # otherwise auto-create a topic on first publish that its consumers cannot see.
+    await ensure_topics(order_watch_settings)
     async with AsyncExitStack() as stack:
         adapter_url = await stack.enter_async_context(serving(create_adapter_app(adapter_settings, clock)))
         order_watch_url = await stack.enter_async_context(serving(create_order_watch_app(order_watch_settings, clock)))
