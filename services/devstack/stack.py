@@ -1,4 +1,4 @@
-"""The embedded stack the integration tests share: started once per session on free ports."""
+"""A throwaway embedded stack on free ports, migrated: for the tests and the benchmarks."""
 
 from __future__ import annotations
 
@@ -25,8 +25,9 @@ class Stack:
         return self.broker.bootstrap_servers
 
 
-def start_stack(work_dir: Path) -> Stack:
-    postgres = EmbeddedPostgres(work_dir / "pg", free_port(), fast_and_unsafe=True)
+def start_stack(work_dir: Path, *, durable: bool = False) -> Stack:
+    """Tests run with fsync off (throwaway data); benchmarks ask for a durable server."""
+    postgres = EmbeddedPostgres(work_dir / "pg", free_port(), fast_and_unsafe=not durable)
     broker = EmbeddedBroker(free_port(), log_path=work_dir / "broker.log")
     postgres.start()
     broker.start()
