@@ -25,12 +25,21 @@ def event_id_for(dedupe_key: str, revision: int = 1) -> uuid.UUID:
     return uuid.uuid5(EVENT_NAMESPACE, dedupe_key if revision == 1 else f"{dedupe_key}#r{revision}")
 
 
+# Statements built once: a parameter list (not .values(...)) keeps them in SQLAlchemy's cache.
+INSERT_DELIVERY = (
+    insert(Delivery).on_conflict_do_nothing(constraint="uq_deliveries_source_dedupe_key").returning(Delivery.id)
+)
+INSERT_EVENTS = (
+    insert(TrackingEventRow)
+    .on_conflict_do_nothing(index_elements=["dedupe_key"])
+    .returning(TrackingEventRow.dedupe_key)
+)
+INSERT_OUTBOX = insert(OutboxMessage)
+
+
 async def insert_delivery(session: AsyncSession, values: dict[str, Any]) -> int | None:
     """Store a raw delivery; None when (source, dedupe_key) was already stored (a duplicate)."""
-    statement = (
-        insert(Delivery).values(**values).on_conflict_do_nothing(constraint="uq_deliveries_source_dedupe_key")
-    ).returning(Delivery.id)
-    return (await session.execute(statement)).scalar_one_or_none()
+    return (await session.execute(INSERT_DELIVERY, [values])).scalar_one_or_none()
 
 
 def tracking_envelope(event: TrackingUpdated, event_id: uuid.UUID, now: datetime) -> TrackingUpdatedEvent:
@@ -60,24 +69,13 @@ async def insert_new_events(
         }
         for key, event in keyed_events
     }
-    inserted = (
-        (
-            await session.execute(
-                insert(TrackingEventRow)
-                .values(list(rows.values()))
-                .on_conflict_do_nothing(index_elements=["dedupe_key"])
-                .returning(TrackingEventRow.dedupe_key)
-            )
-        )
-        .scalars()
-        .all()
-    )
+    inserted = (await session.execute(INSERT_EVENTS, list(rows.values()))).scalars().all()
     events = dict(keyed_events)
     outbox = [
         enqueue_row(OutboxMessage, tracking_envelope(events[key], rows[key]["event_id"], now), now) for key in inserted
     ]
     if outbox:
-        await session.execute(insert(OutboxMessage).values(outbox))
+        await session.execute(INSERT_OUTBOX, outbox)
     return len(inserted)
 
 
@@ -95,7 +93,7 @@ async def revise_event(session: AsyncSession, row: TrackingEventRow, event: Trac
         .values(payload=event.model_dump(mode="json"), status=event.status.value, revision=revision)
     )
     envelope = tracking_envelope(event, event_id_for(row.dedupe_key, revision), now)
-    await session.execute(insert(OutboxMessage).values([enqueue_row(OutboxMessage, envelope, now)]))
+    await session.execute(INSERT_OUTBOX, [enqueue_row(OutboxMessage, envelope, now)])
 
 
 async def deliveries_batch(session: AsyncSession, after_id: int, limit: int, source: str | None) -> list[Delivery]:
