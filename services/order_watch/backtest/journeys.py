@@ -19,6 +19,7 @@ from services.order_watch.promise.calendar import ONE_DAY, local_instant
 
 ACCEPTANCE_START = dt.time(17, 20)
 HUB_SCAN_START = dt.time(1, 0)
+HUB_DEPARTURE_START = dt.time(12, 0)
 OUT_FOR_DELIVERY_START = dt.time(7, 0)
 EXCEPTION_REASONS = (ExceptionReason.WEATHER, ExceptionReason.MISSORTED, ExceptionReason.HELD, ExceptionReason.ADDRESS)
 
@@ -98,14 +99,9 @@ def healthy_scans(
     ]
     day = pickup + ONE_DAY
     while day <= delivery:
-        scans.append(
-            ScanPlan(
-                _at(rng, day, HUB_SCAN_START, 180, leg.origin_tz),
-                TrackingStatus.IN_TRANSIT,
-                "Departed facility",
-                leg.origin_tz,
-            )
-        )
+        scans.append(_hub_scan(rng, leg, day, HUB_SCAN_START, "Arrived at facility"))
+        if day < delivery:
+            scans.append(_hub_scan(rng, leg, day, HUB_DEPARTURE_START, "Departed facility"))
         day += ONE_DAY
     out = _at(rng, delivery, OUT_FOR_DELIVERY_START, 90, leg.destination_tz)
     scans.append(
@@ -113,6 +109,10 @@ def healthy_scans(
     )
     scans.append(ScanPlan(_delivered_at(rng, leg, delivery), TrackingStatus.DELIVERED, "Delivered", leg.destination_tz))
     return scans
+
+
+def _hub_scan(rng: random.Random, leg: Leg, day: dt.date, start: dt.time, what: str) -> ScanPlan:
+    return ScanPlan(_at(rng, day, start, 180, leg.origin_tz), TrackingStatus.IN_TRANSIT, what, leg.origin_tz)
 
 
 def journey(rng: random.Random, leg: Leg, label_at: dt.datetime, failure: Failure) -> Journey:
