@@ -18,6 +18,7 @@ Pure: no I/O.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -98,7 +99,7 @@ def _percentile(ordered: list[float], share: float) -> float:
 def _histogram(hours: list[float]) -> list[dict[str, Any]]:
     edges = (*LEAD_TIME_BINS_HOURS, None)
     bins = []
-    for low, high in zip(edges, edges[1:], strict=False):
+    for low, high in itertools.pairwise(edges):
         count = sum(1 for value in hours if value >= low and (high is None or value < high))
         bins.append({"from_hours": low, "to_hours": high, "count": count})
     return bins

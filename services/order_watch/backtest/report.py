@@ -1,0 +1,172 @@
+"""Backtest reports: `report.json` (the scorecard) and a self-contained `report.html`.
+
+The HTML has inline SVG charts — lead-time histogram, recall by rule, alert volume — and inline
+CSS only: no scripts, no fonts, no network. `render_html` and `summary_text` are pure;
+`write_reports` is the only function that touches the file system.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from services.order_watch.backtest.replay import CARRIER_ESTIMATE_BASELINE, DELIVERED_LATE_BASELINE, ENGINE, SYSTEMS
+
+LABELS = {
+    ENGINE: "Order Watch engine",
+    DELIVERED_LATE_BASELINE: "Baseline: alert once delivered late",
+    CARRIER_ESTIMATE_BASELINE: "Baseline: carrier estimate passes promise",
+}
+COLORS = {ENGINE: "#2563eb", DELIVERED_LATE_BASELINE: "#9ca3af", CARRIER_ESTIMATE_BASELINE: "#f59e0b"}
+CSS = """
+body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1000px;color:#111827;padding:0 1rem}
+table{border-collapse:collapse;margin:1rem 0;width:100%}
+th,td{border-bottom:1px solid #e5e7eb;padding:.35rem .5rem;text-align:right}
+th:first-child,td:first-child{text-align:left}h2{margin-top:2rem}.note{color:#4b5563}svg{max-width:100%}
+"""
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.1f}%"
+
+
+def _hours(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f} h"
+
+
+def summary_text(scorecard: dict[str, Any], throughput: dict[str, Any] | None = None) -> str:
+    """A plain-text table of the headline numbers per system."""
+    lines = [
+        f"orders {scorecard['orders']}, late {scorecard['late_orders']}, "
+        f"never at risk {scorecard['never_at_risk_orders']}",
+        f"{'system':44} {'recall':>8} {'recov.':>8} {'lead med':>9} {'alerts/1k':>10} {'false/1k':>9}",
+    ]
+    for system in SYSTEMS:
+        row = scorecard["systems"][system]
+        lines.append(
+            f"{LABELS[system]:44} {_pct(row['recall']):>8} {_pct(row['recoverable_recall']):>8} "
+            f"{_hours(row['lead_time_hours']['median']):>9} {row['alerts_per_1000_orders']:>10.1f} "
+            f"{row['false_alarms_per_1000_orders']:>9.1f}"
+        )
+    downgrades = scorecard["downgrades"]
+    lines.append(f"downgrades caught at label time: {downgrades['caught_at_label_time']}/{downgrades['injected']}")
+    if throughput:
+        lines.append(f"replay: {throughput['events']} events in {throughput['seconds']:.2f} s "
+                     f"({throughput['events_per_second']:.0f} events/s)")  # fmt: skip
+    return "\n".join(lines)
+
+
+def bar_chart(title: str, bars: Sequence[tuple[str, float, str]], unit: str = "", width: int = 640) -> str:
+    """A horizontal bar chart as inline SVG: (label, value, color) per bar."""
+    row, left, top = 26, 260, 30
+    peak = max((value for _, value, _ in bars), default=0) or 1
+    height = top + row * len(bars) + 10
+    parts = [f'<svg role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}">',
+             f'<text x="0" y="18" font-weight="600">{html.escape(title)}</text>']  # fmt: skip
+    for index, (label, value, color) in enumerate(bars):
+        y = top + index * row
+        length = (width - left - 70) * value / peak
+        parts.append(f'<text x="0" y="{y + 15}" font-size="12">{html.escape(label)}</text>')
+        parts.append(f'<rect x="{left}" y="{y + 3}" width="{length:.1f}" height="16" fill="{color}"/>')
+        parts.append(f'<text x="{left + length + 4:.1f}" y="{y + 15}" font-size="12">{value:.1f}{unit}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def histogram_chart(title: str, series: dict[str, list[dict[str, Any]]], width: int = 640, height: int = 240) -> str:
+    """Grouped columns: one group per lead-time bin, one column per system."""
+    bins = next(iter(series.values()), [])
+    left, bottom, top = 40, 40, 30
+    peak = max((b["count"] for bins_ in series.values() for b in bins_), default=0) or 1
+    group = (width - left) / max(1, len(bins))
+    column = group * 0.8 / max(1, len(series))
+    parts = [f'<svg role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}">',
+             f'<text x="0" y="18" font-weight="600">{html.escape(title)}</text>']  # fmt: skip
+    plot = height - bottom - top
+    for index, bin_ in enumerate(bins):
+        x0 = left + index * group
+        upper = "+" if bin_["to_hours"] is None else f"–{bin_['to_hours']}"
+        parts.append(f'<text x="{x0 + 2:.1f}" y="{height - 22}" font-size="11">{bin_["from_hours"]}{upper} h</text>')
+        for offset, (system, counts) in enumerate(series.items()):
+            count = counts[index]["count"]
+            bar = plot * count / peak
+            x = x0 + offset * column
+            y = top + plot - bar
+            parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{column - 1:.1f}" height="{bar:.1f}" '
+                         f'fill="{COLORS.get(system, "#6b7280")}"><title>{count}</title></rect>')  # fmt: skip
+    legend = " · ".join(LABELS.get(system, system) for system in series)
+    parts.append(f'<text x="0" y="{height - 4}" font-size="11">{html.escape(legend)} (colours as above)</text></svg>')
+    return "".join(parts)
+
+
+def _systems_table(scorecard: dict[str, Any]) -> str:
+    columns = ("system", "recall", "recoverable recall", "lead time median", "lead p25–p75", "alerts / 1,000",
+               "false alarms", "false alarms / 1,000")  # fmt: skip
+    head = "<tr>" + "".join(f"<th>{column}</th>" for column in columns) + "</tr>"
+    rows = []
+    for system in SYSTEMS:
+        row = scorecard["systems"][system]
+        lead = row["lead_time_hours"]
+        rows.append(
+            f"<tr><td>{LABELS[system]}</td><td>{_pct(row['recall'])}</td><td>{_pct(row['recoverable_recall'])}</td>"
+            f"<td>{_hours(lead['median'])}</td><td>{_hours(lead['p25'])} – {_hours(lead['p75'])}</td>"
+            f"<td>{row['alerts_per_1000_orders']:.1f}</td><td>{row['false_alarms']}</td>"
+            f"<td>{row['false_alarms_per_1000_orders']:.1f}</td></tr>"
+        )
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
+def _failure_table(scorecard: dict[str, Any]) -> str:
+    head = "<tr><th>failure</th><th>orders</th><th>late</th>" + "".join(
+        f"<th>{html.escape(LABELS[s])}<br>recall / recoverable</th>" for s in SYSTEMS
+    ) + "</tr>"  # fmt: skip
+    rows = []
+    for failure, row in scorecard["by_failure"].items():
+        cells = "".join(f"<td>{_pct(row[s]['recall'])} / {_pct(row[s]['recoverable_recall'])}</td>" for s in SYSTEMS)
+        rows.append(
+            f"<tr><td>{html.escape(failure)}</td><td>{row['orders']}</td><td>{row['late_orders']}</td>{cells}</tr>"
+        )
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
+def render_html(scorecard: dict[str, Any], meta: dict[str, Any]) -> str:
+    """The whole report as one HTML document."""
+    systems = scorecard["systems"]
+    recall_bars = [(f"{rule} (engine rule)", 100 * (row["recall"] or 0), COLORS[ENGINE])
+                   for rule, row in scorecard["engine_rules"].items()]  # fmt: skip
+    recall_bars += [(LABELS[s], 100 * (systems[s]["recall"] or 0), COLORS[s]) for s in SYSTEMS]
+    volume_bars = [(LABELS[s], systems[s]["alerts_per_1000_orders"], COLORS[s]) for s in SYSTEMS]
+    volume_bars += [
+        (f"{LABELS[s]}: false alarms", systems[s]["false_alarms_per_1000_orders"], "#dc2626") for s in SYSTEMS
+    ]
+    histogram = {s: systems[s]["lead_time_hours"]["histogram"] for s in SYSTEMS}
+    downgrades = scorecard["downgrades"]
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Order Watch backtest</title><style>{CSS}</style></head><body>
+<h1>Order Watch backtest</h1>
+<p class="note">{html.escape(json.dumps(meta, default=str))}</p>
+<p>{scorecard["orders"]} orders, {scorecard["late_orders"]} late (delivered after the promise or never),
+{scorecard["never_at_risk_orders"]} never at risk. Downgrades caught at label time:
+{downgrades["caught_at_label_time"]} of {downgrades["injected"]}.</p>
+<h2>Engine vs baselines</h2>{_systems_table(scorecard)}
+<p class="note">Recall: late orders alerted before the promise passed. Recoverable recall: alerted while a replacement
+shipped at that moment could still meet the promise. Lead time: promise minus first alert. False alarm: an alert on an
+order delivered on time with nothing wrong.</p>
+<h2>Lead time before the promise</h2>{histogram_chart("Late orders by lead time of the first alert", histogram)}
+<h2>Recall by rule</h2>{bar_chart("Late orders alerted before the promise", recall_bars, "%")}
+<h2>Alert volume</h2>{bar_chart("Alerts per 1,000 orders", volume_bars)}
+<h2>By failure mode</h2>{_failure_table(scorecard)}
+</body></html>
+"""
+
+
+def write_reports(out_dir: Path, scorecard: dict[str, Any], meta: dict[str, Any]) -> tuple[Path, Path]:
+    """Write report.json and report.html into `out_dir` (created if missing)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path, html_path = out_dir / "report.json", out_dir / "report.html"
+    json_path.write_text(json.dumps({"meta": meta, **scorecard}, indent=2, default=str) + "\n", encoding="utf-8")
+    html_path.write_text(render_html(scorecard, meta), encoding="utf-8")
+    return json_path, html_path
