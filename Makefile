@@ -31,5 +31,13 @@ lint: $(STAMP)
 schemas: $(STAMP)
 	$(BIN)/python -m services.common.contracts.generate
 
+## bench: backtest throughput and rule latency next to this machine's own limits (bench-results/bench.json)
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+## backtest: the full seeded 10,000-order backtest, engine vs baselines (bench-results/backtest/report.html)
+backtest: $(STAMP)
+	$(BIN)/python -m services.order_watch.backtest.cli --orders 10000 --seed 7 --days 28 --out bench-results/backtest
+
 clean:
 	rm -rf $(VENV) .devstack .pytest_cache

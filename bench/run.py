@@ -1,0 +1,192 @@
+"""`make bench`: backtest throughput and rule latency, next to this machine's own limits.
+
+Measures, in one process and one run:
+
+* machine: a tight pure-Python loop (additions/s) and JSON encode+decode of an event-sized
+  document (round trips/s), so the numbers below can be read as ratios, not only raw rates;
+* backtest: events/s of the in-process replay over a seeded simulation (target: 50,000);
+* rules: per-call latency of reconcile `evaluate()`, `next_check_at()` and `recovery_options()`
+  on snapshots taken from that simulation.
+
+Writes bench-results/bench.json and prints a table. Timings only — nothing here asserts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from services.order_watch.backtest.replay import Replay
+from services.order_watch.backtest.simulator import SimulationConfig, simulate
+from services.order_watch.backtest.store import Store
+from services.order_watch.promise import load_catalog, recovery_options
+from services.order_watch.reconcile import evaluate, next_check_at
+
+TARGET_EVENTS_PER_SECOND = 50_000
+
+
+def loop_rate(iterations: int = 5_000_000) -> float:
+    """Additions per second in a tight pure-Python loop."""
+    started = time.perf_counter()
+    total = 0
+    for number in range(iterations):
+        total += number
+    return iterations / (time.perf_counter() - started)
+
+
+def json_rate(document: dict[str, Any], rounds: int = 50_000) -> float:
+    """JSON encode + decode round trips per second of one event-sized document."""
+    started = time.perf_counter()
+    for _ in range(rounds):
+        json.loads(json.dumps(document))
+    return rounds / (time.perf_counter() - started)
+
+
+def backtest_rate(orders: int, seed: int) -> dict[str, Any]:
+    stream = simulate(SimulationConfig(orders=orders, seed=seed))
+    catalog = load_catalog()
+    started = time.perf_counter()
+    result = Replay(stream.origin_tz, catalog).run(stream.events)
+    seconds = time.perf_counter() - started
+    return {
+        "orders": orders,
+        "events": result.events,
+        "evaluations": result.evaluations,
+        "scheduled_checks": result.scheduled_checks,
+        "seconds": round(seconds, 3),
+        "events_per_second": round(result.events / seconds, 1),
+        "evaluations_per_second": round(result.evaluations / seconds, 1),
+    }
+
+
+def snapshots(orders: int, seed: int, limit: int) -> list[tuple[Any, Any]]:
+    """(snapshot, now) pairs as the worker would evaluate them, from a seeded simulation."""
+    stream = simulate(SimulationConfig(orders=orders, seed=seed))
+    store, taken = Store(stream.origin_tz), []
+    for event in stream.events:
+        for order_id in store.apply_batch([event], event.occurred_at):
+            taken.append((store.snapshot(order_id), event.occurred_at))
+    step = max(1, len(taken) // limit)
+    return taken[::step][:limit]
+
+
+def latency(function: Any, samples: list[tuple[Any, Any]]) -> dict[str, float]:
+    """Per-call latency in microseconds over the samples."""
+    timings = []
+    for state, now in samples:
+        started = time.perf_counter()
+        function(state, now)
+        timings.append((time.perf_counter() - started) * 1e6)
+    timings.sort()
+    return {
+        "calls": len(timings),
+        "mean_us": round(statistics.fmean(timings), 1),
+        "p50_us": round(timings[len(timings) // 2], 1),
+        "p95_us": round(timings[int(len(timings) * 0.95)], 1),
+        "p99_us": round(timings[int(len(timings) * 0.99)], 1),
+    }
+
+
+def rule_latencies(samples: list[tuple[Any, Any]]) -> dict[str, Any]:
+    catalog = load_catalog()
+
+    def recover(state: Any, now: Any) -> Any:
+        return recovery_options(
+            catalog,
+            now=now,
+            promised_by=state.promised_by,
+            current_expected_delivery=None,
+            origin_tz=state.origin_tz,
+            destination_tz=state.destination_tz,
+            include_late=True,
+        )
+
+    return {
+        "evaluate": latency(lambda state, now: evaluate(state, now, catalog), samples),
+        "next_check_at": latency(lambda state, now: next_check_at(state, now, catalog), samples),
+        "recovery_options": latency(recover, samples[:300]),
+    }
+
+
+def _document(samples: list[tuple[Any, Any]]) -> dict[str, Any]:
+    state, _ = samples[len(samples) // 2]
+    return json.loads(json.dumps(state.__dict__, default=str))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=500, help="orders in the throughput simulation")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--samples", type=int, default=1_500, help="snapshots timed for rule latency")
+    parser.add_argument("--out", type=Path, default=Path("bench-results/bench.json"))
+    args = parser.parse_args(argv)
+    samples = snapshots(min(args.orders, 200), args.seed, args.samples)
+    machine = {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "loop_additions_per_second": round(loop_rate()),
+        "json_round_trips_per_second": round(json_rate(_document(samples))),
+    }
+    backtest = backtest_rate(args.orders, args.seed)
+    rules = rule_latencies(samples)
+    ratios = {
+        "events_per_second_vs_target": round(backtest["events_per_second"] / TARGET_EVENTS_PER_SECOND, 4),
+        "loop_additions_per_event": round(machine["loop_additions_per_second"] / backtest["events_per_second"]),
+        "json_round_trips_per_event": round(machine["json_round_trips_per_second"] / backtest["events_per_second"], 1),
+        "evaluate_mean_in_json_round_trips": round(
+            rules["evaluate"]["mean_us"] * machine["json_round_trips_per_second"] / 1e6, 1
+        ),
+    }
+    results = {
+        "machine": machine,
+        "backtest": backtest,
+        "rules": rules,
+        "ratios": ratios,
+        "target_events_per_second": TARGET_EVENTS_PER_SECOND,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(_table(results))
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _table(results: dict[str, Any]) -> str:
+    machine, backtest, rules, ratios = results["machine"], results["backtest"], results["rules"], results["ratios"]
+    rows = [
+        ("machine: tight loop", f"{machine['loop_additions_per_second']:,} additions/s"),
+        ("machine: json encode+decode", f"{machine['json_round_trips_per_second']:,} round trips/s"),
+        (
+            "backtest throughput",
+            f"{backtest['events_per_second']:,.0f} events/s ({backtest['events']:,} events, "
+            f"{backtest['seconds']} s, {backtest['evaluations']:,} evaluations)",
+        ),
+        ("target", f"{results['target_events_per_second']:,} events/s -> {ratios['events_per_second_vs_target']:.1%}"),
+        (
+            "cost per event",
+            f"{ratios['loop_additions_per_event']:,} loop additions = "
+            f"{ratios['json_round_trips_per_event']} json round trips",
+        ),
+    ]
+    for name, stats in rules.items():
+        rows.append(
+            (
+                f"{name}() latency",
+                f"mean {stats['mean_us']} us, p50 {stats['p50_us']}, "
+                f"p95 {stats['p95_us']}, p99 {stats['p99_us']} ({stats['calls']} calls)",
+            )
+        )
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
