@@ -9,7 +9,6 @@ event occurred, UTC). Other event kinds carry no tracking and come back with no 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +18,7 @@ from pydantic import ValidationError
 from services.carrier_adapter.carriers.aftership.services import service_level
 from services.carrier_adapter.carriers.aftership.statuses import classify
 from services.carrier_adapter.carriers.base import Normalized, PayloadError, WebhookRequest, event_dedupe_key
+from services.carrier_adapter.normalize.fields import as_object, get_list, get_text, load_object
 from services.carrier_adapter.normalize.times import ResolvedTime, from_utc, parse_iso, resolve
 from services.common.contracts.tracking import EstimatedDelivery, Location, TrackingUpdated
 from services.common.vocab import EstimateSource, ServiceLevel, TrackingStatus
@@ -68,72 +68,30 @@ class Shipment:
 
 
 def normalize(request: WebhookRequest, received_at: datetime) -> Normalized:
-    document = _load(request.body)
-    event_id = _text(document, "event_id", "event_id")
-    kind = _required(document, "event", "event")
+    document = load_object(request.body)
+    event_id = get_text(document, "event_id", "event_id")
+    kind = get_text(document, "event", "event", required=True)
     if kind not in TRACKING_EVENTS:
         return Normalized(events=[], delivery_id=event_id, kind=kind)
-    tracking = _object(document.get("msg"), "msg")
+    tracking = as_object(document.get("msg"), "msg")
     shipment = _shipment(tracking)
-    checkpoints = _list(tracking, "checkpoints", "msg.checkpoints")
+    checkpoints = get_list(tracking, "checkpoints", "msg.checkpoints")
     events = [_checkpoint(shipment, item, f"msg.checkpoints[{index}]") for index, item in enumerate(checkpoints)]
     if not events:
         events = [_snapshot(shipment, tracking, document)]
     return Normalized(events=_unique(events), delivery_id=event_id)
 
 
-def _load(body: bytes) -> dict[str, Any]:
-    try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PayloadError("body", f"malformed JSON: {exc}") from exc
-    if not isinstance(document, dict):
-        raise PayloadError("body", "expected a JSON object")
-    return document
-
-
-def _object(value: Any, field: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise PayloadError(field, "expected an object")
-    return value
-
-
-def _list(container: dict[str, Any], key: str, field: str) -> list[Any]:
-    """A list field; absent or null is an empty list, anything else that is not a list is an error."""
-    value = container.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise PayloadError(field, "expected a list")
-    return value
-
-
-def _text(container: dict[str, Any], key: str, field: str) -> str | None:
-    value = container.get(key)
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise PayloadError(field, "expected a string")
-    return value
-
-
-def _required(container: dict[str, Any], key: str, field: str) -> str:
-    value = _text(container, key, field)
-    if value is None:
-        raise PayloadError(field, "field required")
-    return value
-
-
 def _shipment(tracking: dict[str, Any]) -> Shipment:
-    slug = _required(tracking, "slug", "msg.slug").lower()
-    raw_service = _text(tracking, "shipment_type", "msg.shipment_type")
+    slug = get_text(tracking, "slug", "msg.slug", required=True).lower()
+    raw_service = get_text(tracking, "shipment_type", "msg.shipment_type")
     return Shipment(
         carrier=CARRIERS.get(slug, slug),
-        tracking_number=_required(tracking, "tracking_number", "msg.tracking_number"),
+        tracking_number=get_text(tracking, "tracking_number", "msg.tracking_number", required=True),
         estimate=_estimate(tracking),
         service_level=service_level(raw_service),
         raw_service=raw_service,
-        signed_by=_text(tracking, "signed_by", "msg.signed_by"),
+        signed_by=get_text(tracking, "signed_by", "msg.signed_by"),
     )
 
 
@@ -166,7 +124,7 @@ def _window(
     if not isinstance(block, dict):
         return None
     path = f"msg.{key}"
-    value, low, high = (_text(block, name, f"{path}.{name}") for name in names)
+    value, low, high = (get_text(block, name, f"{path}.{name}") for name in names)
     end_name = names[0] if value else names[2]
     end_text = value or high
     if end_text is None:
@@ -185,32 +143,34 @@ def _window(
 
 
 def _location(checkpoint: dict[str, Any], path: str) -> Location | None:
-    country = _text(checkpoint, "country_region", f"{path}.country_region")
+    country = get_text(checkpoint, "country_region", f"{path}.country_region")
     location = Location(
-        city=_text(checkpoint, "city", f"{path}.city"),
-        region=_text(checkpoint, "state", f"{path}.state"),
+        city=get_text(checkpoint, "city", f"{path}.city"),
+        region=get_text(checkpoint, "state", f"{path}.state"),
         # `zip` was renamed `postal_code` in 2026-01 (§3.1); older webhook versions still send `zip`.
-        postal_code=_text(checkpoint, "postal_code", f"{path}.postal_code") or _text(checkpoint, "zip", f"{path}.zip"),
+        postal_code=(
+            get_text(checkpoint, "postal_code", f"{path}.postal_code") or get_text(checkpoint, "zip", f"{path}.zip")
+        ),
         country=COUNTRIES.get(country.upper(), country) if country else None,
     )
     return location if any(location.model_dump().values()) else None
 
 
 def _checkpoint(shipment: Shipment, item: Any, path: str) -> TrackingUpdated:
-    checkpoint = _object(item, path)
+    checkpoint = as_object(item, path)
     location = _location(checkpoint, path)
     # `checkpoint_time` is checkpoint-local and may lack an offset (§3.1, §0.4): keep a given
     # offset; resolve a naive time in the checkpoint's zone, or mark it assumed.
     field = f"{path}.checkpoint_time"
-    when = resolve(_required(checkpoint, "checkpoint_time", field), field, location)
+    when = resolve(get_text(checkpoint, "checkpoint_time", field, required=True), field, location)
     return _event(
         shipment,
         checkpoint,
         path,
         when,
         location,
-        description=_text(checkpoint, "message", f"{path}.message"),
-        source_event_id=_text(checkpoint, "hash", f"{path}.hash"),
+        description=get_text(checkpoint, "message", f"{path}.message"),
+        source_event_id=get_text(checkpoint, "hash", f"{path}.hash"),
     )
 
 
@@ -219,7 +179,7 @@ def _snapshot(shipment: Shipment, tracking: dict[str, Any], document: dict[str, 
     if not isinstance(ts, int) or isinstance(ts, bool):
         raise PayloadError("ts", "expected a unix time in seconds")
     when = from_utc(datetime.fromtimestamp(ts, UTC))
-    description = _text(tracking, "subtag_message", "msg.subtag_message")
+    description = get_text(tracking, "subtag_message", "msg.subtag_message")
     return _event(shipment, tracking, "msg", when, None, description=description, source_event_id=None)
 
 
@@ -233,9 +193,9 @@ def _event(
     description: str | None,
     source_event_id: str | None,
 ) -> TrackingUpdated:
-    tag = _text(tagged, "tag", f"{path}.tag")
-    subtag = _text(tagged, "subtag", f"{path}.subtag")
-    subtag_message = _text(tagged, "subtag_message", f"{path}.subtag_message")
+    tag = get_text(tagged, "tag", f"{path}.tag")
+    subtag = get_text(tagged, "subtag", f"{path}.subtag")
+    subtag_message = get_text(tagged, "subtag_message", f"{path}.subtag_message")
     status, reason = classify(tag, subtag, subtag_message, description)
     try:
         return TrackingUpdated(

@@ -11,7 +11,6 @@ per-scan id.
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime
 from typing import Any
@@ -20,6 +19,7 @@ from zoneinfo import ZoneInfo
 from services.carrier_adapter.carriers.base import Normalized, PayloadError, WebhookRequest
 from services.carrier_adapter.carriers.dhl import statuses
 from services.carrier_adapter.carriers.dhl.services import service_level
+from services.carrier_adapter.normalize.fields import as_object, clean_text, get_list, get_object, load_object
 from services.carrier_adapter.normalize.times import from_local, parse_iso, resolve
 from services.common.contracts.tracking import EstimatedDelivery, Location, TrackingUpdated
 from services.common.vocab import EstimateSource, ExceptionReason, TrackingStatus
@@ -31,7 +31,7 @@ REGION_COUNTRIES = frozenset({"US", "CA"})
 
 
 def normalize(request: WebhookRequest, received_at: datetime) -> Normalized:
-    document = _load(request.body)
+    document = load_object(request.body)
     shipments = document.get("shipments")
     if not isinstance(shipments, list):
         raise PayloadError("shipments", "field required (a list)")
@@ -41,24 +41,13 @@ def normalize(request: WebhookRequest, received_at: datetime) -> Normalized:
     return Normalized(events=events)
 
 
-def _load(body: bytes) -> dict[str, Any]:
-    try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PayloadError("body", f"malformed JSON: {exc}") from exc
-    if not isinstance(document, dict):
-        raise PayloadError("body", "expected a JSON object")
-    return document
-
-
 def _shipment_events(shipment: Any, path: str) -> list[TrackingUpdated]:
-    if not isinstance(shipment, dict):
-        raise PayloadError(path, "expected an object")
-    tracking_number = _text(shipment.get("id"))
+    shipment = as_object(shipment, path)
+    tracking_number = clean_text(shipment.get("id"))
     if not tracking_number:
         raise PayloadError(f"{path}.id", "field required")
     scans = [
-        (f"{path}.events[{index}]", scan) for index, scan in enumerate(_list(shipment, "events", f"{path}.events"))
+        (f"{path}.events[{index}]", scan) for index, scan in enumerate(get_list(shipment, "events", f"{path}.events"))
     ]
     if not scans and isinstance(shipment.get("status"), dict):
         scans = [(f"{path}.status", shipment["status"])]
@@ -73,20 +62,19 @@ def _shipment_events(shipment: Any, path: str) -> list[TrackingUpdated]:
 
 
 def _product_name(shipment: dict[str, Any], path: str) -> str | None:
-    details = _object(shipment, "details", f"{path}.details") or {}
-    product = _object(details, "product", f"{path}.details.product") or {}
-    return _text(product.get("productName"))
+    details = get_object(shipment, "details", f"{path}.details") or {}
+    product = get_object(details, "product", f"{path}.details.product") or {}
+    return clean_text(product.get("productName"))
 
 
 def _scan_event(scan: Any, path: str, shared: dict[str, Any]) -> TrackingUpdated:
-    if not isinstance(scan, dict):
-        raise PayloadError(path, "expected an object")
-    timestamp = _text(scan.get("timestamp"))
+    scan = as_object(scan, path)
+    timestamp = clean_text(scan.get("timestamp"))
     if not timestamp:
         raise PayloadError(f"{path}.timestamp", "field required")
-    location = _location(_object(scan, "location", f"{path}.location"), f"{path}.location")
+    location = _location(get_object(scan, "location", f"{path}.location"), f"{path}.location")
     when = resolve(timestamp, f"{path}.timestamp", location)
-    code = _text(scan.get("statusCode"))
+    code = clean_text(scan.get("statusCode"))
     status, reason = _status(code, _event_text(scan))
     return TrackingUpdated(
         source=SLUG,
@@ -94,7 +82,7 @@ def _scan_event(scan: Any, path: str, shared: dict[str, Any]) -> TrackingUpdated
         status=status,
         exception_reason=reason,
         raw_status_code=code,
-        description=_text(scan.get("description")) or _text(scan.get("status")),
+        description=clean_text(scan.get("description")) or clean_text(scan.get("status")),
         location=location,
         **shared,
         **when.as_fields(),
@@ -111,21 +99,21 @@ def _status(code: str | None, text: str) -> tuple[TrackingStatus, ExceptionReaso
 
 
 def _event_text(scan: dict[str, Any]) -> str:
-    parts = (_text(scan.get(key)) for key in ("status", "description", "remark"))
+    parts = (clean_text(scan.get(key)) for key in ("status", "description", "remark"))
     return " | ".join(part for part in parts if part).lower()
 
 
 def _estimate(shipment: dict[str, Any], path: str) -> EstimatedDelivery | None:
     """The delivery time frame, else the single estimated time; naive times are read at the destination."""
-    destination = _location(_object(shipment, "destination", f"{path}.destination"), f"{path}.destination")
+    destination = _location(get_object(shipment, "destination", f"{path}.destination"), f"{path}.destination")
     frame_path = f"{path}.estimatedDeliveryTimeFrame"
-    frame = _object(shipment, "estimatedDeliveryTimeFrame", frame_path) or {}
-    through, start = _text(frame.get("estimatedThrough")), _text(frame.get("estimatedFrom"))
+    frame = get_object(shipment, "estimatedDeliveryTimeFrame", frame_path) or {}
+    through, start = clean_text(frame.get("estimatedThrough")), clean_text(frame.get("estimatedFrom"))
     if through:
         end_at = _instant(through, f"{frame_path}.estimatedThrough", destination)
         start_at = _instant(start, f"{frame_path}.estimatedFrom", destination) if start else None
         return _estimate_from(start_at, end_at, "estimatedDeliveryTimeFrame")
-    single = _text(shipment.get("estimatedTimeOfDelivery"))
+    single = clean_text(shipment.get("estimatedTimeOfDelivery"))
     if single:
         end_at = _instant(single, f"{path}.estimatedTimeOfDelivery", destination)
         return _estimate_from(None, end_at, "estimatedTimeOfDelivery")
@@ -156,12 +144,12 @@ def _estimate_from(start: datetime | None, end: datetime, source_field: str) -> 
 
 def _location(holder: dict[str, Any] | None, path: str) -> Location | None:
     """`{address: {countryCode, postalCode, addressLocality}}` → Location, reading a US/CA region from the locality."""
-    address = _object(holder or {}, "address", f"{path}.address")
+    address = get_object(holder or {}, "address", f"{path}.address")
     if not address:
         return None
-    country = _text(address.get("countryCode"))
-    city, region = _split_locality(_text(address.get("addressLocality")), country)
-    location = Location(city=city, region=region, postal_code=_text(address.get("postalCode")), country=country)
+    country = clean_text(address.get("countryCode"))
+    city, region = _split_locality(clean_text(address.get("addressLocality")), country)
+    location = Location(city=city, region=region, postal_code=clean_text(address.get("postalCode")), country=country)
     return location if any(location.model_dump().values()) else None
 
 
@@ -172,28 +160,3 @@ def _split_locality(locality: str | None, country: str | None) -> tuple[str | No
     if match and (country or "").upper() in REGION_COUNTRIES | {""}:
         return match["city"].strip(), match["region"]
     return locality.split(",")[0].split(" - ")[0].strip() or None, None
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _object(container: dict[str, Any], key: str, field: str) -> dict[str, Any] | None:
-    value = container.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise PayloadError(field, "expected an object")
-    return value
-
-
-def _list(container: dict[str, Any], key: str, field: str) -> list[Any]:
-    value = container.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise PayloadError(field, "expected a list")
-    return value

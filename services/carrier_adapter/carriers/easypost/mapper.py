@@ -8,7 +8,6 @@ come back with no events so the adapter can acknowledge them.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -19,6 +18,7 @@ from pydantic import ValidationError
 from services.carrier_adapter.carriers.base import Normalized, PayloadError, WebhookRequest, event_dedupe_key
 from services.carrier_adapter.carriers.easypost.services import service_level
 from services.carrier_adapter.carriers.easypost.statuses import classify
+from services.carrier_adapter.normalize.fields import as_object, get_list, get_text, load_object
 from services.carrier_adapter.normalize.times import ResolvedTime, from_aware, from_local, from_utc, parse_iso
 from services.carrier_adapter.normalize.zones import zone_for_location
 from services.common.contracts.tracking import EstimatedDelivery, Location, TrackingUpdated
@@ -57,62 +57,18 @@ class Shipment:
 
 
 def normalize(request: WebhookRequest, received_at: datetime) -> Normalized:
-    document = _load(request.body)
-    event_id = _text(document, "id", "id")
-    kind = _text(document, "description", "description")
-    if kind is None:
-        raise PayloadError("description", "field required")
+    document = load_object(request.body)
+    event_id = get_text(document, "id", "id")
+    kind = get_text(document, "description", "description", required=True)
     if kind not in TRACKER_EVENTS:
         return Normalized(events=[], delivery_id=event_id, kind=kind)
-    tracker = _object(document.get("result"), "result")
+    tracker = as_object(document.get("result"), "result")
     shipment = _shipment(tracker)
-    details = _list(tracker, "tracking_details", "result.tracking_details")
+    details = get_list(tracker, "tracking_details", "result.tracking_details")
     events = [_scan(shipment, item, f"result.tracking_details[{index}]") for index, item in enumerate(details)]
     if not events:
         events = [_snapshot(shipment, tracker)]
     return Normalized(events=_unique(events), delivery_id=event_id)
-
-
-def _load(body: bytes) -> dict[str, Any]:
-    try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PayloadError("body", f"malformed JSON: {exc}") from exc
-    if not isinstance(document, dict):
-        raise PayloadError("body", "expected a JSON object")
-    return document
-
-
-def _object(value: Any, field: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise PayloadError(field, "expected an object")
-    return value
-
-
-def _list(container: dict[str, Any], key: str, field: str) -> list[Any]:
-    """A list field; absent or null is an empty list, anything else that is not a list is an error."""
-    value = container.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise PayloadError(field, "expected a list")
-    return value
-
-
-def _text(container: dict[str, Any], key: str, field: str) -> str | None:
-    value = container.get(key)
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise PayloadError(field, "expected a string")
-    return value
-
-
-def _required(container: dict[str, Any], key: str, field: str) -> str:
-    value = _text(container, key, field)
-    if value is None:
-        raise PayloadError(field, "field required")
-    return value
 
 
 def _carrier_slug(name: str) -> str:
@@ -121,26 +77,26 @@ def _carrier_slug(name: str) -> str:
 
 
 def _shipment(tracker: dict[str, Any]) -> Shipment:
-    carrier = _carrier_slug(_required(tracker, "carrier", "result.carrier"))
-    detail = _object(tracker.get("carrier_detail") or {}, "result.carrier_detail")
-    raw_service = _text(detail, "service", "result.carrier_detail.service")
+    carrier = _carrier_slug(get_text(tracker, "carrier", "result.carrier", required=True))
+    detail = as_object(tracker.get("carrier_detail") or {}, "result.carrier_detail")
+    raw_service = get_text(detail, "service", "result.carrier_detail.service")
     return Shipment(
         carrier=carrier,
-        tracking_number=_required(tracker, "tracking_code", "result.tracking_code"),
+        tracking_number=get_text(tracker, "tracking_code", "result.tracking_code", required=True),
         estimate=_estimate(tracker, detail),
         service_level=service_level(carrier, raw_service),
         raw_service=raw_service,
-        signed_by=_text(tracker, "signed_by", "result.signed_by"),
+        signed_by=get_text(tracker, "signed_by", "result.signed_by"),
     )
 
 
 def _estimate(tracker: dict[str, Any], detail: dict[str, Any]) -> EstimatedDelivery | None:
     """The carrier's estimated delivery date; the local date is preferred (reference §1.1)."""
-    local = _text(detail, "est_delivery_date_local", "result.carrier_detail.est_delivery_date_local")
+    local = get_text(detail, "est_delivery_date_local", "result.carrier_detail.est_delivery_date_local")
     if local is not None:
         field = "result.carrier_detail.est_delivery_date_local"
         return EstimatedDelivery(date=_date(local, field), source=EstimateSource.CARRIER, source_field=field)
-    stamped = _text(tracker, "est_delivery_date", "result.est_delivery_date")
+    stamped = get_text(tracker, "est_delivery_date", "result.est_delivery_date")
     if stamped is not None:
         # EasyPost writes a date as midnight `Z`; its calendar date is the estimate, not an instant.
         field = "result.est_delivery_date"
@@ -159,12 +115,12 @@ def _date(value: str, field: str) -> date:
 def _location(value: Any, field: str) -> Location | None:
     if not value:
         return None
-    place = _object(value, field)
+    place = as_object(value, field)
     location = Location(
-        city=_text(place, "city", f"{field}.city"),
-        region=_text(place, "state", f"{field}.state"),
-        postal_code=_text(place, "zip", f"{field}.zip"),
-        country=_text(place, "country", f"{field}.country"),
+        city=get_text(place, "city", f"{field}.city"),
+        region=get_text(place, "state", f"{field}.state"),
+        postal_code=get_text(place, "zip", f"{field}.zip"),
+        country=get_text(place, "country", f"{field}.country"),
     )
     return location if any(location.model_dump().values()) else None
 
@@ -195,20 +151,21 @@ def _raw_code(status: str | None, detail: str | None) -> str | None:
 
 
 def _scan(shipment: Shipment, item: Any, path: str) -> TrackingUpdated:
-    detail = _object(item, path)
+    detail = as_object(item, path)
     location = _location(detail.get("tracking_location"), f"{path}.tracking_location")
-    when = _event_time(_required(detail, "datetime", f"{path}.datetime"), f"{path}.datetime", location)
-    raw_status = _text(detail, "status", f"{path}.status")
-    raw_detail = _text(detail, "status_detail", f"{path}.status_detail")
-    return _event(shipment, raw_status, raw_detail, _text(detail, "message", f"{path}.message"), when, location, path)
+    when = _event_time(get_text(detail, "datetime", f"{path}.datetime", required=True), f"{path}.datetime", location)
+    raw_status = get_text(detail, "status", f"{path}.status")
+    raw_detail = get_text(detail, "status_detail", f"{path}.status_detail")
+    description = get_text(detail, "message", f"{path}.message")
+    return _event(shipment, raw_status, raw_detail, description, when, location, path)
 
 
 def _snapshot(shipment: Shipment, tracker: dict[str, Any]) -> TrackingUpdated:
     """A tracker with no scans yet still reports a status; `updated_at` is EasyPost's UTC clock."""
-    stamp = _required(tracker, "updated_at", "result.updated_at")
+    stamp = get_text(tracker, "updated_at", "result.updated_at", required=True)
     when = from_utc(parse_iso(stamp, "result.updated_at"))
-    raw_status = _text(tracker, "status", "result.status")
-    raw_detail = _text(tracker, "status_detail", "result.status_detail")
+    raw_status = get_text(tracker, "status", "result.status")
+    raw_detail = get_text(tracker, "status_detail", "result.status_detail")
     return _event(shipment, raw_status, raw_detail, None, when, None, "result")
 
 

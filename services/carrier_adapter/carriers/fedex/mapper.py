@@ -7,13 +7,13 @@ time (with offset), so the consumer can order by event time. No per-scan id exis
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
 from services.carrier_adapter.carriers.base import Normalized, PayloadError, WebhookRequest
 from services.carrier_adapter.carriers.fedex import statuses
 from services.carrier_adapter.carriers.fedex.services import service_level
+from services.carrier_adapter.normalize.fields import as_object, clean_text, get_list, get_object, load_object
 from services.carrier_adapter.normalize.times import parse_iso, resolve
 from services.common.contracts.tracking import EstimatedDelivery, Location, TrackingUpdated
 from services.common.vocab import EstimateSource, ExceptionReason, TrackingStatus
@@ -24,36 +24,24 @@ ESTIMATE_DATE_TYPES = ("ESTIMATED_DELIVERY",)
 
 
 def normalize(request: WebhookRequest, received_at: datetime) -> Normalized:
-    document = _load(request.body)
-    output = _required_object(document, "output", "output")
+    document = load_object(request.body)
+    output = get_object(document, "output", "output", required=True)
     events: list[TrackingUpdated] = []
-    for c_index, complete in enumerate(_list(output, "completeTrackResults", "output.completeTrackResults")):
+    for c_index, complete in enumerate(get_list(output, "completeTrackResults", "output.completeTrackResults")):
         path = f"output.completeTrackResults[{c_index}]"
-        if not isinstance(complete, dict):
-            raise PayloadError(path, "expected an object")
-        for r_index, result in enumerate(_list(complete, "trackResults", f"{path}.trackResults")):
+        complete = as_object(complete, path)
+        for r_index, result in enumerate(get_list(complete, "trackResults", f"{path}.trackResults")):
             events.extend(_result_events(complete, result, f"{path}.trackResults[{r_index}]"))
     return Normalized(events=events)
 
 
-def _load(body: bytes) -> dict[str, Any]:
-    try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PayloadError("body", f"malformed JSON: {exc}") from exc
-    if not isinstance(document, dict):
-        raise PayloadError("body", "expected a JSON object")
-    return document
-
-
 def _result_events(complete: dict[str, Any], result: Any, path: str) -> list[TrackingUpdated]:
-    if not isinstance(result, dict):
-        raise PayloadError(path, "expected an object")
-    scans = _list(result, "scanEvents", f"{path}.scanEvents")
+    result = as_object(result, path)
+    scans = get_list(result, "scanEvents", f"{path}.scanEvents")
     if not scans:
         return []
-    number_info = _object(result, "trackingNumberInfo", f"{path}.trackingNumberInfo") or {}
-    tracking_number = _text(number_info.get("trackingNumber")) or _text(complete.get("trackingNumber"))
+    number_info = get_object(result, "trackingNumberInfo", f"{path}.trackingNumberInfo") or {}
+    tracking_number = clean_text(number_info.get("trackingNumber")) or clean_text(complete.get("trackingNumber"))
     if not tracking_number:
         raise PayloadError(f"{path}.trackingNumberInfo.trackingNumber", "field required")
     shared = {
@@ -61,20 +49,20 @@ def _result_events(complete: dict[str, Any], result: Any, path: str) -> list[Tra
         "estimated_delivery": _estimate(result, path),
         **_service(result, path),
     }
-    signed_by = _text((_object(result, "deliveryDetails", f"{path}.deliveryDetails") or {}).get("receivedByName"))
+    delivery = get_object(result, "deliveryDetails", f"{path}.deliveryDetails") or {}
+    signed_by = clean_text(delivery.get("receivedByName"))
     return [_scan_event(scan, f"{path}.scanEvents[{index}]", shared, signed_by) for index, scan in enumerate(scans)]
 
 
 def _scan_event(scan: Any, path: str, shared: dict[str, Any], signed_by: str | None) -> TrackingUpdated:
-    if not isinstance(scan, dict):
-        raise PayloadError(path, "expected an object")
-    date_text = _text(scan.get("date"))
+    scan = as_object(scan, path)
+    date_text = clean_text(scan.get("date"))
     if not date_text:
         raise PayloadError(f"{path}.date", "field required")
-    location = _location(_object(scan, "scanLocation", f"{path}.scanLocation"))
+    location = _location(get_object(scan, "scanLocation", f"{path}.scanLocation"))
     # FedEx documents an offset on every scan; a naive one is resolved at the scan location.
     when = resolve(date_text, f"{path}.date", location)
-    code = _text(scan.get("eventType")) or _text(scan.get("derivedStatusCode"))
+    code = clean_text(scan.get("eventType")) or clean_text(scan.get("derivedStatusCode"))
     status, reason = _status(code, _descriptions(scan))
     return TrackingUpdated(
         source=SLUG,
@@ -102,20 +90,20 @@ def _status(code: str | None, text: str) -> tuple[TrackingStatus, ExceptionReaso
 
 def _descriptions(scan: dict[str, Any]) -> str:
     """The exception text first (it names the cause), then the event text; lower case."""
-    parts = (_text(scan.get("exceptionDescription")), _text(scan.get("eventDescription")))
+    parts = (clean_text(scan.get("exceptionDescription")), clean_text(scan.get("eventDescription")))
     return " | ".join(part for part in parts if part).lower()
 
 
 def _description(scan: dict[str, Any]) -> str | None:
-    event, exception = _text(scan.get("eventDescription")), _text(scan.get("exceptionDescription"))
+    event, exception = clean_text(scan.get("eventDescription")), clean_text(scan.get("exceptionDescription"))
     if event and exception:
         return f"{event}: {exception}"
     return event or exception
 
 
 def _service(result: dict[str, Any], path: str) -> dict[str, Any]:
-    detail = _object(result, "serviceDetail", f"{path}.serviceDetail") or {}
-    raw = _text(detail.get("type")) or _text(detail.get("description"))
+    detail = get_object(result, "serviceDetail", f"{path}.serviceDetail") or {}
+    raw = clean_text(detail.get("type")) or clean_text(detail.get("description"))
     return {"service_level": service_level(raw), "raw_service": raw}
 
 
@@ -134,20 +122,20 @@ def _estimate(result: dict[str, Any], path: str) -> EstimatedDelivery | None:
 
 
 def _window_estimate(result: dict[str, Any], field: str, path: str) -> EstimatedDelivery | None:
-    window = (_object(result, field, f"{path}.{field}") or {}).get("window")
+    window = (get_object(result, field, f"{path}.{field}") or {}).get("window")
     if not isinstance(window, dict):
         return None
     where = f"{path}.{field}.window"
-    begins = parse_iso(str(window["begins"]), f"{where}.begins") if _text(window.get("begins")) else None
-    ends = parse_iso(str(window["ends"]), f"{where}.ends") if _text(window.get("ends")) else None
+    begins = parse_iso(str(window["begins"]), f"{where}.begins") if clean_text(window.get("begins")) else None
+    ends = parse_iso(str(window["ends"]), f"{where}.ends") if clean_text(window.get("ends")) else None
     if ends is None:
         return _estimate_from(None, begins, f"{field}.window.begins") if begins else None
     return _estimate_from(begins, ends, f"{field}.window")
 
 
 def _dated_estimate(result: dict[str, Any], path: str) -> EstimatedDelivery | None:
-    for index, entry in enumerate(_list(result, "dateAndTimes", f"{path}.dateAndTimes")):
-        if isinstance(entry, dict) and entry.get("type") in ESTIMATE_DATE_TYPES and _text(entry.get("dateTime")):
+    for index, entry in enumerate(get_list(result, "dateAndTimes", f"{path}.dateAndTimes")):
+        if isinstance(entry, dict) and entry.get("type") in ESTIMATE_DATE_TYPES and clean_text(entry.get("dateTime")):
             moment = parse_iso(str(entry["dateTime"]), f"{path}.dateAndTimes[{index}].dateTime")
             return _estimate_from(None, moment, f"dateAndTimes[type={entry['type']}]")
     return None
@@ -169,41 +157,9 @@ def _location(scan_location: dict[str, Any] | None) -> Location | None:
     if not scan_location:
         return None
     location = Location(
-        city=_text(scan_location.get("city")),
-        region=_text(scan_location.get("stateOrProvinceCode")),
-        postal_code=_text(scan_location.get("postalCode")),
-        country=_text(scan_location.get("countryCode")),
+        city=clean_text(scan_location.get("city")),
+        region=clean_text(scan_location.get("stateOrProvinceCode")),
+        postal_code=clean_text(scan_location.get("postalCode")),
+        country=clean_text(scan_location.get("countryCode")),
     )
     return location if any(location.model_dump().values()) else None
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _object(container: dict[str, Any], key: str, field: str) -> dict[str, Any] | None:
-    value = container.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise PayloadError(field, "expected an object")
-    return value
-
-
-def _required_object(container: dict[str, Any], key: str, field: str) -> dict[str, Any]:
-    value = _object(container, key, field)
-    if value is None:
-        raise PayloadError(field, "field required")
-    return value
-
-
-def _list(container: dict[str, Any], key: str, field: str) -> list[Any]:
-    value = container.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise PayloadError(field, "expected a list")
-    return value

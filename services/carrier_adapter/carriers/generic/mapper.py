@@ -6,19 +6,19 @@ The body is one event object, or `{"events": [...]}`; each event has the fields 
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 
 from services.carrier_adapter.carriers.base import Normalized, PayloadError, WebhookRequest
+from services.carrier_adapter.normalize.fields import as_object, parse_json
 from services.carrier_adapter.normalize.times import from_aware, parse_iso
 from services.common.contracts.tracking import TrackingUpdated
 
 
 def normalize(request: WebhookRequest, received_at: datetime) -> Normalized:
-    document = _load(request.body)
+    document = parse_json(request.body)
     items = document.get("events", [document]) if isinstance(document, dict) else None
     if not isinstance(items, list) or not items:
         raise PayloadError("events", "expected an event object or a non-empty 'events' list")
@@ -26,16 +26,8 @@ def normalize(request: WebhookRequest, received_at: datetime) -> Normalized:
     return Normalized(events=events, delivery_id=request.headers.get("webhook-id"))
 
 
-def _load(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PayloadError("body", f"malformed JSON: {exc}") from exc
-
-
 def _event(item: Any, path: str) -> TrackingUpdated:
-    if not isinstance(item, dict):
-        raise PayloadError(path, "expected an object")
+    item = as_object(item, path)
     if "event_time" not in item:
         raise PayloadError(f"{path}.event_time", "field required")
     moment = parse_iso(str(item["event_time"]), f"{path}.event_time")

@@ -8,7 +8,6 @@ Other event kinds (transaction_*, batch_*) carry no tracking and come back with 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -18,6 +17,7 @@ from pydantic import ValidationError
 from services.carrier_adapter.carriers.base import Normalized, PayloadError, WebhookRequest, event_dedupe_key
 from services.carrier_adapter.carriers.shippo.services import service_level
 from services.carrier_adapter.carriers.shippo.statuses import classify
+from services.carrier_adapter.normalize.fields import as_object, get_list, get_text, load_object
 from services.carrier_adapter.normalize.times import ResolvedTime, from_aware, from_utc, parse_iso
 from services.common.contracts.tracking import EstimatedDelivery, Location, TrackingUpdated
 from services.common.vocab import EstimateSource, ServiceLevel
@@ -49,13 +49,13 @@ class Shipment:
 
 
 def normalize(request: WebhookRequest, received_at: datetime) -> Normalized:
-    document = _load(request.body)
-    kind = _required(document, "event", "event")
+    document = load_object(request.body)
+    kind = get_text(document, "event", "event", required=True)
     if kind not in TRACKING_EVENTS:
         return Normalized(events=[], delivery_id=None, kind=kind)
-    track = _object(document.get("data"), "data")
+    track = as_object(document.get("data"), "data")
     shipment = _shipment(track)
-    history = _list(track, "tracking_history", "data.tracking_history")
+    history = get_list(track, "tracking_history", "data.tracking_history")
     scans = [(item, f"data.tracking_history[{index}]") for index, item in enumerate(history)]
     if track.get("tracking_status"):
         scans.append((track["tracking_status"], "data.tracking_status"))
@@ -63,64 +63,22 @@ def normalize(request: WebhookRequest, received_at: datetime) -> Normalized:
     return Normalized(events=_unique(events), delivery_id=None)
 
 
-def _load(body: bytes) -> dict[str, Any]:
-    try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PayloadError("body", f"malformed JSON: {exc}") from exc
-    if not isinstance(document, dict):
-        raise PayloadError("body", "expected a JSON object")
-    return document
-
-
-def _object(value: Any, field: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise PayloadError(field, "expected an object")
-    return value
-
-
-def _list(container: dict[str, Any], key: str, field: str) -> list[Any]:
-    """A list field; absent or null is an empty list, anything else that is not a list is an error."""
-    value = container.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise PayloadError(field, "expected a list")
-    return value
-
-
-def _text(container: dict[str, Any], key: str, field: str) -> str | None:
-    value = container.get(key)
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise PayloadError(field, "expected a string")
-    return value
-
-
-def _required(container: dict[str, Any], key: str, field: str) -> str:
-    value = _text(container, key, field)
-    if value is None:
-        raise PayloadError(field, "field required")
-    return value
-
-
 def _shipment(track: dict[str, Any]) -> Shipment:
-    carrier = _required(track, "carrier", "data.carrier").lower()
-    level = _object(track.get("servicelevel") or {}, "data.servicelevel")
-    token = _text(level, "token", "data.servicelevel.token")
+    carrier = get_text(track, "carrier", "data.carrier", required=True).lower()
+    level = as_object(track.get("servicelevel") or {}, "data.servicelevel")
+    token = get_text(level, "token", "data.servicelevel.token")
     return Shipment(
         carrier=CARRIERS.get(carrier, carrier),
-        tracking_number=_required(track, "tracking_number", "data.tracking_number"),
+        tracking_number=get_text(track, "tracking_number", "data.tracking_number", required=True),
         estimate=_estimate(track),
         service_level=service_level(token),
-        raw_service=token or _text(level, "name", "data.servicelevel.name"),
+        raw_service=token or get_text(level, "name", "data.servicelevel.name"),
     )
 
 
 def _estimate(track: dict[str, Any]) -> EstimatedDelivery | None:
     """The carrier's ETA as Shippo passes it through (`eta` is "according to the carrier")."""
-    eta = _text(track, "eta", "data.eta")
+    eta = get_text(track, "eta", "data.eta")
     if eta is None:
         return None
     moment = _utc(parse_iso(eta, "data.eta"))
@@ -137,12 +95,12 @@ def _utc(moment: datetime) -> datetime:
 def _location(value: Any, field: str) -> Location | None:
     if not value:
         return None
-    place = _object(value, field)
+    place = as_object(value, field)
     location = Location(
-        city=_text(place, "city", f"{field}.city"),
-        region=_text(place, "state", f"{field}.state"),
-        postal_code=_text(place, "zip", f"{field}.zip"),
-        country=_text(place, "country", f"{field}.country"),
+        city=get_text(place, "city", f"{field}.city"),
+        region=get_text(place, "state", f"{field}.state"),
+        postal_code=get_text(place, "zip", f"{field}.zip"),
+        country=get_text(place, "country", f"{field}.country"),
     )
     return location if any(location.model_dump().values()) else None
 
@@ -155,7 +113,7 @@ def _event_time(status: dict[str, Any], path: str) -> ResolvedTime:
     """
     key = "status_date" if status.get("status_date") else "object_updated"
     field = f"{path}.{key}"
-    moment = parse_iso(_required(status, key, f"{path}.status_date"), field)
+    moment = parse_iso(get_text(status, key, f"{path}.status_date", required=True), field)
     offset = moment.utcoffset()
     if offset is not None and offset != timedelta(0):
         return from_aware(moment)
@@ -168,10 +126,10 @@ def _raw_code(status: str | None, substatus: str | None) -> str | None:
 
 
 def _scan(shipment: Shipment, item: Any, path: str) -> TrackingUpdated:
-    scan = _object(item, path)
-    raw_status = _text(scan, "status", f"{path}.status")
-    substatus = _object(scan.get("substatus") or {}, f"{path}.substatus")
-    raw_substatus = _text(substatus, "code", f"{path}.substatus.code")
+    scan = as_object(item, path)
+    raw_status = get_text(scan, "status", f"{path}.status")
+    substatus = as_object(scan.get("substatus") or {}, f"{path}.substatus")
+    raw_substatus = get_text(substatus, "code", f"{path}.substatus.code")
     status, reason = classify(raw_status, raw_substatus)
     try:
         return TrackingUpdated(
@@ -181,12 +139,12 @@ def _scan(shipment: Shipment, item: Any, path: str) -> TrackingUpdated:
             status=status,
             exception_reason=reason,
             raw_status_code=_raw_code(raw_status, raw_substatus),
-            description=_text(scan, "status_details", f"{path}.status_details"),
+            description=get_text(scan, "status_details", f"{path}.status_details"),
             location=_location(scan.get("location"), f"{path}.location"),
             estimated_delivery=shipment.estimate,
             service_level=shipment.service_level,
             raw_service=shipment.raw_service,
-            source_event_id=_text(scan, "object_id", f"{path}.object_id"),
+            source_event_id=get_text(scan, "object_id", f"{path}.object_id"),
             **_event_time(scan, path).as_fields(),
         )
     except ValidationError as exc:

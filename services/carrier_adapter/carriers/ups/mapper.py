@@ -12,7 +12,6 @@ either, the zone is resolved from the scan location.
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -20,6 +19,14 @@ from typing import Any
 from services.carrier_adapter.carriers.base import Normalized, PayloadError, WebhookRequest
 from services.carrier_adapter.carriers.ups import statuses
 from services.carrier_adapter.carriers.ups.services import service_level
+from services.carrier_adapter.normalize.fields import (
+    as_object,
+    clean_text,
+    get_list,
+    get_nonblank_text,
+    get_object,
+    load_object,
+)
 from services.carrier_adapter.normalize.times import ResolvedTime, combine_local, from_aware, from_local, from_utc
 from services.common.contracts.tracking import EstimatedDelivery, Location, TrackingUpdated
 from services.common.vocab import EstimateSource, ExceptionReason, TrackingStatus
@@ -32,29 +39,19 @@ ESTIMATE_TYPES = ("RDD", "SDD")
 
 
 def normalize(request: WebhookRequest, received_at: datetime) -> Normalized:
-    document = _load(request.body)
+    document = load_object(request.body)
     if "trackResponse" in document:
         return Normalized(events=_track_api_events(document))
     return Normalized(events=[_alert_event(document)])
-
-
-def _load(body: bytes) -> dict[str, Any]:
-    try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PayloadError("body", f"malformed JSON: {exc}") from exc
-    if not isinstance(document, dict):
-        raise PayloadError("body", "expected a JSON object")
-    return document
 
 
 # --- Track Alert -------------------------------------------------------------------------------
 
 
 def _alert_event(document: dict[str, Any]) -> TrackingUpdated:
-    tracking_number = _required_text(document, "trackingNumber", "trackingNumber")
-    activity = _required_object(document, "activityStatus", "activityStatus")
-    location = _location(_object(document, "activityLocation", "activityLocation"))
+    tracking_number = get_nonblank_text(document, "trackingNumber", "trackingNumber")
+    activity = get_object(document, "activityStatus", "activityStatus", required=True)
+    location = _location(get_object(document, "activityLocation", "activityLocation"))
     when = _scan_time(
         (document.get("localActivityDate"), document.get("localActivityTime")),
         (document.get("gmtActivityDate"), document.get("gmtActivityTime")),
@@ -62,7 +59,7 @@ def _alert_event(document: dict[str, Any]) -> TrackingUpdated:
         location,
         ("localActivityDate", "gmtOffset"),
     )
-    delivered = bool(_text(document.get("actualDeliveryDate")))
+    delivered = bool(clean_text(document.get("actualDeliveryDate")))
     status, reason = _status(activity, delivered)
     return _event(
         tracking_number,
@@ -72,7 +69,7 @@ def _alert_event(document: dict[str, Any]) -> TrackingUpdated:
         status,
         reason,
         estimate=_alert_estimate(document, when),
-        signed_by=_text(document.get("receivedBy")) if status is TrackingStatus.DELIVERED else None,
+        signed_by=clean_text(document.get("receivedBy")) if status is TrackingStatus.DELIVERED else None,
     )
 
 
@@ -82,7 +79,7 @@ def _alert_estimate(document: dict[str, Any], when: ResolvedTime) -> EstimatedDe
     UPS gives the window's wall clock without a zone; we read it at the reporting scan's offset,
     which is right for the in-area scans (out for delivery) that carry windows.
     """
-    day = _text(document.get("scheduledDeliveryDate"))
+    day = clean_text(document.get("scheduledDeliveryDate"))
     if not day:
         return None
     date = combine_local(day, None, "scheduledDeliveryDate").date()
@@ -101,7 +98,7 @@ def _alert_estimate(document: dict[str, Any], when: ResolvedTime) -> EstimatedDe
 
 
 def _window_edge(day: str, clock: Any, zone: timezone, field: str) -> datetime | None:
-    text = _text(clock)
+    text = clean_text(clock)
     return combine_local(day, text, field).replace(tzinfo=zone) if text else None
 
 
@@ -109,26 +106,24 @@ def _window_edge(day: str, clock: Any, zone: timezone, field: str) -> datetime |
 
 
 def _track_api_events(document: dict[str, Any]) -> list[TrackingUpdated]:
-    response = _required_object(document, "trackResponse", "trackResponse")
+    response = get_object(document, "trackResponse", "trackResponse", required=True)
     events: list[TrackingUpdated] = []
-    for s_index, shipment in enumerate(_list(response, "shipment", "trackResponse.shipment")):
+    for s_index, shipment in enumerate(get_list(response, "shipment", "trackResponse.shipment")):
         shipment_path = f"trackResponse.shipment[{s_index}]"
-        if not isinstance(shipment, dict):
-            raise PayloadError(shipment_path, "expected an object")
-        for p_index, package in enumerate(_list(shipment, "package", f"{shipment_path}.package")):
+        shipment = as_object(shipment, shipment_path)
+        for p_index, package in enumerate(get_list(shipment, "package", f"{shipment_path}.package")):
             events.extend(_package_events(package, f"{shipment_path}.package[{p_index}]"))
     return events
 
 
 def _package_events(package: Any, path: str) -> list[TrackingUpdated]:
-    if not isinstance(package, dict):
-        raise PayloadError(path, "expected an object")
-    tracking_number = _required_text(package, "trackingNumber", f"{path}.trackingNumber")
+    package = as_object(package, path)
+    tracking_number = get_nonblank_text(package, "trackingNumber", f"{path}.trackingNumber")
     estimate = _package_estimate(package, path)
-    service = _object(package, "service", f"{path}.service") or {}
-    raw_service = _text(service.get("code"))
+    service = get_object(package, "service", f"{path}.service") or {}
+    raw_service = clean_text(service.get("code"))
     events = []
-    for index, activity in enumerate(_list(package, "activity", f"{path}.activity")):
+    for index, activity in enumerate(get_list(package, "activity", f"{path}.activity")):
         events.append(_activity_event(tracking_number, activity, f"{path}.activity[{index}]", estimate, raw_service))
     return events
 
@@ -136,11 +131,10 @@ def _package_events(package: Any, path: str) -> list[TrackingUpdated]:
 def _activity_event(
     tracking_number: str, activity: Any, path: str, estimate: EstimatedDelivery | None, raw_service: str | None
 ) -> TrackingUpdated:
-    if not isinstance(activity, dict):
-        raise PayloadError(path, "expected an object")
-    status_object = _required_object(activity, "status", f"{path}.status")
-    where = _object(activity, "location", f"{path}.location") or {}
-    location = _location(_object(where, "address", f"{path}.location.address"))
+    activity = as_object(activity, path)
+    status_object = get_object(activity, "status", f"{path}.status", required=True)
+    where = get_object(activity, "location", f"{path}.location") or {}
+    location = _location(get_object(where, "address", f"{path}.location.address"))
     when = _scan_time(
         (activity.get("date"), activity.get("time")),
         (activity.get("gmtDate"), activity.get("gmtTime")),
@@ -158,10 +152,9 @@ def _activity_event(
 def _package_estimate(package: dict[str, Any], path: str) -> EstimatedDelivery | None:
     """The package's rescheduled (RDD) or else scheduled (SDD) date; DEL is ignored."""
     by_type: dict[str, str] = {}
-    for index, entry in enumerate(_list(package, "deliveryDate", f"{path}.deliveryDate")):
-        if not isinstance(entry, dict):
-            raise PayloadError(f"{path}.deliveryDate[{index}]", "expected an object")
-        kind, day = _text(entry.get("type")), _text(entry.get("date"))
+    for index, entry in enumerate(get_list(package, "deliveryDate", f"{path}.deliveryDate")):
+        entry = as_object(entry, f"{path}.deliveryDate[{index}]")
+        kind, day = clean_text(entry.get("type")), clean_text(entry.get("date"))
         if kind and day:
             by_type.setdefault(kind.upper(), day)
     for kind in ESTIMATE_TYPES:
@@ -194,8 +187,8 @@ def _event(
         tracking_number=tracking_number,
         status=status,
         exception_reason=reason,
-        raw_status_code=_text(activity.get("code")) or _text(activity.get("type")),
-        description=_text(activity.get("description")),
+        raw_status_code=clean_text(activity.get("code")) or clean_text(activity.get("type")),
+        description=clean_text(activity.get("description")),
         location=location,
         estimated_delivery=estimate,
         service_level=service_level(raw_service),
@@ -207,14 +200,14 @@ def _event(
 
 def _status(activity: dict[str, Any], delivered: bool) -> tuple[TrackingStatus, ExceptionReason | None]:
     """Code first, then type; an unrecognised type D is delivered only with an actual delivery date."""
-    code = (_text(activity.get("code")) or "").upper()
-    kind = (_text(activity.get("type")) or "").upper()
+    code = (clean_text(activity.get("code")) or "").upper()
+    kind = (clean_text(activity.get("type")) or "").upper()
     if code in statuses.BY_CODE:
         return statuses.BY_CODE[code]
     if kind == "D":
         return statuses.TYPE_D_DELIVERED if delivered else statuses.TYPE_D_NOT_DELIVERED
     status, reason = statuses.BY_TYPE.get(kind, (TrackingStatus.UNKNOWN, None))
-    return _refine(status, reason, _text(activity.get("description")))
+    return _refine(status, reason, clean_text(activity.get("description")))
 
 
 def _refine(
@@ -238,15 +231,15 @@ def _scan_time(
 ) -> ResolvedTime:
     """Local wall clock + offset when UPS gives them; the GMT pair fills in a missing offset."""
     field, offset_field = fields
-    local_day, gmt_day = _text(local[0]), _text(gmt[0])
+    local_day, gmt_day = clean_text(local[0]), clean_text(gmt[0])
     if not local_day:
         if not gmt_day:
             raise PayloadError(field, "field required")
-        return from_utc(combine_local(gmt_day, _text(gmt[1]), field))
-    wall = combine_local(local_day, _text(local[1]), field)
-    offset = _offset(_text(offset_text), offset_field)
+        return from_utc(combine_local(gmt_day, clean_text(gmt[1]), field))
+    wall = combine_local(local_day, clean_text(local[1]), field)
+    offset = _offset(clean_text(offset_text), offset_field)
     if offset is None and gmt_day:
-        offset = _rounded_offset(wall - combine_local(gmt_day, _text(gmt[1]), field))
+        offset = _rounded_offset(wall - combine_local(gmt_day, clean_text(gmt[1]), field))
     if offset is None:
         return from_local(wall, location)
     return from_aware(wall.replace(tzinfo=timezone(offset)))
@@ -273,49 +266,9 @@ def _location(address: dict[str, Any] | None) -> Location | None:
     if not address:
         return None
     location = Location(
-        city=_text(address.get("city")),
-        region=_text(address.get("stateProvince")),
-        postal_code=_text(address.get("postalCode")),
-        country=_text(address.get("country")) or _text(address.get("countryCode")),
+        city=clean_text(address.get("city")),
+        region=clean_text(address.get("stateProvince")),
+        postal_code=clean_text(address.get("postalCode")),
+        country=clean_text(address.get("country")) or clean_text(address.get("countryCode")),
     )
     return location if any(location.model_dump().values()) else None
-
-
-def _text(value: Any) -> str | None:
-    """A stripped string, or None for blanks (UPS sends "" for fields it has not filled yet)."""
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _required_text(container: dict[str, Any], key: str, field: str) -> str:
-    value = container.get(key)
-    if not isinstance(value, str) or not value.strip():
-        raise PayloadError(field, "field required (a non-empty string)")
-    return value.strip()
-
-
-def _object(container: dict[str, Any], key: str, field: str) -> dict[str, Any] | None:
-    value = container.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise PayloadError(field, "expected an object")
-    return value
-
-
-def _required_object(container: dict[str, Any], key: str, field: str) -> dict[str, Any]:
-    value = _object(container, key, field)
-    if value is None:
-        raise PayloadError(field, "field required")
-    return value
-
-
-def _list(container: dict[str, Any], key: str, field: str) -> list[Any]:
-    value = container.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise PayloadError(field, "expected a list")
-    return value

@@ -12,7 +12,6 @@ the scan location.
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -20,6 +19,14 @@ from typing import Any
 from services.carrier_adapter.carriers.base import Normalized, PayloadError, WebhookRequest
 from services.carrier_adapter.carriers.usps import statuses
 from services.carrier_adapter.carriers.usps.services import service_level
+from services.carrier_adapter.normalize.fields import (
+    as_object,
+    clean_text,
+    get_list,
+    get_nonblank_text,
+    load_object,
+    parse_json,
+)
 from services.carrier_adapter.normalize.times import ResolvedTime, from_aware, from_local, from_utc, parse_iso
 from services.common.contracts.tracking import EstimatedDelivery, Location, TrackingUpdated
 from services.common.vocab import EstimateSource, ExceptionReason, TrackingStatus
@@ -32,47 +39,37 @@ ESTIMATE_FIELDS = ("expectedDeliveryTimeStamp", "predictedDeliveryDate", "guaran
 
 
 def normalize(request: WebhookRequest, received_at: datetime) -> Normalized:
-    tracking = _payload(_load(request.body, "body"))
-    tracking_number = _required_text(tracking, "trackingNumber", "payload.trackingNumber")
-    mail_class = _text(tracking.get("mailClass"))
+    tracking = _payload(load_object(request.body))
+    tracking_number = get_nonblank_text(tracking, "trackingNumber", "payload.trackingNumber")
+    mail_class = clean_text(tracking.get("mailClass"))
     shared = {
         "tracking_number": tracking_number,
         "estimated_delivery": _estimate(tracking),
         "service_level": service_level(mail_class),
         "raw_service": mail_class,
     }
-    scans = _list(tracking, "trackingEvents", "payload.trackingEvents")
+    scans = get_list(tracking, "trackingEvents", "payload.trackingEvents")
     events = [_scan_event(scan, f"payload.trackingEvents[{index}]", shared) for index, scan in enumerate(scans)]
     return Normalized(events=events)
 
 
-def _load(text: bytes | str, field: str) -> Any:
-    try:
-        return json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PayloadError(field, f"malformed JSON: {exc}") from exc
-
-
-def _payload(envelope: Any) -> dict[str, Any]:
+def _payload(envelope: dict[str, Any]) -> dict[str, Any]:
     """The Tracking v3 document inside the envelope (documented as a string; an object is accepted)."""
-    if not isinstance(envelope, dict):
-        raise PayloadError("body", "expected a JSON object")
     payload = envelope.get("payload")
     if payload is None:
         raise PayloadError("payload", "field required")
-    document = _load(payload, "payload") if isinstance(payload, str) else payload
+    document = parse_json(payload, "payload") if isinstance(payload, str) else payload
     if not isinstance(document, dict):
         raise PayloadError("payload", "expected a JSON object (or a string holding one)")
     return document
 
 
 def _scan_event(scan: Any, path: str, shared: dict[str, Any]) -> TrackingUpdated:
-    if not isinstance(scan, dict):
-        raise PayloadError(path, "expected an object")
+    scan = as_object(scan, path)
     location = _location(scan)
     when = _scan_time(scan, location, path)
-    code = _text(scan.get("eventCode"))
-    description = _text(scan.get("eventType"))
+    code = clean_text(scan.get("eventCode"))
+    description = clean_text(scan.get("eventType"))
     status, reason = _status(code, description)
     return TrackingUpdated(
         source=SLUG,
@@ -82,7 +79,7 @@ def _scan_event(scan: Any, path: str, shared: dict[str, Any]) -> TrackingUpdated
         raw_status_code=code,
         description=description,
         location=location,
-        signed_by=_text(scan.get("name")) if status is TrackingStatus.DELIVERED else None,
+        signed_by=clean_text(scan.get("name")) if status is TrackingStatus.DELIVERED else None,
         **shared,
         **when.as_fields(),
     )
@@ -104,7 +101,7 @@ def _from_text(text: str | None) -> tuple[TrackingStatus, ExceptionReason | None
 
 
 def _scan_time(scan: dict[str, Any], location: Location | None, path: str) -> ResolvedTime:
-    local_text, gmt_text = _text(scan.get("eventTimestamp")), _text(scan.get("GMTTimestamp"))
+    local_text, gmt_text = clean_text(scan.get("eventTimestamp")), clean_text(scan.get("GMTTimestamp"))
     if not local_text:
         if not gmt_text:
             raise PayloadError(f"{path}.eventTimestamp", "field required")
@@ -112,7 +109,7 @@ def _scan_time(scan: dict[str, Any], location: Location | None, path: str) -> Re
     local = parse_iso(local_text, f"{path}.eventTimestamp")
     if local.tzinfo is not None:
         return from_aware(local)
-    offset = _offset(_text(scan.get("GMTOffset")), f"{path}.GMTOffset")
+    offset = _offset(clean_text(scan.get("GMTOffset")), f"{path}.GMTOffset")
     if offset is None and gmt_text:
         gmt = parse_iso(gmt_text, f"{path}.GMTTimestamp")
         offset = _rounded_offset(local - gmt.replace(tzinfo=None))
@@ -139,7 +136,7 @@ def _rounded_offset(difference: timedelta) -> timedelta:
 def _estimate(tracking: dict[str, Any]) -> EstimatedDelivery | None:
     """A naive estimate tells only its (destination-local) date; an aware one is also the window end."""
     for field in ESTIMATE_FIELDS:
-        text = _text(tracking.get(field))
+        text = clean_text(tracking.get(field))
         if text:
             moment = parse_iso(text, f"payload.{field}")
             return EstimatedDelivery(
@@ -153,32 +150,9 @@ def _estimate(tracking: dict[str, Any]) -> EstimatedDelivery | None:
 
 def _location(scan: dict[str, Any]) -> Location | None:
     location = Location(
-        city=_text(scan.get("eventCity")),
-        region=_text(scan.get("eventState")),
-        postal_code=_text(scan.get("eventZIP")),
-        country=_text(scan.get("eventCountry")),
+        city=clean_text(scan.get("eventCity")),
+        region=clean_text(scan.get("eventState")),
+        postal_code=clean_text(scan.get("eventZIP")),
+        country=clean_text(scan.get("eventCountry")),
     )
     return location if any(location.model_dump().values()) else None
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _required_text(container: dict[str, Any], key: str, field: str) -> str:
-    value = container.get(key)
-    if not isinstance(value, str) or not value.strip():
-        raise PayloadError(field, "field required (a non-empty string)")
-    return value.strip()
-
-
-def _list(container: dict[str, Any], key: str, field: str) -> list[Any]:
-    value = container.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise PayloadError(field, "expected a list")
-    return value
