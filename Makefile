@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Browser tests drive Debian's Chromium (never a browser download); installed here if missing.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test install lint schemas bench backtest clean
 
@@ -14,12 +17,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
 ## run: the whole system on embedded PostgreSQL + broker, with demo data (Ctrl-C stops everything)
 run: $(STAMP)
 	$(BIN)/devstack $(ARGS)
 
 ## test: the whole suite (unit, integration against real PostgreSQL and broker, end to end)
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -34,6 +41,7 @@ schemas: $(STAMP)
 ## bench: backtest throughput and rule latency next to this machine's own limits (bench-results/bench.json)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	PYTHONPATH=. $(BIN)/python bench/pipeline.py
 
 ## backtest: the full seeded 10,000-order backtest, engine vs baselines (bench-results/backtest/report.html)
 backtest: $(STAMP)
