@@ -5,14 +5,28 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from services.common.clock import Clock, SystemClock
 from services.common.db import make_engine, make_session_factory
 from services.common.health import health_router
-from services.common.problems import install_problem_handlers
+from services.common.problems import install_problem_handlers, problem_response
+from services.order_watch.alerts.actions import InvalidTransition
+from services.order_watch.alerts.views import router as alerts_router
+from services.order_watch.audit.views import router as audit_router
+from services.order_watch.auth.views import router as tokens_router
+from services.order_watch.escalation.views import router as escalation_router
 from services.order_watch.orders.views import router as orders_router
 from services.order_watch.settings import OrderWatchSettings
+from services.order_watch.tasks.views import router as tasks_router
+from services.order_watch.truth.views import router as truth_router
+
+DESCRIPTION = """Order truth for sales reps; alerts and reshipment tasks for fulfillment.
+
+Every endpoint except health takes `Authorization: Bearer <token>`. Roles: `sales` reads,
+`fulfillment` acts on alerts and tasks, `integration` (machine clients) reads and works tasks,
+`admin` manages tokens and escalation policies. Errors are `application/problem+json`."""
 
 
 def create_app(settings: OrderWatchSettings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -25,15 +39,17 @@ def create_app(settings: OrderWatchSettings | None = None, clock: Clock | None =
         yield
         await app.state.engine.dispose()
 
-    app = FastAPI(
-        title="Order Watch",
-        version="1",
-        description="Order truth for sales reps; alerts and reshipment tasks for fulfillment.",
-        lifespan=lifespan,
-    )
+    app = FastAPI(title="Order Watch", version="1", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
     install_problem_handlers(app)
-    app.include_router(orders_router)
+
+    @app.exception_handler(InvalidTransition)
+    async def _conflict(request: Request, exc: InvalidTransition) -> JSONResponse:
+        return problem_response(409, "Conflict", str(exc), instance=request.url.path, current_status=exc.status)
+
+    for router in (truth_router, orders_router, audit_router, alerts_router, tasks_router, escalation_router):
+        app.include_router(router)
+    app.include_router(tokens_router)
     app.include_router(health_router(settings, lambda: app.state.engine))
     return app

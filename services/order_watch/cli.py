@@ -1,4 +1,5 @@
-"""`order-watch`: serve the staff API, run the worker, the outbox relay, the scheduler, migrate."""
+"""`order-watch`: serve the staff API, run the worker, the outbox relay, the scheduler, the notifier,
+migrate, and manage staff API tokens."""
 
 from __future__ import annotations
 
@@ -58,6 +59,19 @@ def scheduler(settings: OrderWatchSettings, _: argparse.Namespace) -> None:
     run_daemon(settings, main)
 
 
+def notifier(settings: OrderWatchSettings, _: argparse.Namespace) -> None:
+    from services.common.cli import run_daemon
+    from services.order_watch.notifications.scheduled import run_notifier
+
+    run_daemon(settings, lambda stop: run_notifier(settings, SystemClock(), stop))
+
+
+def token(settings: OrderWatchSettings, args: argparse.Namespace) -> None:
+    from services.order_watch.auth.commands import run_token_command
+
+    asyncio.run(run_token_command(settings, args))
+
+
 def migrate(settings: OrderWatchSettings, _: argparse.Namespace) -> None:
     from services.common.migrations import upgrade
 
@@ -70,6 +84,8 @@ COMMANDS = {
     "worker": (worker, "consume orders.v1, shipments.v1, tracking.v1; reconcile"),
     "relay": (relay, "publish alert and task changes to alerts.v1 and tasks.v1"),
     "scheduler": (scheduler, "fire time-based rules for orders whose next check is due"),
+    "notifier": (notifier, "deliver alert notifications (Slack, signed webhooks, email) with retries"),
+    "token": (token, "staff API tokens: create NAME ROLE | revoke TOKEN_ID | list"),
     "migrate": (migrate, "create or upgrade the order_watch schema"),
 }
 
@@ -78,6 +94,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="order-watch", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     for name, (_, help_text) in COMMANDS.items():
-        commands.add_parser(name, help=help_text)
+        command = commands.add_parser(name, help=help_text)
+        if name == "token":
+            from services.order_watch.auth.commands import add_token_arguments
+
+            add_token_arguments(command)
     args = parser.parse_args(argv)
     COMMANDS[args.command][0](OrderWatchSettings(), args)

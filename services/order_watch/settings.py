@@ -1,11 +1,37 @@
-"""order_watch settings: environment variables prefixed `ORDER_WATCH_`."""
+"""order_watch settings: environment variables prefixed `ORDER_WATCH_`.
+
+Structured settings (notification channels and routes) are JSON in one variable each, e.g.
+`ORDER_WATCH_NOTIFICATION_CHANNELS='{"ops": {"kind": "slack", "url": "https://hooks.slack.com/…"}}'`.
+"""
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Literal
+
+from pydantic import BaseModel, Field
 from pydantic_settings import SettingsConfigDict
 
 from services.common.settings import ServiceSettings
+
+
+class ChannelSettings(BaseModel):
+    """Where a notification goes: a Slack-compatible incoming webhook, a signed webhook, or email."""
+
+    kind: Literal["slack", "webhook", "email"]
+    url: str | None = Field(None, description="slack and webhook: the URL to POST to.")
+    secret: str | None = Field(None, description="webhook: Standard Webhooks secret (whsec_…).")
+    to: list[str] = Field(default_factory=list, description="email: recipients.")
+
+
+class RouteSettings(BaseModel):
+    """Which alert changes go to a channel; an empty list matches everything."""
+
+    channel: str
+    severities: list[str] = Field(default_factory=list)
+    rules: list[str] = Field(default_factory=list)
+    teams: list[str] = Field(default_factory=list)
+    changes: list[str] = Field(default_factory=list, description="raised, escalated, reopened, resolved, assigned")
+    min_escalation_level: int = Field(0, description="Only alerts escalated at least this far (1 = lead).")
 
 
 class OrderWatchSettings(ServiceSettings):
@@ -13,6 +39,7 @@ class OrderWatchSettings(ServiceSettings):
 
     http_host: str = Field("127.0.0.1", description="Address the staff API binds.")
     http_port: int = Field(8080, description="Port the staff API binds.")
+    public_url: str = Field("http://127.0.0.1:8080", description="Base URL of the staff API, for links in messages.")
     consumer_group: str = Field("order-watch", description="Kafka consumer group of the worker.")
     origin_time_zone: str = Field(
         "America/Chicago", description="Time zone of the warehouse (pickup cut-offs are local to it)."
@@ -20,3 +47,22 @@ class OrderWatchSettings(ServiceSettings):
     worker_max_batch: int = Field(500, description="Most messages applied in one worker transaction.")
     scheduler_interval_seconds: float = Field(5.0, description="How often the scheduler looks for due checks.")
     scheduler_batch: int = Field(200, description="Orders the scheduler re-checks per transaction.")
+    escalation_batch: int = Field(500, description="Unresolved alerts the scheduler checks for escalation per round.")
+    notification_channels: dict[str, ChannelSettings] = Field(
+        default_factory=dict, description="Notification channels by name (JSON)."
+    )
+    notification_routes: list[RouteSettings] = Field(
+        default_factory=list, description="Routing rules: which alert changes go to which channel (JSON)."
+    )
+    notification_max_attempts: int = Field(6, description="Delivery attempts before a notification is dead.")
+    notification_retry_seconds: float = Field(10.0, description="First retry delay; doubles each attempt (jittered).")
+    notification_retry_max_seconds: float = Field(900.0, description="Longest delay between attempts.")
+    notification_timeout_seconds: float = Field(10.0, description="Per-delivery network timeout.")
+    notifier_interval_seconds: float = Field(2.0, description="How often the notifier looks for due deliveries.")
+    notifier_batch: int = Field(50, description="Deliveries attempted per notifier transaction.")
+    smtp_host: str = Field("127.0.0.1", description="SMTP server for email notifications.")
+    smtp_port: int = Field(25, description="SMTP port.")
+    smtp_username: str | None = Field(None, description="SMTP login, if the server needs one.")
+    smtp_password: str | None = Field(None, description="SMTP password.")
+    smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_from: str = Field("order-watch@localhost", description="From address of notification emails.")

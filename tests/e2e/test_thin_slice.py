@@ -42,7 +42,7 @@ async def test_order_label_and_webhook_meet_in_get_order(carrier_adapter_setting
         assert response.status_code == 202, response.text
 
         async def order_with_scan():
-            answer = await system.client.get(f"{system.order_watch_url}/orders/{order_id}")
+            answer = await system.client.get(f"{system.order_watch_url}/orders/{order_id}", headers=system.auth())
             if answer.status_code != 200:
                 return None
             shipments = answer.json()["shipments"]
@@ -126,7 +126,7 @@ async def test_undecodable_message_goes_to_the_dead_letter_topic_and_the_worker_
         await send(order_watch_settings, [order_placed(order_id, placed_at=now, promised_by=now + timedelta(days=2))])
 
         async def stored():
-            answer = await system.client.get(f"{system.order_watch_url}/orders/{order_id}")
+            answer = await system.client.get(f"{system.order_watch_url}/orders/{order_id}", headers=system.auth())
             return answer.status_code == 200
 
         await eventually(stored)

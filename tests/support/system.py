@@ -13,9 +13,12 @@ from services.carrier_adapter.app import create_app as create_adapter_app
 from services.carrier_adapter.settings import CarrierAdapterSettings
 from services.carrier_adapter.webhooks.models import OutboxMessage as AdapterOutbox
 from services.common.clock import Clock, SystemClock
+from services.common.db import transaction
 from services.common.kafka import ensure_topics
 from services.common.outbox import run_relay
 from services.order_watch.app import create_app as create_order_watch_app
+from services.order_watch.auth.service import create_token
+from services.order_watch.auth.tokens import Role
 from services.order_watch.db import OutboxMessage as OrderWatchOutbox
 from services.order_watch.settings import OrderWatchSettings
 from services.order_watch.worker import run_worker
@@ -27,6 +30,17 @@ class System:
     adapter_url: str
     order_watch_url: str
     client: httpx.AsyncClient
+    tokens: dict[Role, str]
+
+    def auth(self, role: Role = Role.SALES) -> dict[str, str]:
+        """Headers that authenticate as a staff API user of this role."""
+        return {"authorization": f"Bearer {self.tokens[role]}"}
+
+
+async def role_tokens(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> dict[Role, str]:
+    """A staff API token per role, named after the role (e.g. actor "fulfillment")."""
+    async with transaction(sessions) as session:
+        return {role: create_token(session, role.value, role, "test", clock.now())[1] for role in Role}
 
 
 @asynccontextmanager
@@ -53,4 +67,4 @@ async def running_system(
             background(lambda stop: run_worker(order_watch_settings, sessions, clock, stop))
         )
         client = await stack.enter_async_context(httpx.AsyncClient(timeout=10))
-        yield System(adapter_url, order_watch_url, client)
+        yield System(adapter_url, order_watch_url, client, await role_tokens(sessions, clock))

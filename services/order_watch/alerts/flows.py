@@ -2,6 +2,9 @@
 
 One alert per (order, rule, shipment). A finding that is still there updates its alert only
 when what a person would read changed; a finding that disappeared resolves its alert by itself.
+An alert a person resolved stays resolved while its finding persists (they decided; they can
+reopen it). Every change is written to the alert's history and the audit trail, published
+through the outbox, and noticed for notification when a person should hear of it.
 """
 
 from __future__ import annotations
@@ -24,10 +27,13 @@ from services.common.contracts.alerts import (
 from services.common.contracts.envelope import Envelope, new_envelope
 from services.common.outbox import enqueue
 from services.order_watch.alerts.models import Alert, AlertHistory
+from services.order_watch.audit.service import record
 from services.order_watch.db import OutboxMessage
+from services.order_watch.notifications.notices import notice_alert_change
 from services.order_watch.reconcile.findings import Finding
 
 SYSTEM = "system"
+CONDITION_CLEARED = "condition_cleared"
 OPEN_STATUSES = ("open", "acknowledged")
 TRACKED_FIELDS = ("status", "severity", "priority", "summary", "evidence", "act_by", "escalation_level", "owner")
 
@@ -79,24 +85,26 @@ async def sync_alerts(
         if alert is None:
             alert = _raise(session, finding, values, now)
             existing[key] = alert
+        elif alert.status == "resolved" and alert.resolution != CONDITION_CLEARED:
+            pass  # resolved by a person: their decision stands until they reopen it
         elif alert.status == "resolved":
-            _change(
+            change_alert(
                 session, alert, {**values, "status": "open", "resolved_at": None, "resolution": None}, "reopened", now
             )
         else:
-            _change(session, alert, values, "updated", now)
+            change_alert(session, alert, values, "updated", now)
         live[key] = alert
     for key, alert in existing.items():
         if key[0] == order_id and key not in live and alert.status in OPEN_STATUSES:
-            changes = {"status": "resolved", "resolved_at": now, "resolution": "condition_cleared"}
-            _change(session, alert, changes, "resolved", now)
+            changes = {"status": "resolved", "resolved_at": now, "resolution": CONDITION_CLEARED}
+            change_alert(session, alert, changes, "resolved", now)
     return live
 
 
 def escalate(session: AsyncSession, alert: Alert, reason: str, now: datetime, actor: str = SYSTEM) -> None:
     """Raise an alert one escalation level (an expired task, an unowned act-by coming close)."""
     evidence = {**alert.evidence, "escalation_reason": reason}
-    _change(
+    change_alert(
         session, alert, {"escalation_level": alert.escalation_level + 1, "evidence": evidence}, "escalated", now, actor
     )
 
@@ -115,16 +123,15 @@ def _raise(session: AsyncSession, finding: Finding, values: dict[str, Any], now:
         **values,
     )
     session.add(alert)
-    session.add(
-        AlertHistory(alert_id=alert.alert_id, at=now, actor=SYSTEM, change="raised", before=None, after=snapshot(alert))
-    )
+    _remember(session, alert, "raised", now, SYSTEM, None, snapshot(alert))
     _publish(session, AlertRaisedEvent, alert, now)
     return alert
 
 
-def _change(
+def change_alert(
     session: AsyncSession, alert: Alert, changes: dict[str, Any], change: str, now: datetime, actor: str = SYSTEM
 ) -> bool:
+    """Apply changes to an alert; if a person would see a difference, record, publish and notice it."""
     before = snapshot(alert)
     for name, value in changes.items():
         setattr(alert, name, value)
@@ -133,10 +140,25 @@ def _change(
         return False
     alert.updated_at = now
     alert.version += 1
-    session.add(AlertHistory(alert_id=alert.alert_id, at=now, actor=actor, change=change, before=before, after=after))
+    _remember(session, alert, change, now, actor, before, after)
     event_class = {"resolved": AlertResolvedEvent, "escalated": AlertEscalatedEvent}.get(change, AlertUpdatedEvent)
     _publish(session, event_class, alert, now)
     return True
+
+
+def _remember(
+    session: AsyncSession,
+    alert: Alert,
+    change: str,
+    now: datetime,
+    actor: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+) -> None:
+    """History, audit trail and notification notice of one change, in the caller's transaction."""
+    session.add(AlertHistory(alert_id=alert.alert_id, at=now, actor=actor, change=change, before=before, after=after))
+    record(session, "alert", str(alert.alert_id), change, actor, now, before, after, order_id=alert.order_id)
+    notice_alert_change(session, alert, change, now)
 
 
 def _publish(session: AsyncSession, event_class: type[Envelope[Any]], alert: Alert, now: datetime) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.common.clock import Clock
 from services.common.db import transaction
 from services.common.lifecycle import sleep_or_stop
+from services.order_watch.escalation.scheduled import run_escalations
 from services.order_watch.evaluation.flows import evaluate_orders
 from services.order_watch.evaluation.service import claim_due_orders
 from services.order_watch.settings import OrderWatchSettings
@@ -43,6 +44,9 @@ async def run_scheduler(
             checked = await run_due_checks(settings, sessions, clock)
             if checked:
                 log.info("due checks done", extra={"orders": checked})
+            escalated = await run_escalations(settings, sessions, clock)
+            if escalated:
+                log.info("alerts escalated", extra={"alerts": escalated})
         except Exception:
             log.exception("scheduler round failed; retrying next interval")
         await sleep_or_stop(stop, settings.scheduler_interval_seconds)

@@ -6,6 +6,8 @@ from fastapi import APIRouter, Request
 
 from services.common.db import transaction
 from services.common.problems import Problem
+from services.order_watch.api_docs import problems
+from services.order_watch.auth.dependencies import Reader
 from services.order_watch.orders import service
 from services.order_watch.orders.schemas import EstimateOut, OrderOut, ShipmentOut, TrackingEventOut
 
@@ -16,9 +18,9 @@ router = APIRouter(tags=["orders"])
     "/orders/{order_id}",
     response_model=OrderOut,
     summary="An order with its shipments, tracking events and carrier estimates",
-    responses={404: {"description": "Unknown order", "content": {"application/problem+json": {}}}},
+    responses=problems(404),
 )
-async def get_order(order_id: str, request: Request) -> OrderOut:
+async def get_order(order_id: str, request: Request, _: Reader) -> OrderOut:
     async with transaction(request.app.state.sessions) as session:
         order = await service.get_order(session, order_id)
         if order is None:

@@ -1,6 +1,7 @@
 """Reshipment tasks follow the findings: created when a recovery is needed and possible,
 updated while open, cancelled by themselves when the original will arrive in time, expired
-(escalating their alert) when their act-by passes undone."""
+(escalating their alert) when their act-by passes undone. Every change — by the system here,
+or by a person through `change_task` — is audited and published through the outbox."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.contracts.envelope import Envelope, new_envelope
 from services.common.contracts.tasks import TaskChange, TaskClosedEvent, TaskCreatedEvent, TaskUpdatedEvent
 from services.common.outbox import enqueue
-from services.order_watch.alerts.flows import escalate
+from services.order_watch.alerts.flows import SYSTEM, escalate
 from services.order_watch.alerts.models import Alert
+from services.order_watch.audit.service import record
 from services.order_watch.db import OutboxMessage
 from services.order_watch.promise import RecoveryOption
 from services.order_watch.reconcile.findings import Finding
@@ -84,6 +86,42 @@ def _reason(source: Finding, recovery: RecoveryOption) -> str:
     return f"{source.summary} Reship {recovery.service_name}{options}: {outcome}."
 
 
+CLOSED_STATUSES = ("completed", "cancelled", "expired")
+
+
+def task_snapshot(task: Task) -> dict[str, Any]:
+    """What a task looks like to a person, as JSON, for the audit trail."""
+    return {
+        "status": task.status,
+        "owner": task.owner,
+        "carrier": task.carrier,
+        "service_name": task.service_name,
+        "service_level": task.service_level,
+        "options": list(task.options or []),
+        "expected_delivery": task.expected_delivery.isoformat() if task.expected_delivery else None,
+        "act_by": task.act_by.isoformat() if task.act_by else None,
+        "reason": task.reason,
+        "close_reason": task.close_reason,
+        "new_tracking_number": task.new_tracking_number,
+    }
+
+
+def change_task(
+    session: AsyncSession, task: Task, changes: dict[str, Any], action: str, now: datetime, actor: str = SYSTEM
+) -> bool:
+    """Apply changes to a task; if anything changed, audit and publish it. Returns whether it did."""
+    if all(getattr(task, name) == value for name, value in changes.items()):
+        return False
+    before = task_snapshot(task)
+    for name, value in changes.items():
+        setattr(task, name, value)
+    task.updated_at = now
+    task.version += 1
+    record(session, "task", str(task.task_id), action, actor, now, before, task_snapshot(task), order_id=task.order_id)
+    _publish(session, TaskClosedEvent if task.status in CLOSED_STATUSES else TaskUpdatedEvent, task, now)
+    return True
+
+
 def _create(
     session: AsyncSession, order_id: str, source: Finding, recovery: RecoveryOption, alert: Alert | None, now: datetime
 ) -> Task:
@@ -98,28 +136,17 @@ def _create(
         **_recommendation(source, recovery),
     )
     session.add(task)
+    record(session, "task", str(task.task_id), "created", SYSTEM, now, None, task_snapshot(task), order_id=order_id)
     _publish(session, TaskCreatedEvent, task, now)
     return task
 
 
 def _update(session: AsyncSession, task: Task, source: Finding, recovery: RecoveryOption, now: datetime) -> None:
-    wanted = _recommendation(source, recovery)
-    if all(getattr(task, name) == value for name, value in wanted.items()):
-        return
-    for name, value in wanted.items():
-        setattr(task, name, value)
-    task.updated_at = now
-    task.version += 1
-    _publish(session, TaskUpdatedEvent, task, now)
+    change_task(session, task, _recommendation(source, recovery), "updated", now)
 
 
 def _close(session: AsyncSession, task: Task, status: str, reason: str, now: datetime) -> None:
-    task.status = status
-    task.close_reason = reason
-    task.closed_at = now
-    task.updated_at = now
-    task.version += 1
-    _publish(session, TaskClosedEvent, task, now)
+    change_task(session, task, {"status": status, "close_reason": reason, "closed_at": now}, status, now)
 
 
 def _publish(session: AsyncSession, event_class: type[Envelope[Any]], task: Task, now: datetime) -> None:

@@ -1,0 +1,68 @@
+"""Alert queries for the staff API: filtered lists, one alert (locked to change it), its history."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.order_watch.alerts.models import Alert, AlertHistory
+from services.order_watch.alerts.teams import rules_of
+from services.order_watch.audit.models import AuditEntry
+
+NOTED = "noted"
+
+
+@dataclass(frozen=True)
+class AlertFilters:
+    status: str | None = None
+    severity: str | None = None
+    rule: str | None = None
+    owner: str | None = None
+    team: str | None = None
+    due_before: datetime | None = None
+    order_id: str | None = None
+    limit: int = 100
+
+
+def _filtered(query: Select[tuple[Alert]], filters: AlertFilters) -> Select[tuple[Alert]]:
+    equal = {"status": filters.status, "severity": filters.severity, "rule": filters.rule}
+    equal |= {"owner": filters.owner, "order_id": filters.order_id}
+    for name, value in equal.items():
+        if value is not None:
+            query = query.where(getattr(Alert, name) == value)
+    if filters.team is not None:
+        query = query.where(Alert.rule.in_(rules_of(filters.team)))
+    if filters.due_before is not None:
+        query = query.where(Alert.act_by < filters.due_before)
+    return query
+
+
+async def list_alerts(session: AsyncSession, filters: AlertFilters) -> list[Alert]:
+    """Matching alerts, most urgent first (priority, then act-by)."""
+    query = _filtered(select(Alert), filters)
+    query = query.order_by(Alert.priority, Alert.act_by.asc().nulls_last(), Alert.opened_at).limit(filters.limit)
+    return list(await session.scalars(query))
+
+
+async def get_alert(session: AsyncSession, alert_id: uuid.UUID, *, for_update: bool = False) -> Alert | None:
+    return await session.get(Alert, alert_id, with_for_update=for_update)
+
+
+async def history_of(session: AsyncSession, alert_id: uuid.UUID) -> list[AlertHistory]:
+    rows = await session.scalars(
+        select(AlertHistory).where(AlertHistory.alert_id == alert_id).order_by(AlertHistory.at, AlertHistory.id)
+    )
+    return list(rows)
+
+
+async def notes_of(session: AsyncSession, alert_id: uuid.UUID) -> list[AuditEntry]:
+    rows = await session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.entity == "alert", AuditEntry.entity_id == str(alert_id), AuditEntry.action == NOTED)
+        .order_by(AuditEntry.at, AuditEntry.id)
+    )
+    return list(rows)

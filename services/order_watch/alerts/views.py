@@ -1,0 +1,152 @@
+"""Alert routes: list with filters, one alert with its history and notes, and what people do to it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.db import transaction
+from services.common.problems import Problem
+from services.order_watch.alerts import actions, service
+from services.order_watch.alerts.models import Alert
+from services.order_watch.alerts.schemas import (
+    AlertChangeOut,
+    AlertDetail,
+    AlertOut,
+    AssignIn,
+    NoteIn,
+    NoteOut,
+    ReopenIn,
+    ResolveIn,
+)
+from services.order_watch.alerts.teams import team_of
+from services.order_watch.api_docs import problems
+from services.order_watch.auth.dependencies import AlertActor, Reader
+
+router = APIRouter(prefix="/alerts", tags=["alerts"])
+ACTION_RESPONSES = problems(404, 409, 422)
+
+
+def alert_out(alert: Alert) -> AlertOut:
+    fields = {name: getattr(alert, name) for name in AlertOut.model_fields if name != "team"}
+    return AlertOut.model_validate({**fields, "team": team_of(alert.rule)})
+
+
+async def _locked(session: AsyncSession, alert_id: uuid.UUID) -> Alert:
+    alert = await service.get_alert(session, alert_id, for_update=True)
+    if alert is None:
+        raise Problem(404, "Not Found", f"no alert {str(alert_id)!r}")
+    return alert
+
+
+async def _act(request: Request, alert_id: uuid.UUID, action: Callable[[AsyncSession, Alert], None]) -> AlertOut:
+    """Lock the alert, apply a person's action, commit; the transaction belongs to this request."""
+    async with transaction(request.app.state.sessions) as session:
+        alert = await _locked(session, alert_id)
+        action(session, alert)
+        await session.flush()
+        return alert_out(alert)
+
+
+def _now(request: Request) -> datetime:
+    return request.app.state.clock.now()
+
+
+@router.get(
+    "", response_model=list[AlertOut], summary="Alerts matching the filters, most urgent first", responses=problems(422)
+)
+async def list_alerts(
+    request: Request,
+    _: Reader,
+    status: Annotated[str | None, Query(description="open, acknowledged or resolved", examples=["open"])] = None,
+    severity: Annotated[str | None, Query(description="info, warning or critical")] = None,
+    rule: Annotated[str | None, Query(description="e.g. service_downgrade")] = None,
+    owner: Annotated[str | None, Query(description="who owns it (token name)")] = None,
+    team: Annotated[str | None, Query(description="fulfillment, carrier_ops or customer_care")] = None,
+    due_before: Annotated[datetime | None, Query(description="act-by earlier than this instant")] = None,
+    order_id: Annotated[str | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[AlertOut]:
+    filters = service.AlertFilters(status, severity, rule, owner, team, due_before, order_id, limit)
+    async with transaction(request.app.state.sessions) as session:
+        alerts = await service.list_alerts(session, filters)
+    return [alert_out(alert) for alert in alerts]
+
+
+@router.get(
+    "/{alert_id}", response_model=AlertDetail, summary="One alert with its history and notes", responses=problems(404)
+)
+async def get_alert(alert_id: uuid.UUID, request: Request, _: Reader) -> AlertDetail:
+    async with transaction(request.app.state.sessions) as session:
+        alert = await service.get_alert(session, alert_id)
+        if alert is None:
+            raise Problem(404, "Not Found", f"no alert {str(alert_id)!r}")
+        history = await service.history_of(session, alert_id)
+        notes = await service.notes_of(session, alert_id)
+    return AlertDetail(
+        **alert_out(alert).model_dump(),
+        history=[AlertChangeOut.model_validate(change) for change in history],
+        notes=[NoteOut(at=entry.at, actor=entry.actor, text=(entry.after or {}).get("note", "")) for entry in notes],
+    )
+
+
+@router.post(
+    "/{alert_id}/ack",
+    response_model=AlertOut,
+    summary="Acknowledge an open alert and take ownership",
+    responses=ACTION_RESPONSES,
+)
+async def acknowledge(alert_id: uuid.UUID, request: Request, actor: AlertActor) -> AlertOut:
+    now = _now(request)
+    return await _act(request, alert_id, lambda session, alert: actions.acknowledge(session, alert, actor, now))
+
+
+@router.post(
+    "/{alert_id}/assign",
+    response_model=AlertOut,
+    summary="Give an unresolved alert to an owner",
+    responses=ACTION_RESPONSES,
+)
+async def assign(alert_id: uuid.UUID, body: AssignIn, request: Request, actor: AlertActor) -> AlertOut:
+    now = _now(request)
+    return await _act(request, alert_id, lambda session, alert: actions.assign(session, alert, body.owner, actor, now))
+
+
+@router.post(
+    "/{alert_id}/notes",
+    response_model=AlertOut,
+    status_code=201,
+    summary="Write down what was said or promised (kept in the audit trail)",
+    responses=ACTION_RESPONSES,
+)
+async def add_note(alert_id: uuid.UUID, body: NoteIn, request: Request, actor: AlertActor) -> AlertOut:
+    now = _now(request)
+    return await _act(request, alert_id, lambda session, alert: actions.note(session, alert, body.text, actor, now))
+
+
+@router.post(
+    "/{alert_id}/resolve",
+    response_model=AlertOut,
+    summary="Resolve an alert with a resolution code",
+    responses=ACTION_RESPONSES,
+)
+async def resolve(alert_id: uuid.UUID, body: ResolveIn, request: Request, actor: AlertActor) -> AlertOut:
+    now = _now(request)
+
+    def act(session: AsyncSession, alert: Alert) -> None:
+        actions.resolve(session, alert, body.resolution, body.note, actor, now)
+
+    return await _act(request, alert_id, act)
+
+
+@router.post(
+    "/{alert_id}/reopen", response_model=AlertOut, summary="Reopen a resolved alert", responses=ACTION_RESPONSES
+)
+async def reopen(alert_id: uuid.UUID, body: ReopenIn, request: Request, actor: AlertActor) -> AlertOut:
+    now = _now(request)
+    return await _act(request, alert_id, lambda session, alert: actions.reopen(session, alert, body.reason, actor, now))

@@ -1,0 +1,1 @@
+"""Audit trail: every change by a person or the system — actor, time, before and after."""

@@ -1,0 +1,111 @@
+"""Escalation policies by severity, as data, and the pure rules that say which escalations are due.
+
+A policy lists the levels an alert climbs (team → lead → executive support), how long it may
+stay unacknowledged at each level, and how close its act-by may come with nobody owning it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from services.common.vocab import Severity
+
+
+class EscalationPolicy(BaseModel):
+    model_config = ConfigDict(
+        frozen=True,
+        json_schema_extra={
+            "example": {
+                "severity": "critical",
+                "levels": ["team", "lead", "executive_support"],
+                "acknowledge_minutes": [15, 30],
+                "unowned_act_by_minutes": 120,
+            }
+        },
+    )
+
+    severity: Severity
+    levels: list[str] = Field(default_factory=lambda: ["team", "lead", "executive_support"], min_length=1)
+    acknowledge_minutes: list[int] = Field(
+        description="Minutes an unacknowledged alert stays at each level before the next (one fewer than levels)."
+    )
+    unowned_act_by_minutes: int | None = Field(
+        description="Escalate once when the act-by is this close and nobody owns the alert; null: never."
+    )
+
+    @model_validator(mode="after")
+    def _one_wait_per_step(self) -> EscalationPolicy:
+        if len(self.acknowledge_minutes) > len(self.levels) - 1:
+            raise ValueError("acknowledge_minutes has more steps than there are levels above the first")
+        if any(minutes <= 0 for minutes in self.acknowledge_minutes):
+            raise ValueError("acknowledge_minutes must be positive")
+        return self
+
+    def level_name(self, level: int) -> str:
+        return self.levels[min(level, len(self.levels) - 1)]
+
+
+DEFAULT_POLICIES: dict[Severity, EscalationPolicy] = {
+    Severity.CRITICAL: EscalationPolicy(
+        severity=Severity.CRITICAL, acknowledge_minutes=[15, 30], unowned_act_by_minutes=120
+    ),
+    Severity.WARNING: EscalationPolicy(
+        severity=Severity.WARNING, acknowledge_minutes=[60, 240], unowned_act_by_minutes=240
+    ),
+    Severity.INFO: EscalationPolicy(severity=Severity.INFO, acknowledge_minutes=[], unowned_act_by_minutes=None),
+}
+
+
+@dataclass(frozen=True)
+class AlertClock:
+    """What escalation needs to know about an alert."""
+
+    status: str
+    opened_at: datetime
+    owner: str | None
+    act_by: datetime | None
+    escalation_level: int
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """One due escalation: `key` makes it happen once; `level` is the level it calls for."""
+
+    key: str
+    level: int
+    reason: str
+
+
+def due_escalations(alert: AlertClock, policy: EscalationPolicy, now: datetime) -> list[Escalation]:
+    """Every escalation the policy calls for at `now` (already-made ones are filtered by key)."""
+    return [*_unacknowledged(alert, policy, now), *_unowned_act_by(alert, policy, now)]
+
+
+def _unacknowledged(alert: AlertClock, policy: EscalationPolicy, now: datetime) -> list[Escalation]:
+    if alert.status != "open":
+        return []
+    due, waited = [], timedelta()
+    for level, minutes in enumerate(policy.acknowledge_minutes, start=1):
+        waited += timedelta(minutes=minutes)
+        if now < alert.opened_at + waited:
+            break
+        reason = f"not acknowledged within {int(waited.total_seconds() // 60)} min: {policy.level_name(level)} now"
+        due.append(Escalation(f"unacknowledged:{alert.opened_at.isoformat()}:{level}", level, reason))
+    return due
+
+
+def _unowned_act_by(alert: AlertClock, policy: EscalationPolicy, now: datetime) -> list[Escalation]:
+    if alert.owner is not None or alert.act_by is None or policy.unowned_act_by_minutes is None:
+        return []
+    warn_from = alert.act_by - timedelta(minutes=policy.unowned_act_by_minutes)
+    if alert.status == "resolved" or not warn_from <= now < alert.act_by:
+        return []
+    level = alert.escalation_level + 1
+    reason = (
+        f"act-by {alert.act_by.isoformat()} is less than {policy.unowned_act_by_minutes} min away and nobody owns "
+        f"the alert: {policy.level_name(level)} now"
+    )
+    return [Escalation(f"unowned_act_by:{alert.act_by.isoformat()}", level, reason)]

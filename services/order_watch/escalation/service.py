@@ -1,0 +1,61 @@
+"""Escalation data access: policies in force, alerts to check, escalations already made; never commits."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.vocab import Severity
+from services.order_watch.alerts.models import Alert
+from services.order_watch.escalation.models import EscalationPolicyRow, EscalationRecord
+from services.order_watch.escalation.policies import DEFAULT_POLICIES, EscalationPolicy
+
+
+async def policies_in_force(session: AsyncSession) -> dict[Severity, EscalationPolicy]:
+    """The default policies, overridden by any stored by an admin."""
+    stored = await session.scalars(select(EscalationPolicyRow))
+    return {**DEFAULT_POLICIES, **{Severity(row.severity): EscalationPolicy(**row.policy) for row in stored}}
+
+
+async def store_policy(session: AsyncSession, policy: EscalationPolicy, actor: str, now: datetime) -> None:
+    row = await session.get(EscalationPolicyRow, policy.severity.value, with_for_update=True)
+    if row is None:
+        session.add(
+            EscalationPolicyRow(
+                severity=policy.severity.value, policy=policy.model_dump(mode="json"), updated_at=now, updated_by=actor
+            )
+        )
+        return
+    row.policy, row.updated_at, row.updated_by = policy.model_dump(mode="json"), now, actor
+
+
+async def claim_candidates(session: AsyncSession, now: datetime, limit: int) -> list[Alert]:
+    """Unresolved alerts that are unacknowledged, or unowned with an act-by still ahead; locked, skipping
+    rows another scheduler replica holds."""
+    query = (
+        select(Alert)
+        .where(
+            or_(
+                Alert.status == "open",
+                and_(Alert.status == "acknowledged", Alert.owner.is_(None), Alert.act_by > now),
+            )
+        )
+        .order_by(Alert.opened_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(await session.scalars(query))
+
+
+async def made_escalations(session: AsyncSession, alert_ids: Iterable[uuid.UUID]) -> set[tuple[uuid.UUID, str]]:
+    ids = list(alert_ids)
+    if not ids:
+        return set()
+    rows = await session.execute(
+        select(EscalationRecord.alert_id, EscalationRecord.key).where(EscalationRecord.alert_id.in_(ids))
+    )
+    return {(alert_id, key) for alert_id, key in rows}

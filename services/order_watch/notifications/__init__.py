@@ -1,0 +1,1 @@
+"""Notifications: Slack-compatible webhooks, Standard Webhooks, email; routed by data, retried, dead-lettered."""

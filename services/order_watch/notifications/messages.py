@@ -1,0 +1,75 @@
+"""What a notification says, per channel kind, and how a generic webhook is signed. Pure.
+
+Generic webhooks follow Standard Webhooks (standardwebhooks.com): `webhook-id` (stable across
+retries, so receivers can dedupe), `webhook-timestamp`, and `webhook-signature: v1,<base64
+HMAC-SHA256 of "{id}.{timestamp}.{body}">` keyed with the base64 part of a `whsec_` secret.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from datetime import datetime
+from email.message import EmailMessage
+from typing import Any
+
+EVENT_TYPES = {
+    "raised": "alert.raised",
+    "escalated": "alert.escalated",
+    "reopened": "alert.reopened",
+    "resolved": "alert.resolved",
+    "assigned": "alert.assigned",
+}
+
+
+def headline(change: str, alert: dict[str, Any]) -> str:
+    level = f" (escalation level {alert['escalation_level']})" if alert["escalation_level"] else ""
+    return f"[{alert['severity'].upper()}] Order {alert['order_id']}: {alert['rule']} {change}{level}"
+
+
+def body_lines(alert: dict[str, Any], link: str) -> list[str]:
+    return [
+        alert["summary"],
+        f"Owner: {alert['owner'] or 'nobody yet'} · team {alert['team']} · priority {alert['priority']}",
+        f"Act by: {alert['act_by'] or 'no deadline'}",
+        f"Alert: {link}",
+    ]
+
+
+def slack_payload(change: str, alert: dict[str, Any], link: str) -> dict[str, Any]:
+    """A Slack incoming-webhook message: `text` for every client, `blocks` for the rich view."""
+    title = headline(change, alert)
+    return {
+        "text": title,
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"*{title}*"}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(body_lines(alert, link))}},
+        ],
+    }
+
+
+def webhook_body(change: str, alert: dict[str, Any], at: datetime) -> bytes:
+    payload = {"type": EVENT_TYPES.get(change, f"alert.{change}"), "timestamp": at.isoformat(), "data": alert}
+    return json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+
+
+def sign_webhook(secret: str, webhook_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+    """Standard Webhooks headers for a body."""
+    key = base64.b64decode(secret.removeprefix("whsec_")) if secret.startswith("whsec_") else secret.encode()
+    digest = hmac.new(key, f"{webhook_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
+    return {
+        "webhook-id": webhook_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": "v1," + base64.b64encode(digest).decode(),
+    }
+
+
+def email_message(change: str, alert: dict[str, Any], link: str, sender: str, to: list[str]) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = headline(change, alert)
+    message["From"] = sender
+    message["To"] = ", ".join(to)
+    message.set_content("\n".join(body_lines(alert, link)) + "\n")
+    return message

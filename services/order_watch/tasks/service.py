@@ -1,0 +1,37 @@
+"""Task queries for the staff API: filtered lists and one task (locked to change it)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.order_watch.tasks.models import Task
+
+
+@dataclass(frozen=True)
+class TaskFilters:
+    status: str | None = None
+    owner: str | None = None
+    order_id: str | None = None
+    due_before: datetime | None = None
+    limit: int = 100
+
+
+async def list_tasks(session: AsyncSession, filters: TaskFilters) -> list[Task]:
+    """Matching tasks, earliest act-by first."""
+    query = select(Task)
+    for name in ("status", "owner", "order_id"):
+        value = getattr(filters, name)
+        if value is not None:
+            query = query.where(getattr(Task, name) == value)
+    if filters.due_before is not None:
+        query = query.where(Task.act_by < filters.due_before)
+    return list(await session.scalars(query.order_by(Task.act_by, Task.created_at).limit(filters.limit)))
+
+
+async def get_task(session: AsyncSession, task_id: uuid.UUID, *, for_update: bool = False) -> Task | None:
+    return await session.get(Task, task_id, with_for_update=for_update)

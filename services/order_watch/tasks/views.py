@@ -1,0 +1,100 @@
+"""Task routes: list with filters, one task, claim, complete (linking the reship), cancel."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.db import transaction
+from services.common.problems import Problem
+from services.order_watch.api_docs import problems
+from services.order_watch.auth.dependencies import Reader, TaskActor
+from services.order_watch.tasks import actions, service
+from services.order_watch.tasks.models import Task
+from services.order_watch.tasks.schemas import CancelIn, CompleteIn, TaskOut
+
+router = APIRouter(prefix="/tasks", tags=["tasks"])
+ACTION_RESPONSES = problems(404, 409, 422)
+
+
+async def _locked(session: AsyncSession, task_id: uuid.UUID) -> Task:
+    task = await service.get_task(session, task_id, for_update=True)
+    if task is None:
+        raise Problem(404, "Not Found", f"no task {str(task_id)!r}")
+    return task
+
+
+@router.get(
+    "",
+    response_model=list[TaskOut],
+    summary="Reshipment tasks matching the filters, earliest act-by first",
+    responses=problems(422),
+)
+async def list_tasks(
+    request: Request,
+    _: Reader,
+    status: Annotated[
+        str | None, Query(description="open, claimed, completed, cancelled or expired", examples=["open"])
+    ] = None,
+    owner: Annotated[str | None, Query(description="who claimed it (token name)")] = None,
+    order_id: Annotated[str | None, Query()] = None,
+    due_before: Annotated[datetime | None, Query(description="act-by earlier than this instant")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[TaskOut]:
+    filters = service.TaskFilters(status, owner, order_id, due_before, limit)
+    async with transaction(request.app.state.sessions) as session:
+        tasks = await service.list_tasks(session, filters)
+    return [TaskOut.model_validate(task) for task in tasks]
+
+
+@router.get("/{task_id}", response_model=TaskOut, summary="One reshipment task", responses=problems(404))
+async def get_task(task_id: uuid.UUID, request: Request, _: Reader) -> TaskOut:
+    async with transaction(request.app.state.sessions) as session:
+        task = await service.get_task(session, task_id)
+    if task is None:
+        raise Problem(404, "Not Found", f"no task {str(task_id)!r}")
+    return TaskOut.model_validate(task)
+
+
+@router.post(
+    "/{task_id}/claim", response_model=TaskOut, summary="Claim an open task: you own it now", responses=ACTION_RESPONSES
+)
+async def claim(task_id: uuid.UUID, request: Request, actor: TaskActor) -> TaskOut:
+    async with transaction(request.app.state.sessions) as session:
+        task = await _locked(session, task_id)
+        actions.claim(session, task, actor, request.app.state.clock.now())
+        await session.flush()
+        return TaskOut.model_validate(task)
+
+
+@router.post(
+    "/{task_id}/complete",
+    response_model=TaskOut,
+    summary="Complete a task with the reship's tracking number; the reship is watched from now on",
+    responses=ACTION_RESPONSES,
+)
+async def complete(task_id: uuid.UUID, body: CompleteIn, request: Request, actor: TaskActor) -> TaskOut:
+    now = request.app.state.clock.now()
+    origin_tz = request.app.state.settings.origin_time_zone
+    async with transaction(request.app.state.sessions) as session:
+        task = await _locked(session, task_id)
+        await actions.complete(session, task, body, actor, now, origin_tz)
+        return TaskOut.model_validate(task)
+
+
+@router.post(
+    "/{task_id}/cancel",
+    response_model=TaskOut,
+    summary="Cancel a live task, with the reason",
+    responses=ACTION_RESPONSES,
+)
+async def cancel(task_id: uuid.UUID, body: CancelIn, request: Request, actor: TaskActor) -> TaskOut:
+    async with transaction(request.app.state.sessions) as session:
+        task = await _locked(session, task_id)
+        actions.cancel(session, task, body.reason, actor, request.app.state.clock.now())
+        await session.flush()
+        return TaskOut.model_validate(task)

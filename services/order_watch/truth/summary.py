@@ -1,0 +1,99 @@
+"""The truth in plain language, for a sales rep to read to the customer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from services.common.vocab import ServiceLevel
+from services.order_watch.reconcile.state import OrderState
+from services.order_watch.truth.schemas import Fact, OrderTruth
+
+LEVEL_WORDS = {
+    ServiceLevel.SAME_DAY: "same-day",
+    ServiceLevel.NEXT_DAY: "next-day",
+    ServiceLevel.TWO_DAY: "two-day",
+    ServiceLevel.THREE_DAY: "three-day",
+    ServiceLevel.GROUND: "ground",
+    ServiceLevel.ECONOMY: "economy",
+}
+
+
+def summarize(truth: OrderTruth, order: OrderState) -> str:
+    sentences = [
+        _service_sentence(truth),
+        _delivery_sentence(truth, order),
+        f"{truth.verdict.capitalize()}: {_sentence(truth.reason)}",
+    ]
+    sentences += [_task_sentence(task.owner, task.act_by, task.recommendation, order) for task in truth.open_tasks]
+    sentences += _reship_sentences(truth)
+    if truth.open_alerts:
+        sentences.append(_alerts_sentence(truth))
+    return " ".join(sentence for sentence in sentences if sentence)
+
+
+def _alerts_sentence(truth: OrderTruth) -> str:
+    owners = sorted({alert.owner for alert in truth.open_alerts if alert.owner})
+    unowned = sum(1 for alert in truth.open_alerts if alert.owner is None)
+    held = [f"owned by {', '.join(owners)}"] if owners else []
+    held += [f"{unowned} not yet owned"] if unowned else []
+    return f"{len(truth.open_alerts)} open alert(s): {'; '.join(held)}."
+
+
+def level_word(value: object) -> str:
+    try:
+        return LEVEL_WORDS.get(ServiceLevel(str(value)), str(value).lower())
+    except ValueError:
+        return str(value).lower()
+
+
+def _service_sentence(truth: OrderTruth) -> str:
+    paid = f"Paid {level_word(truth.paid_service.value)}"
+    main = next((s for s in truth.shipments if s.label_service == truth.label_service), None)
+    if main is None or truth.label_service is None:
+        return f"{paid}, not shipped yet."
+    shipped = level_word(truth.label_service.value)
+    text = f"{paid}, shipped {shipped} ({main.label_service_name}, tracking {main.tracking_number})."
+    reported = truth.carrier_reported_service
+    if reported is not None and reported.value != truth.label_service.value:
+        text += f" The carrier reports {level_word(reported.value)}."
+    return text
+
+
+def _delivery_sentence(truth: OrderTruth, order: OrderState) -> str:
+    parts = []
+    if truth.carrier_estimate is not None:
+        parts.append(f"carrier estimate {_day(truth.carrier_estimate, order)}")
+    parts.append(f"promised {_day(truth.promised_by, order)}")
+    if truth.projected_delivery is not None:
+        parts.append(f"our projection {_day(truth.projected_delivery, order)}")
+    text = ", ".join(parts)
+    return text[0].upper() + text[1:] + "."
+
+
+def _task_sentence(owner: str | None, act_by: dt.datetime, recommendation: str, order: OrderState) -> str:
+    local = act_by.astimezone(ZoneInfo(order.origin_tz))
+    who = f"owned by {owner}" if owner else "not yet owned"
+    return (
+        f"Reship task open, {who}, act by {local:%A %H:%M} {local.tzname()} ({local:%b} {local.day}): {recommendation}."
+    )
+
+
+def _reship_sentences(truth: OrderTruth) -> list[str]:
+    return [
+        f"Reshipped {level_word(s.label_service.value)} as {s.carrier} {s.tracking_number}"
+        + (f", expected {_day(s.projected_delivery, None)}" if s.projected_delivery else "")
+        + "."
+        for s in truth.shipments
+        if s.is_reship
+    ]
+
+
+def _day(value: Fact, order: OrderState | None) -> str:
+    instant = value.value if isinstance(value.value, dt.datetime) else dt.datetime.fromisoformat(str(value.value))
+    local = instant.astimezone(ZoneInfo(order.destination_tz)) if order else instant
+    return f"{local:%A %b} {local.day}"
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith(".") else text + "."

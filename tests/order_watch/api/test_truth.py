@@ -1,0 +1,130 @@
+"""The truth view of PRODUCT.md story 1, through the broker, the worker and the staff API.
+
+Wednesday: paid next-day, promised Friday, label ground. Thursday morning the carrier scans
+the parcel, reports ground and estimates Monday; maria (fulfillment) has claimed the reship.
+A sales rep asks: one answer says all of it, each fact with its source and as-of time.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from services.carrier_adapter.carriers import all_sources
+from services.common.clock import ManualClock
+from services.common.publish import send
+from services.common.vocab import ServiceLevel
+from services.order_watch.auth.tokens import Role
+from services.order_watch.tasks.models import Task
+from tests.support.events import generic_scan, label_created, order_placed, unique_order_id
+from tests.support.polling import eventually
+from tests.support.system import running_system
+
+pytestmark = pytest.mark.integration
+CHICAGO = ZoneInfo("America/Chicago")
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+async def post_scan(system, settings, clock, scan):
+    body = json.dumps(scan).encode()
+    headers, _ = all_sources()["generic"].sign_request(body, settings.secrets_for("generic")[0], clock.now())
+    answer = await system.client.post(
+        f"{system.adapter_url}/webhooks/generic", content=body, headers={**headers, "content-type": "application/json"}
+    )
+    assert answer.status_code == 202, answer.text
+
+
+async def test_the_story_in_one_answer(carrier_adapter_settings, order_watch_settings, sessions):
+    order_id, tracking_number = unique_order_id(), "1ZTRUTH0000000001"
+    label_time = datetime(2026, 11, 18, 17, 45, tzinfo=CHICAGO)
+    clock = ManualClock(label_time)
+    async with running_system(carrier_adapter_settings, order_watch_settings, sessions, clock) as system:
+        api = system.order_watch_url
+        await send(
+            order_watch_settings,
+            [
+                order_placed(
+                    order_id,
+                    placed_at=datetime(2026, 11, 18, 14, 0, tzinfo=CHICAGO),
+                    promised_by=datetime(2026, 11, 20, 20, 0, tzinfo=NEW_YORK),
+                    paid=ServiceLevel.NEXT_DAY,
+                ),
+                label_created(order_id, created_at=label_time, tracking_number=tracking_number, service_code="03"),
+            ],
+        )
+
+        async def open_task():
+            async with sessions() as session:
+                return await session.scalar(select(Task).where(Task.order_id == order_id, Task.status == "open"))
+
+        task = await eventually(open_task)
+        maria = await system.client.post(
+            f"{api}/tokens", headers=system.auth(Role.ADMIN), json={"name": "maria", "role": "fulfillment"}
+        )
+        claimed = await system.client.post(
+            f"{api}/tasks/{task.task_id}/claim", headers={"authorization": f"Bearer {maria.json()['token']}"}
+        )
+        assert claimed.status_code == 200, claimed.text
+
+        clock.set(datetime(2026, 11, 19, 10, 5, tzinfo=CHICAGO))
+        scan = generic_scan(
+            tracking_number,
+            at=datetime(2026, 11, 19, 9, 30, tzinfo=CHICAGO),
+            status="accepted",
+            estimated_delivery={"date": "2026-11-23", "source": "carrier"},
+            service_level="GROUND",
+        )
+        await post_scan(system, carrier_adapter_settings, clock, scan)
+
+        async def truth_with_estimate():
+            answer = await system.client.get(f"{api}/orders/{order_id}/truth", headers=system.auth(Role.SALES))
+            assert answer.status_code == 200, answer.text
+            return answer.json() if answer.json()["carrier_estimate"] else None
+
+        truth = await eventually(truth_with_estimate)
+    print(truth["summary"])
+
+    summary = truth["summary"].lower()
+    for phrase in (
+        "paid next-day",
+        "shipped ground",
+        "carrier estimate monday",
+        "promised friday",
+        "at risk",
+        "reship task open",
+        "owned by maria",
+        "act by thursday 17:00",
+    ):
+        assert phrase in summary, f"{phrase!r} not in: {truth['summary']}"
+    assert truth["verdict"] == "at risk"
+    assert truth["reason"]
+
+    assert (truth["paid_service"]["value"], truth["paid_service"]["source"]) == ("NEXT_DAY", "order (orders.v1)")
+    assert truth["label_service"]["value"] == "GROUND"
+    assert datetime.fromisoformat(truth["label_service"]["as_of"]) == label_time
+    assert truth["carrier_reported_service"]["value"] == "GROUND"
+    assert truth["carrier_estimate"]["value"].startswith("2026-11-23")
+    assert truth["carrier_estimate"]["source"] == "carrier estimate"
+    assert truth["projected_delivery"]["source"].startswith("order_watch")
+    for name in ("paid_service", "label_service", "carrier_reported_service", "promised_by", "carrier_estimate"):
+        assert truth[name]["source"] and truth[name]["as_of"], name
+
+    (task_out,) = truth["open_tasks"]
+    assert (task_out["owner"], task_out["status"]) == ("maria", "claimed")
+    assert datetime.fromisoformat(task_out["act_by"]) == datetime(2026, 11, 19, 17, 0, tzinfo=CHICAGO)
+    assert {alert["rule"] for alert in truth["open_alerts"]} >= {"service_downgrade", "carrier_estimate_late"}
+
+    timeline = truth["timeline"]
+    times = [datetime.fromisoformat(entry["event_time"]) for entry in timeline]
+    assert times == sorted(times)
+    kinds = [entry["kind"] for entry in timeline]
+    assert kinds.index("order.placed") < kinds.index("shipment.label_created") < kinds.index("tracking.accepted")
+    assert "task.claimed" in kinds
+    assert all(entry["received_at"] for entry in timeline if entry["source"] in ("orders.v1", "shipments.v1"))
+    scan_entry = next(entry for entry in timeline if entry["kind"] == "tracking.accepted")
+    assert "estimate 2026-11-23" in scan_entry["description"]
+    assert datetime.fromisoformat(scan_entry["received_at"]) == datetime(2026, 11, 19, 10, 5, tzinfo=CHICAGO)
