@@ -30,11 +30,33 @@ async def broker_reachable(settings: ServiceSettings, timeout: float = 2.0) -> b
 def health_router(settings: ServiceSettings, engine: Callable[[], AsyncEngine]) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
-    @router.get("/healthz", summary="Liveness: the process answers")
+    @router.get(
+        "/healthz",
+        summary="Liveness: the process answers",
+        responses={200: {"content": {"application/json": {"example": {"status": "ok"}}}}},
+    )
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/readyz", summary="Readiness: database and broker reachable")
+    @router.get(
+        "/readyz",
+        summary="Readiness: database and broker reachable",
+        responses={
+            200: {
+                "content": {
+                    "application/json": {"example": {"status": "ready", "checks": {"database": "ok", "broker": "ok"}}}
+                }
+            },
+            503: {
+                "description": "Not ready",
+                "content": {
+                    "application/json": {
+                        "example": {"status": "not ready", "checks": {"database": "ok", "broker": "down"}}
+                    }
+                },
+            },
+        },
+    )
     async def readyz() -> JSONResponse:
         checks: dict[str, Awaitable[bool]] = {
             "database": database_reachable(engine()),
@@ -48,7 +70,12 @@ def health_router(settings: ServiceSettings, engine: Callable[[], AsyncEngine]) 
         }
         return JSONResponse(body, status_code=200 if ready else 503)
 
-    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    @router.get(
+        "/metrics",
+        summary="Prometheus metrics",
+        response_class=Response,
+        responses={200: {"content": {"text/plain": {"example": "order_watch_batch_seconds_count 42.0\n"}}}},
+    )
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

@@ -154,7 +154,8 @@ def run(ports: Ports, with_demo: bool) -> int:
         env = {**os.environ, **environment(ports, postgres, broker, dev_secrets())}
         os.environ.update(env)
         _prepare(postgres.url)
-        env_file = write_env_file(environment(ports, postgres, broker, dev_secrets()))
+        tokens = asyncio.run(dev_tokens(postgres.url))
+        env_file = write_env_file({**environment(ports, postgres, broker, dev_secrets()), **tokens})
         bin_dir = Path(sys.executable).parent
         for child in children(bin_dir):
             _start(child, env)
@@ -179,6 +180,28 @@ def run(ports: Ports, with_demo: bool) -> int:
         postgres.stop()
         PID_FILE.unlink(missing_ok=True)
         print("stopped; nothing left running.", flush=True)
+
+
+async def dev_tokens(database_url: str) -> dict[str, str]:
+    """A fresh staff API token per role (`dev-<role>`), the previous dev tokens revoked: ORDER_WATCH_TOKEN_<ROLE>."""
+    from sqlalchemy import select
+
+    from services.common.clock import SystemClock
+    from services.common.db import make_engine, make_session_factory, transaction
+    from services.order_watch.auth.models import ApiToken
+    from services.order_watch.auth.service import create_token, revoke_token
+    from services.order_watch.auth.tokens import Role
+
+    engine, now = make_engine(database_url, pool_size=1), SystemClock().now()
+    try:
+        async with transaction(make_session_factory(engine)) as session:
+            names = [f"dev-{role.value}" for role in Role]
+            for old in await session.scalars(select(ApiToken).where(ApiToken.name.in_(names))):
+                await revoke_token(session, old.token_id, "devstack", now)
+            created = {role: create_token(session, f"dev-{role.value}", role, "devstack", now)[1] for role in Role}
+    finally:
+        await engine.dispose()
+    return {f"ORDER_WATCH_TOKEN_{role.value.upper()}": token for role, token in created.items()}
 
 
 def _prepare(database_url: str) -> None:
@@ -221,6 +244,7 @@ def _banner(env: dict[str, str], env_file: Path) -> None:
         f"  broker             {env['KAFKA_BOOTSTRAP_SERVERS']}\n"
         f"  database           {env['DATABASE_URL']}\n"
         f"  settings + secrets {env_file}   (. {env_file.relative_to(ROOT)})\n"
+        "  staff API tokens   $ORDER_WATCH_TOKEN_SALES, _FULFILLMENT, _ADMIN, _INTEGRATION (in the env file)\n"
         f"  logs               {STATE_DIR / 'logs'}\n"
         "Press Ctrl-C to stop everything.",
         flush=True,

@@ -15,9 +15,9 @@ TITLES = {401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 409: "Conflic
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """`responses=` for a route: each status as problem+json with an example (401 and 403 always)."""
+    """`responses=` for a route: each status as problem+json with an example (401, 403, 422 always)."""
     documented: dict[int | str, dict[str, Any]] = {}
-    for status in sorted({401, 403, *statuses}):
+    for status in sorted({401, 403, 422, *statuses}):
         description, detail = PROBLEMS[status]
         example = {"type": "about:blank", "title": TITLES[status], "status": status, "detail": detail}
         documented[status] = {"description": description, "content": {"application/problem+json": {"example": example}}}

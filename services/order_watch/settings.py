@@ -35,7 +35,9 @@ class RouteSettings(BaseModel):
 
 
 class OrderWatchSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="ORDER_WATCH_", extra="ignore", env_nested_delimiter="__")
+    model_config = SettingsConfigDict(
+        env_prefix="ORDER_WATCH_", extra="ignore", env_nested_delimiter="__", env_ignore_empty=True
+    )
 
     http_host: str = Field("127.0.0.1", description="Address the staff API binds.")
     http_port: int = Field(8080, description="Port the staff API binds.")

@@ -50,6 +50,41 @@ class ShipmentOut(ApiModel):
 
 
 class OrderOut(ApiModel):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "example": {
+                "order_id": "ORD-1001",
+                "customer_id": "cust-1",
+                "customer_name": "Dana Buyer",
+                "customer_tier": "standard",
+                "order_value": "1299.00",
+                "currency": "USD",
+                "placed_at": "2026-11-18T14:00:00-06:00",
+                "destination": {"postal_code": "10001", "country": "US", "time_zone": "America/New_York"},
+                "paid_service_level": "NEXT_DAY",
+                "promised_by": "2026-11-20T20:00:00-05:00",
+                "cancelled_at": None,
+                "lines": [{"sku": "LAPTOP-15", "quantity": 1}],
+                "shipments": [
+                    {
+                        "shipment_id": "ORD-1001-S1",
+                        "carrier": "ups",
+                        "tracking_number": "1Z999AA10123456784",
+                        "label_service_code": "03",
+                        "label_service_level": "GROUND",
+                        "label_options": [],
+                        "label_created_at": "2026-11-18T17:45:00-06:00",
+                        "voided_at": None,
+                        "is_reship": False,
+                        "tracking_events": [],
+                        "estimates": [],
+                    }
+                ],
+            }
+        },
+    )
+
     order_id: str
     customer_id: str
     customer_name: str | None
