@@ -68,3 +68,13 @@ async def test_a_machine_client_cancels_an_open_task_with_its_reason(api):
     assert completing.status_code == 409
     trail = (await api.call("GET", f"/orders/{order_id}/audit", Role.SALES)).json()
     assert ("cancelled", "integration") in [(e["action"], e["actor"]) for e in trail if e["entity"] == "task"]
+
+
+async def test_truth_lookup_by_customer_and_unknown_order(api):
+    first, second = await api.story_order(), await api.story_order()
+    found = await api.call("GET", "/lookup", Role.SALES, params={"customer_id": "cust-1"})
+    assert {brief["order_id"] for brief in found.json()} == {first, second}
+    assert all(brief["verdict"] == "at risk" for brief in found.json())
+    assert (await api.call("GET", "/lookup", Role.SALES)).status_code == 422
+    missing = await api.call("GET", "/orders/NOPE/truth", Role.SALES)
+    assert (missing.status_code, missing.headers["content-type"]) == (404, "application/problem+json")
