@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.carrier_adapter.settings import CarrierAdapterSettings
 from services.common.db import make_engine, make_session_factory
-from services.order_watch.settings import OrderWatchSettings
 from services.devstack.stack import Stack, start_stack
+from services.order_watch.settings import OrderWatchSettings
 
 SCHEMAS = ("carrier_adapter", "order_watch")
 

@@ -106,6 +106,7 @@ def children(bin_dir: Path) -> list[Child]:
         Child("order-watch-worker", [str(bin_dir / "order-watch"), "worker"]),
         Child("order-watch-relay", [str(bin_dir / "order-watch"), "relay"]),
         Child("order-watch-scheduler", [str(bin_dir / "order-watch"), "scheduler"]),
+        Child("order-watch-notifier", [str(bin_dir / "order-watch"), "notifier"]),
     ]
 
 
