@@ -104,3 +104,12 @@ def event_dedupe_key(event: TrackingUpdated) -> str:
         return f"{event.carrier}|{event.tracking_number}|id:{event.source_event_id}"
     code = event.raw_status_code or event.status.value
     return f"{event.carrier}|{event.tracking_number}|{event.event_time.isoformat()}|{code}"
+
+
+def unique_scans(events: list[TrackingUpdated]) -> list[TrackingUpdated]:
+    """Drop scans a payload repeats (histories echo the latest status); the first copy wins and
+    the sender's order is kept."""
+    seen: dict[str, TrackingUpdated] = {}
+    for event in events:
+        seen.setdefault(event_dedupe_key(event), event)
+    return list(seen.values())

@@ -17,7 +17,12 @@ from pydantic import ValidationError
 
 from services.carrier_adapter.carriers.aftership.services import service_level
 from services.carrier_adapter.carriers.aftership.statuses import classify
-from services.carrier_adapter.carriers.base import Normalized, PayloadError, WebhookRequest, event_dedupe_key
+from services.carrier_adapter.carriers.base import (
+    Normalized,
+    PayloadError,
+    WebhookRequest,
+    unique_scans,
+)
 from services.carrier_adapter.normalize.fields import as_object, get_list, get_text, load_object
 from services.carrier_adapter.normalize.times import ResolvedTime, from_utc, parse_iso, resolve
 from services.common.contracts.tracking import EstimatedDelivery, Location, TrackingUpdated
@@ -79,7 +84,7 @@ def normalize(request: WebhookRequest, received_at: datetime) -> Normalized:
     events = [_checkpoint(shipment, item, f"msg.checkpoints[{index}]") for index, item in enumerate(checkpoints)]
     if not events:
         events = [_snapshot(shipment, tracking, document)]
-    return Normalized(events=_unique(events), delivery_id=event_id)
+    return Normalized(events=unique_scans(events), delivery_id=event_id)
 
 
 def _shipment(tracking: dict[str, Any]) -> Shipment:
@@ -216,11 +221,3 @@ def _event(
         )
     except ValidationError as exc:
         raise PayloadError(path, exc.errors()[0]["msg"]) from exc
-
-
-def _unique(events: list[TrackingUpdated]) -> list[TrackingUpdated]:
-    """Drop checkpoints the tracking repeats; the first copy wins, the sender's order is kept."""
-    seen: dict[str, TrackingUpdated] = {}
-    for event in events:
-        seen.setdefault(event_dedupe_key(event), event)
-    return list(seen.values())

@@ -19,10 +19,11 @@ from zoneinfo import ZoneInfo
 from services.carrier_adapter.carriers.base import Normalized, PayloadError, WebhookRequest
 from services.carrier_adapter.carriers.dhl import statuses
 from services.carrier_adapter.carriers.dhl.services import service_level
+from services.carrier_adapter.normalize.estimates import carrier_estimate
 from services.carrier_adapter.normalize.fields import as_object, clean_text, get_list, get_object, load_object
 from services.carrier_adapter.normalize.times import from_local, parse_iso, resolve
 from services.common.contracts.tracking import EstimatedDelivery, Location, TrackingUpdated
-from services.common.vocab import EstimateSource, ExceptionReason, TrackingStatus
+from services.common.vocab import ExceptionReason, TrackingStatus
 
 SLUG = "dhl"
 # A locality may carry a hub prefix and a region, e.g. "CINCINNATI HUB - HEBRON, KY - USA" → HEBRON, KY.
@@ -112,11 +113,11 @@ def _estimate(shipment: dict[str, Any], path: str) -> EstimatedDelivery | None:
     if through:
         end_at = _instant(through, f"{frame_path}.estimatedThrough", destination)
         start_at = _instant(start, f"{frame_path}.estimatedFrom", destination) if start else None
-        return _estimate_from(start_at, end_at, "estimatedDeliveryTimeFrame")
+        return carrier_estimate(start_at, end_at, "estimatedDeliveryTimeFrame")
     single = clean_text(shipment.get("estimatedTimeOfDelivery"))
     if single:
         end_at = _instant(single, f"{path}.estimatedTimeOfDelivery", destination)
-        return _estimate_from(None, end_at, "estimatedTimeOfDelivery")
+        return carrier_estimate(None, end_at, "estimatedTimeOfDelivery")
     return None
 
 
@@ -129,17 +130,6 @@ def _instant(text: str, field: str, destination: Location | None) -> datetime:
     if resolved.assumed or resolved.time_zone is None:
         return moment  # stays naive: only its date will be used
     return moment.replace(tzinfo=ZoneInfo(resolved.time_zone))
-
-
-def _estimate_from(start: datetime | None, end: datetime, source_field: str) -> EstimatedDelivery:
-    aware = end.tzinfo is not None
-    return EstimatedDelivery(
-        date=end.date(),
-        window_start=start if aware and start is not None and start.tzinfo is not None else None,
-        window_end=end if aware else None,
-        source=EstimateSource.CARRIER,
-        source_field=source_field,
-    )
 
 
 def _location(holder: dict[str, Any] | None, path: str) -> Location | None:

@@ -15,7 +15,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from services.carrier_adapter.carriers.base import Normalized, PayloadError, WebhookRequest, event_dedupe_key
+from services.carrier_adapter.carriers.base import (
+    Normalized,
+    PayloadError,
+    WebhookRequest,
+    unique_scans,
+)
 from services.carrier_adapter.carriers.easypost.services import service_level
 from services.carrier_adapter.carriers.easypost.statuses import classify
 from services.carrier_adapter.normalize.fields import as_object, get_list, get_text, load_object
@@ -68,7 +73,7 @@ def normalize(request: WebhookRequest, received_at: datetime) -> Normalized:
     events = [_scan(shipment, item, f"result.tracking_details[{index}]") for index, item in enumerate(details)]
     if not events:
         events = [_snapshot(shipment, tracker)]
-    return Normalized(events=_unique(events), delivery_id=event_id)
+    return Normalized(events=unique_scans(events), delivery_id=event_id)
 
 
 def _carrier_slug(name: str) -> str:
@@ -197,11 +202,3 @@ def _event(
         )
     except ValidationError as exc:
         raise PayloadError(path, exc.errors()[0]["msg"]) from exc
-
-
-def _unique(events: list[TrackingUpdated]) -> list[TrackingUpdated]:
-    """Drop scans the history repeats; the first copy wins, the sender's order is kept."""
-    seen: dict[str, TrackingUpdated] = {}
-    for event in events:
-        seen.setdefault(event_dedupe_key(event), event)
-    return list(seen.values())

@@ -13,10 +13,11 @@ from typing import Any
 from services.carrier_adapter.carriers.base import Normalized, PayloadError, WebhookRequest
 from services.carrier_adapter.carriers.fedex import statuses
 from services.carrier_adapter.carriers.fedex.services import service_level
+from services.carrier_adapter.normalize.estimates import carrier_estimate
 from services.carrier_adapter.normalize.fields import as_object, clean_text, get_list, get_object, load_object
 from services.carrier_adapter.normalize.times import parse_iso, resolve
 from services.common.contracts.tracking import EstimatedDelivery, Location, TrackingUpdated
-from services.common.vocab import EstimateSource, ExceptionReason, TrackingStatus
+from services.common.vocab import ExceptionReason, TrackingStatus
 
 SLUG = "fedex"
 # dateAndTimes types that are the carrier's estimate, best first.
@@ -129,28 +130,16 @@ def _window_estimate(result: dict[str, Any], field: str, path: str) -> Estimated
     begins = parse_iso(str(window["begins"]), f"{where}.begins") if clean_text(window.get("begins")) else None
     ends = parse_iso(str(window["ends"]), f"{where}.ends") if clean_text(window.get("ends")) else None
     if ends is None:
-        return _estimate_from(None, begins, f"{field}.window.begins") if begins else None
-    return _estimate_from(begins, ends, f"{field}.window")
+        return carrier_estimate(None, begins, f"{field}.window.begins") if begins else None
+    return carrier_estimate(begins, ends, f"{field}.window")
 
 
 def _dated_estimate(result: dict[str, Any], path: str) -> EstimatedDelivery | None:
     for index, entry in enumerate(get_list(result, "dateAndTimes", f"{path}.dateAndTimes")):
         if isinstance(entry, dict) and entry.get("type") in ESTIMATE_DATE_TYPES and clean_text(entry.get("dateTime")):
             moment = parse_iso(str(entry["dateTime"]), f"{path}.dateAndTimes[{index}].dateTime")
-            return _estimate_from(None, moment, f"dateAndTimes[type={entry['type']}]")
+            return carrier_estimate(None, moment, f"dateAndTimes[type={entry['type']}]")
     return None
-
-
-def _estimate_from(start: datetime | None, end: datetime, source_field: str) -> EstimatedDelivery:
-    """A window when the times carry offsets; a naive time only tells the (destination-local) date."""
-    aware = end.tzinfo is not None
-    return EstimatedDelivery(
-        date=end.date(),
-        window_start=start if aware and start is not None and start.tzinfo is not None else None,
-        window_end=end if aware else None,
-        source=EstimateSource.CARRIER,
-        source_field=source_field,
-    )
 
 
 def _location(scan_location: dict[str, Any] | None) -> Location | None:

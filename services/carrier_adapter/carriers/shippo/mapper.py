@@ -14,7 +14,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from services.carrier_adapter.carriers.base import Normalized, PayloadError, WebhookRequest, event_dedupe_key
+from services.carrier_adapter.carriers.base import (
+    Normalized,
+    PayloadError,
+    WebhookRequest,
+    unique_scans,
+)
 from services.carrier_adapter.carriers.shippo.services import service_level
 from services.carrier_adapter.carriers.shippo.statuses import classify
 from services.carrier_adapter.normalize.fields import as_object, get_list, get_text, load_object
@@ -60,7 +65,7 @@ def normalize(request: WebhookRequest, received_at: datetime) -> Normalized:
     if track.get("tracking_status"):
         scans.append((track["tracking_status"], "data.tracking_status"))
     events = [_scan(shipment, item, path) for item, path in scans]
-    return Normalized(events=_unique(events), delivery_id=None)
+    return Normalized(events=unique_scans(events), delivery_id=None)
 
 
 def _shipment(track: dict[str, Any]) -> Shipment:
@@ -149,11 +154,3 @@ def _scan(shipment: Shipment, item: Any, path: str) -> TrackingUpdated:
         )
     except ValidationError as exc:
         raise PayloadError(path, exc.errors()[0]["msg"]) from exc
-
-
-def _unique(events: list[TrackingUpdated]) -> list[TrackingUpdated]:
-    """One event per scan: `tracking_status` repeats the newest history entry (same object_id)."""
-    seen: dict[str, TrackingUpdated] = {}
-    for event in events:
-        seen.setdefault(event_dedupe_key(event), event)
-    return list(seen.values())
