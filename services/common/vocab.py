@@ -18,10 +18,13 @@ class ServiceLevel(StrEnum):
     @property
     def speed_rank(self) -> int:
         """0 for the fastest level; a larger number is slower."""
-        return list(ServiceLevel).index(self)
+        return _SPEED_RANK[self]
 
     def is_slower_than(self, other: ServiceLevel) -> bool:
         return self.speed_rank > other.speed_rank
+
+
+_SPEED_RANK = {level: rank for rank, level in enumerate(ServiceLevel)}
 
 
 class ServiceOption(StrEnum):

@@ -92,6 +92,15 @@ class CarrierCalendar:
 
     def add_delivery_days(self, start: dt.date, days: int, *, saturday: bool = False) -> dt.date:
         """The date `days` delivery days after `start` (0 gives `start` itself)."""
+        # Memoised on the (immutable) calendar itself: keys are dates within its covered years.
+        memo = self.__dict__.setdefault("_delivery_days_memo", {})
+        key = (start, days, saturday)
+        hit = memo.get(key)
+        if hit is None:
+            hit = memo[key] = self._add_delivery_days(start, days, saturday=saturday)
+        return hit
+
+    def _add_delivery_days(self, start: dt.date, days: int, *, saturday: bool = False) -> dt.date:
         day = start
         for _ in range(days):
             day = self.next_delivery_day(day, saturday=saturday)

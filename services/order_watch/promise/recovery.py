@@ -10,12 +10,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from services.common.vocab import ServiceLevel, ServiceOption
 from services.order_watch.promise.calendar import Zone, local_date, require_aware
 from services.order_watch.promise.catalog import CarrierService, Catalog
-from services.order_watch.promise.delivery import NO_OPTIONS, expected_delivery, latest_handover
+from services.order_watch.promise.delivery import (
+    NO_OPTIONS,
+    cutoff_instant,
+    delivery_from_pickup,
+    latest_handover,
+    pickup_date,
+)
 
 SATURDAY_ONLY: frozenset[ServiceOption] = frozenset({ServiceOption.SATURDAY_DELIVERY})
 
@@ -114,19 +121,8 @@ def _plan(
     destination_tz: Zone,
     residential: bool,
 ) -> RecoveryOption | None:
-    arrives = expected_delivery(
-        service, now, origin_tz, destination_tz, options=options, residential=residential, worst_case=True
-    )
-    act_by = latest_handover(
-        service,
-        arrives,
-        origin_tz,
-        destination_tz,
-        options=options,
-        residential=residential,
-        not_before=now,
-        worst_case=True,
-    )
+    shipped_on = pickup_date(service, now, origin_tz)
+    arrives, act_by = _plan_core(service, options, shipped_on, origin_tz, destination_tz, residential)
     if act_by is None:
         return None
     return RecoveryOption(
@@ -141,6 +137,36 @@ def _plan(
         guaranteed=service.guaranteed,
         cost_rank=service.cost_rank,
     )
+
+
+@lru_cache(maxsize=16_384)
+def _plan_core(
+    service: CarrierService,
+    options: frozenset[ServiceOption],
+    shipped_on: dt.date,
+    origin_tz: Zone,
+    destination_tz: Zone,
+    residential: bool,
+) -> tuple[dt.datetime, dt.datetime | None]:
+    """(arrival, act-by) of a service shipped on a pick-up day.
+
+    Both depend only on the pick-up day, not on the minute within it, so plans are memoised
+    per day: every order evaluated that day shares them (bounded LRU, pure inputs).
+    """
+    arrives = delivery_from_pickup(
+        service, shipped_on, destination_tz, options=options, residential=residential, worst_case=True
+    )
+    act_by = latest_handover(
+        service,
+        arrives,
+        origin_tz,
+        destination_tz,
+        options=options,
+        residential=residential,
+        not_before=cutoff_instant(service, shipped_on, origin_tz),
+        worst_case=True,
+    )
+    return arrives, act_by
 
 
 def _beats(option: RecoveryOption, current: dt.datetime | None, destination_tz: Zone, include_late: bool) -> bool:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache, wraps
+from typing import Any, TypeVar
 
 from services.common.vocab import EstimateSource, ServiceLevel, TrackingStatus
 from services.order_watch.promise import (
@@ -44,24 +45,56 @@ STATUS_PROGRESS = {
 CARRIER_ESTIMATE_SOURCES = frozenset({EstimateSource.CARRIER, EstimateSource.AGGREGATOR})
 
 
+_Snapshot = TypeVar("_Snapshot", ShipmentState, OrderState)
+_Fact = TypeVar("_Fact")
+_MISSING = object()
+
+
+def per_snapshot(derive: Callable[[_Snapshot], _Fact]) -> Callable[[_Snapshot], _Fact]:
+    """Derive a fact once per (immutable) snapshot: the nine rules ask the same questions of it.
+
+    The result lives on the snapshot itself, so it is dropped with it — nothing outlives an
+    evaluation and nothing is shared between snapshots.
+    """
+    name = f"_fact_{derive.__name__}"
+
+    @wraps(derive)
+    def cached(snapshot: _Snapshot) -> _Fact:
+        value = snapshot.__dict__.get(name, _MISSING)
+        if value is _MISSING:
+            value = snapshot.__dict__[name] = derive(snapshot)
+        return value  # type: ignore[return-value]
+
+    return cached
+
+
 def _scan_order(scan: ScanState) -> tuple[Any, ...]:
     received = scan.received_at.timestamp() if scan.received_at else float("-inf")
-    return (scan.event_time.timestamp(), STATUS_PROGRESS[scan.status], scan.event_id, received, repr(scan))
+    return (scan.event_time.timestamp(), STATUS_PROGRESS[scan.status], scan.event_id, received)
 
 
+def _full_order(scan: ScanState) -> tuple[Any, ...]:
+    return (*_scan_order(scan), repr(scan))
+
+
+@per_snapshot
 def ordered_scans(shipment: ShipmentState) -> tuple[ScanState, ...]:
     """Scans without duplicates (one per event id, chosen deterministically), oldest event first."""
     by_id: dict[str, ScanState] = {}
-    for scan in sorted(shipment.scans, key=_scan_order):
+    ids = [scan.event_id for scan in shipment.scans]
+    key = _full_order if len(set(ids)) != len(ids) else _scan_order
+    for scan in sorted(shipment.scans, key=key):
         by_id.setdefault(scan.event_id, scan)
     return tuple(sorted(by_id.values(), key=_scan_order))
 
 
+@per_snapshot
 def delivered_scan(shipment: ShipmentState) -> ScanState | None:
     """The first delivery scan by event time, if any."""
     return next((scan for scan in ordered_scans(shipment) if scan.status is TrackingStatus.DELIVERED), None)
 
 
+@per_snapshot
 def current_scan(shipment: ShipmentState) -> ScanState | None:
     """The scan that says where the parcel is now.
 
@@ -80,6 +113,7 @@ def current_scan(shipment: ShipmentState) -> ScanState | None:
     return returned[-1] if returned else delivered
 
 
+@per_snapshot
 def first_carrier_scan(shipment: ShipmentState) -> ScanState | None:
     """The first scan showing a carrier physically has the parcel (acceptance)."""
     return next((scan for scan in ordered_scans(shipment) if scan.status.is_carrier_scan), None)
@@ -96,6 +130,7 @@ def is_finished(shipment: ShipmentState) -> bool:
     return current is not None and current.status.is_final
 
 
+@per_snapshot
 def latest_carrier_estimate(shipment: ShipmentState) -> EstimateState | None:
     """The carrier's (or aggregator's) most recent estimate, by when it was issued, then received."""
     estimates = [estimate for estimate in set(shipment.estimates) if estimate.source in CARRIER_ESTIMATE_SOURCES]
@@ -106,6 +141,7 @@ def latest_carrier_estimate(shipment: ShipmentState) -> EstimateState | None:
     )
 
 
+@per_snapshot
 def live_shipments(order: OrderState) -> tuple[ShipmentState, ...]:
     """Shipments whose label has not been voided, in a stable order."""
     return tuple(sorted((s for s in order.shipments if not s.voided), key=lambda s: s.shipment_id))
@@ -116,6 +152,7 @@ def label_level(shipment: ShipmentState, catalog: Catalog) -> ServiceLevel | Non
     return shipment.label_service_level or catalog.resolve_level(shipment.carrier, shipment.label_service_code)
 
 
+@per_snapshot
 def reported_levels(shipment: ShipmentState) -> list[ScanState]:
     """Scans in which the carrier reports the service it is carrying."""
     return [scan for scan in ordered_scans(shipment) if scan.service_level is not None]
@@ -138,15 +175,34 @@ def shipment_service(order: OrderState, shipment: ShipmentState, catalog: Catalo
 
 
 def handover_deadline(order: OrderState, catalog: Catalog) -> dt.datetime | None:
-    """Latest hand-over at the paid level that still keeps the promise (cheapest service of the carrier)."""
-    carriers = [shipment.carrier for shipment in live_shipments(order)]
-    carrier = carriers[0] if carriers else "generic"
-    service = catalog.service_for_level(carrier, order.paid_service_level) or catalog.default_service(
-        carrier, order.paid_service_level
-    )
-    return latest_handover(
-        service, order.promised_by, order.origin_tz, order.destination_tz, residential=order.residential
-    )
+    """Latest hand-over at the paid level that still keeps the promise.
+
+    With a label, its carrier decides. Before any label, the most generous carrier the catalog
+    knows: an order is not late to ship while some carrier could still keep the promise (no
+    alarm before the facts support it — a federal holiday one carrier observes is not a reason).
+    """
+    labelled = [shipment.carrier for shipment in live_shipments(order)]
+    carriers = labelled[:1] or [carrier for carrier in catalog.carriers() if carrier != "generic"] or ["generic"]
+    deadlines = [
+        _deadline(
+            catalog.service_for_level(carrier, order.paid_service_level)
+            or catalog.default_service(carrier, order.paid_service_level),
+            order.promised_by,
+            order.origin_tz,
+            order.destination_tz,
+            order.residential,
+        )
+        for carrier in carriers
+    ]
+    return max((deadline for deadline in deadlines if deadline is not None), default=None)
+
+
+@lru_cache(maxsize=16_384)
+def _deadline(
+    service: CarrierService, promised_by: dt.datetime, origin_tz: str, destination_tz: str, residential: bool
+) -> dt.datetime | None:
+    """`latest_handover`, memoised: many orders share a promise time and route (bounded LRU)."""
+    return latest_handover(service, promised_by, origin_tz, destination_tz, residential=residential)
 
 
 @dataclass(frozen=True)
