@@ -1,4 +1,4 @@
-"""The order_watch HTTP application: staff API, health, readiness and metrics."""
+"""The order_watch HTTP application: staff API, staff web UI (`/ui`), health, readiness and metrics."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from services.order_watch.orders.views import router as orders_router
 from services.order_watch.settings import OrderWatchSettings
 from services.order_watch.tasks.views import router as tasks_router
 from services.order_watch.truth.views import router as truth_router
+from services.order_watch.web.views import install_web_ui
 
 DESCRIPTION = """Order truth for sales reps; alerts and reshipment tasks for fulfillment.
 
@@ -52,4 +53,5 @@ def create_app(settings: OrderWatchSettings | None = None, clock: Clock | None =
         app.include_router(router)
     app.include_router(tokens_router)
     app.include_router(health_router(settings, lambda: app.state.engine))
+    install_web_ui(app, settings)
     return app

@@ -68,3 +68,13 @@ class OrderWatchSettings(ServiceSettings):
     smtp_password: str | None = Field(None, description="SMTP password.")
     smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS.")
     smtp_from: str = Field("order-watch@localhost", description="From address of notification emails.")
+    ui_secret: str | None = Field(
+        None,
+        description="Staff web UI: key of the CSRF tokens. Unset, a random key per process (every page open when "
+        "the process restarts must be reloaded); set it when several API processes serve the UI.",
+    )
+    ui_poll_seconds: float = Field(1.0, description="Staff web UI: how often a live board looks for changes.")
+    ui_heartbeat_seconds: float = Field(15.0, description="Staff web UI: keep-alive comment interval on live boards.")
+    ui_stream_max_seconds: float = Field(
+        300.0, description="Staff web UI: a live board's stream ends after this long; the browser reconnects."
+    )
