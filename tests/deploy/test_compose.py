@@ -92,3 +92,13 @@ def test_dockerfile_installs_the_project() -> None:
     dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
     assert re.search(r"pip install .*\.", dockerfile)
     assert "USER orderwatch" in dockerfile
+
+
+def test_env_example_values_parse(monkeypatch: pytest.MonkeyPatch) -> None:
+    for line in (ROOT / "deploy" / "env.example").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.partition("=")
+            monkeypatch.setenv(name, value)
+    order_watch = OrderWatchSettings()
+    assert order_watch.notification_routes[0].channel in order_watch.notification_channels
+    assert CarrierAdapterSettings().secrets_for("ups") == ["CHANGE_ME"]
