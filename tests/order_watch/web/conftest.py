@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, async_playwright, expect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.common.clock import ManualClock
@@ -70,6 +70,7 @@ async def browser() -> AsyncIterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: browser tests need Debian's Chromium (`make test` installs it)")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    expect.set_options(timeout=30_000)  # generous waits for elements; nothing here is a timing assertion
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:

@@ -1,0 +1,166 @@
+"""The staff web UI in Debian's Chromium, against the whole running system (broker, worker, relays).
+
+A fulfillment person signs in, watches a downgraded order's alert arrive on the open board
+without a reload, acknowledges it, reads the order's verdict, claims and completes the reship;
+a sales rep sees the same boards with no act buttons and is refused when posting anyway.
+Screenshots of every page go to test-artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from datetime import datetime
+
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, expect
+
+from services.common.clock import ManualClock
+from services.common.publish import send
+from services.common.vocab import ServiceLevel
+from services.order_watch.auth.tokens import Role
+from tests.order_watch.api.conftest import CHICAGO, LABEL_TIME, NEW_YORK
+from tests.order_watch.web.conftest import SCREENSHOTS
+from tests.support.events import label_created, order_placed, unique_order_id
+from tests.support.system import System, running_system
+
+pytestmark = pytest.mark.integration
+WAIT_MS = 30_000  # generous: the alert travels broker → worker → database → stream
+LAPTOP = {"width": 1366, "height": 900}
+TABLET = {"width": 820, "height": 1180}
+
+
+@pytest.fixture
+async def system(carrier_adapter_settings, order_watch_settings, sessions) -> AsyncIterator[System]:
+    clock = ManualClock(LABEL_TIME)
+    async with running_system(carrier_adapter_settings, order_watch_settings, sessions, clock) as running:
+        yield running
+
+
+async def publish_downgrade(settings, order_id: str, tracking_number: str) -> None:
+    """PRODUCT.md story 1: paid next-day on Wednesday, promised Friday; the label is UPS Ground."""
+    placed = order_placed(
+        order_id,
+        placed_at=datetime(2026, 11, 18, 14, 0, tzinfo=CHICAGO),
+        promised_by=datetime(2026, 11, 20, 20, 0, tzinfo=NEW_YORK),
+        paid=ServiceLevel.NEXT_DAY,
+    )
+    label = label_created(order_id, created_at=LABEL_TIME, tracking_number=tracking_number, service_code="03")
+    await send(settings, [placed, label])
+
+
+@pytest.fixture
+async def contexts(browser: Browser, system: System) -> AsyncIterator[list[BrowserContext]]:
+    """Browser contexts of one test, closed before the system stops (open live boards hold connections)."""
+    opened: list[BrowserContext] = []
+    yield opened
+    for context in opened:
+        await context.close()
+
+
+async def new_page(
+    contexts: list[BrowserContext], browser: Browser, system: System, viewport: dict[str, int] = LAPTOP
+) -> Page:
+    """A page in a fresh context (its own cookies) on the order_watch server."""
+    context = await browser.new_context(base_url=system.order_watch_url, viewport=viewport)
+    context.set_default_timeout(WAIT_MS)
+    contexts.append(context)
+    return await context.new_page()
+
+
+async def sign_in(page: Page, token: str, screenshot: str | None = None) -> None:
+    await page.goto("/ui/alerts")
+    await expect(page.get_by_role("heading", name="Sign in to Order Watch")).to_be_visible()
+    await page.get_by_label("Token").fill(token)
+    if screenshot:
+        await page.screenshot(path=SCREENSHOTS / screenshot, full_page=True)
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.get_by_role("heading", name="Alerts", exact=True)).to_be_visible()
+    await expect(page.locator("[data-connection]")).to_contain_text("Live")
+
+
+def alert_row(page: Page, order_id: str):  # type: ignore[no-untyped-def]
+    return page.locator(f'#alerts tr[data-order="{order_id}"]').filter(has_text="service downgrade")
+
+
+async def test_fulfillment_watches_an_alert_arrive_acts_and_reads_the_truth(
+    browser, system, contexts, order_watch_settings
+):
+    page = await new_page(contexts, browser, system)
+    await sign_in(page, system.tokens[Role.FULFILLMENT], screenshot="sign-in.png")
+
+    # The board is open; the order and its downgraded label arrive through the broker.
+    await page.evaluate("window.stillTheSamePage = true")
+    order_id, tracking_number = unique_order_id(), "1ZWEBUI0000000001"
+    await publish_downgrade(order_watch_settings, order_id, tracking_number)
+    row = alert_row(page, order_id)
+    await expect(row).to_be_visible()
+    assert await page.evaluate("window.stillTheSamePage") is True, "the alert must arrive without a reload"
+    await expect(row).to_contain_text("Paid NEXT_DAY, shipped GROUND")
+    await expect(row.locator(".countdown")).to_contain_text(re.compile(r"left|overdue"))
+    await expect(page.locator("[data-announce]")).to_contain_text(order_id)
+    await page.screenshot(path=SCREENSHOTS / "alerts-board.png", full_page=True)
+
+    # A post without the CSRF token is refused, even with the session cookie.
+    alert_id = (await row.get_attribute("id") or "").removeprefix("alert-")
+    forged = await page.request.post(f"/ui/alerts/{alert_id}/ack", form={"back": "/ui/alerts"})
+    assert forged.status == 403
+
+    await row.get_by_role("button", name=re.compile("Acknowledge")).click()
+    await expect(page.get_by_role("status").filter(has_text="Acknowledged")).to_contain_text(order_id)
+    await expect(row.locator(".status")).to_have_text("acknowledged")
+    await expect(row.locator(".owner")).to_have_text("fulfillment")
+
+    await row.get_by_role("link", name=order_id).click()
+    await expect(page.get_by_role("heading", name=f"Order {order_id}")).to_be_visible()
+    await expect(page.locator("[data-verdict]")).to_have_text("At risk")
+    await expect(page.locator(".verdict")).to_contain_text("Paid NEXT_DAY, shipped GROUND")
+    await expect(page.locator(".audit")).to_contain_text("fulfillment")
+    await page.screenshot(path=SCREENSHOTS / "order-truth.png", full_page=True)
+
+    await page.get_by_role("link", name="Tasks", exact=True).click()
+    task = page.locator(f'#tasks tr[data-order="{order_id}"]')
+    await expect(task).to_contain_text("UPS Next Day Air")
+    await page.screenshot(path=SCREENSHOTS / "tasks-board.png", full_page=True)
+    await task.get_by_role("button", name=re.compile("Claim")).click()
+    await expect(task.locator(".owner")).to_have_text("fulfillment")
+    await task.get_by_label("New tracking number").fill("1ZRESHIP000000001")
+    await task.get_by_role("button", name=re.compile("Complete")).click()
+    await expect(page.get_by_role("status").filter(has_text="Completed")).to_contain_text("1ZRESHIP000000001")
+    await expect(task).to_have_count(0)  # no longer live
+
+    await page.get_by_label("Find an order by order id, tracking number or customer").fill(tracking_number)
+    await page.get_by_role("button", name="Find").click()
+    await expect(page.get_by_role("link", name=order_id)).to_be_visible()
+    await page.screenshot(path=SCREENSHOTS / "search.png", full_page=True)
+
+
+async def test_a_sales_rep_reads_everything_and_sees_no_act_buttons(browser, system, contexts, order_watch_settings):
+    order_id = unique_order_id()
+    await publish_downgrade(order_watch_settings, order_id, "1ZWEBUI0000000002")
+    page = await new_page(contexts, browser, system, TABLET)
+    await sign_in(page, system.tokens[Role.SALES])
+    row = alert_row(page, order_id)
+    await page.reload()
+    await expect(row).to_be_visible()
+    board = page.locator("#alerts")
+    await expect(board.get_by_role("button")).to_have_count(0)
+    await expect(board.get_by_role("columnheader", name="Act", exact=True)).to_have_count(0)
+    await expect(page.get_by_text("read only")).to_be_visible()
+    await page.screenshot(path=SCREENSHOTS / "alerts-board-sales-tablet.png", full_page=True)
+
+    csrf = await page.locator('form[action="/ui/sign-out"] input[name="csrf"]').input_value()
+    alert_id = (await row.get_attribute("id") or "").removeprefix("alert-")
+    refused = await page.request.post(f"/ui/alerts/{alert_id}/ack", form={"csrf": csrf})
+    assert refused.status == 403
+
+    await page.get_by_role("link", name="Tasks", exact=True).click()
+    await expect(page.locator(f'#tasks tr[data-order="{order_id}"]')).to_be_visible()
+    await expect(page.locator("#tasks").get_by_role("button")).to_have_count(0)
+    await page.goto(f"/ui/orders/{order_id}")
+    await expect(page.locator("[data-verdict]")).to_have_text("At risk")
+    await expect(page.locator("main form")).to_have_count(0)
+    await page.screenshot(path=SCREENSHOTS / "order-truth-sales-tablet.png", full_page=True)
+
+    await page.get_by_role("button", name="Sign out").click()
+    await expect(page.get_by_role("heading", name="Sign in to Order Watch")).to_be_visible()
