@@ -68,7 +68,9 @@ templates.env.globals.update(RESOLUTIONS=[resolution.value for resolution in Res
 
 
 def page_context(request: Request, viewer: Viewer | None, **context: Any) -> dict[str, Any]:
-    return {"viewer": viewer, "tz": request.app.state.settings.origin_time_zone, **context}
+    """What every template may use: the viewer, the warehouse time zone, and the server's now (countdowns)."""
+    settings = request.app.state.settings
+    return {"viewer": viewer, "tz": settings.origin_time_zone, "now": request.app.state.clock.now(), **context}
 
 
 def render(request: Request, viewer: Viewer | None, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:

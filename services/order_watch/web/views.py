@@ -145,6 +145,8 @@ def describe_change(entry: AuditEntry) -> str:
     after, before = entry.after or {}, entry.before or {}
     if "note" in after:
         return str(after["note"])
+    if entry.before is None:
+        return str(after.get("summary") or after.get("reason") or after.get("name") or "")
     changed = [name for name in after if name != "evidence" and before.get(name) != after.get(name)]
     parts = [f"{name}: {before.get(name) or '—'} → {after.get(name) or '—'}" for name in changed]
     if before and after.get("evidence") != before.get("evidence"):

@@ -13,8 +13,11 @@
     return mins + "m " + Math.floor((Math.abs(ms) % 60000) / 1000) + "s";
   }
 
+  // Count down on the server's clock: a laptop whose clock is off must not hide a deadline.
+  var skew = 0;
+
   function countdowns() {
-    var now = Date.now();
+    var now = Date.now() + skew;
     document.querySelectorAll("[data-act-by]").forEach(function (el) {
       var left = Date.parse(el.getAttribute("data-act-by")) - now;
       el.textContent = left >= 0 ? "(" + span(left) + " left)" : "(overdue by " + span(left) + ")";
@@ -83,6 +86,8 @@
   };
 
   document.addEventListener("DOMContentLoaded", function () {
+    var serverNow = Date.parse(document.body.getAttribute("data-now"));
+    if (!isNaN(serverNow)) { skew = serverNow - Date.now(); }
     countdowns();
     window.setInterval(countdowns, 1000);
     var table = document.querySelector("table[data-stream]");
