@@ -29,8 +29,8 @@ from services.common.problems import Problem
 from services.order_watch.audit.models import AuditEntry
 from services.order_watch.auth.service import active_token
 from services.order_watch.web.boards import BOARDS, Board
+from services.order_watch.web.pages import render_fragment
 from services.order_watch.web.session import SESSION_COOKIE, Viewer, viewer_of
-from services.order_watch.web.templates import render_fragment
 
 router = APIRouter(include_in_schema=False)
 BATCH = 200

@@ -24,6 +24,7 @@ from services.order_watch.truth import service as truth_service
 from services.order_watch.truth.views import truth_of
 from services.order_watch.web import forms, stream
 from services.order_watch.web.boards import DUE_CHOICES, SEVERITIES, TEAMS, AlertBoard, Board, TaskBoard
+from services.order_watch.web.pages import HERE, render
 from services.order_watch.web.session import (
     UI_HOME,
     FormPoster,
@@ -39,7 +40,6 @@ from services.order_watch.web.session import (
     ui_secret,
     viewer_of,
 )
-from services.order_watch.web.templates import HERE, render
 
 router = APIRouter(include_in_schema=False)
 SEARCH_LIMIT = 20

@@ -1,4 +1,4 @@
-"""The UI's Jinja2 templates and how a page is answered: filters for times and facts, security headers."""
+"""How a UI page is answered: the Jinja2 templates, filters for times and facts, security headers."""
 
 from __future__ import annotations
 
