@@ -240,7 +240,8 @@ def _supervise(running: list[Child], env: dict[str, str]) -> None:
 def _banner(env: dict[str, str], env_file: Path) -> None:
     print(
         "\nOrder Watch is running.\n"
-        f"  staff API + UI     {env['ORDER_WATCH_URL']}  (API docs: {env['ORDER_WATCH_URL']}/docs)\n"
+        f"  staff web UI       {env['ORDER_WATCH_URL']}/ui  (sign in with a token from the env file)\n"
+        f"  staff API          {env['ORDER_WATCH_URL']}  (API docs: {env['ORDER_WATCH_URL']}/docs)\n"
         f"  carrier webhooks   {env['CARRIER_ADAPTER_URL']}/webhooks/<source>\n"
         f"  broker             {env['KAFKA_BOOTSTRAP_SERVERS']}\n"
         f"  database           {env['DATABASE_URL']}\n"
