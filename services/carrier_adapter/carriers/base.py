@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from services.common.contracts.tracking import TrackingUpdated
+from services.common.contracts.tracking import EstimatedDelivery, TrackingUpdated
+from services.common.vocab import ServiceLevel
 
 
 class SignatureError(Exception):
@@ -49,6 +50,18 @@ class WebhookRequest:
     headers: Mapping[str, str]
     query: Mapping[str, str]
     body: bytes
+
+
+@dataclass(frozen=True)
+class ShipmentFacts:
+    """What a tracker says about the whole shipment, copied onto every scan it carries."""
+
+    carrier: str
+    tracking_number: str
+    estimate: EstimatedDelivery | None
+    service_level: ServiceLevel | None
+    raw_service: str | None
+    signed_by: str | None = None
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import json
 from typing import Any, Literal, overload
 
 from services.carrier_adapter.carriers.base import PayloadError
+from services.common.contracts.tracking import Location
 
 JsonObject = dict[str, Any]
 
@@ -101,3 +102,17 @@ def get_nonblank_text(container: JsonObject, key: str, field: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise PayloadError(field, "field required (a non-empty string)")
     return value.strip()
+
+
+def address_location(value: Any, field: str) -> Location | None:
+    """A `{city, state, zip, country}` object (the aggregators' shape) as a Location; None if empty."""
+    if not value:
+        return None
+    place = as_object(value, field)
+    location = Location(
+        city=get_text(place, "city", f"{field}.city"),
+        region=get_text(place, "state", f"{field}.state"),
+        postal_code=get_text(place, "zip", f"{field}.zip"),
+        country=get_text(place, "country", f"{field}.country"),
+    )
+    return location if any(location.model_dump().values()) else None

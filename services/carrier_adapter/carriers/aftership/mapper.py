@@ -9,7 +9,6 @@ event occurred, UTC). Other event kinds carry no tracking and come back with no 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,13 +19,14 @@ from services.carrier_adapter.carriers.aftership.statuses import classify
 from services.carrier_adapter.carriers.base import (
     Normalized,
     PayloadError,
+    ShipmentFacts,
     WebhookRequest,
     unique_scans,
 )
 from services.carrier_adapter.normalize.fields import as_object, get_list, get_text, load_object
 from services.carrier_adapter.normalize.times import ResolvedTime, from_utc, parse_iso, resolve
 from services.common.contracts.tracking import EstimatedDelivery, Location, TrackingUpdated
-from services.common.vocab import EstimateSource, ServiceLevel, TrackingStatus
+from services.common.vocab import EstimateSource, TrackingStatus
 
 SLUG = "aftership"
 TRACKING_EVENTS = frozenset({"tracking_update", "edd_revise"})
@@ -60,18 +60,6 @@ LATEST_SOURCES: dict[str, EstimateSource] = {
 }
 
 
-@dataclass(frozen=True)
-class Shipment:
-    """What the Tracking says about the whole shipment; copied onto every scan."""
-
-    carrier: str
-    tracking_number: str
-    estimate: EstimatedDelivery | None
-    service_level: ServiceLevel | None
-    raw_service: str | None
-    signed_by: str | None
-
-
 def normalize(request: WebhookRequest, received_at: datetime) -> Normalized:
     document = load_object(request.body)
     event_id = get_text(document, "event_id", "event_id")
@@ -87,10 +75,10 @@ def normalize(request: WebhookRequest, received_at: datetime) -> Normalized:
     return Normalized(events=unique_scans(events), delivery_id=event_id)
 
 
-def _shipment(tracking: dict[str, Any]) -> Shipment:
+def _shipment(tracking: dict[str, Any]) -> ShipmentFacts:
     slug = get_text(tracking, "slug", "msg.slug", required=True).lower()
     raw_service = get_text(tracking, "shipment_type", "msg.shipment_type")
-    return Shipment(
+    return ShipmentFacts(
         carrier=CARRIERS.get(slug, slug),
         tracking_number=get_text(tracking, "tracking_number", "msg.tracking_number", required=True),
         estimate=_estimate(tracking),
@@ -161,7 +149,7 @@ def _location(checkpoint: dict[str, Any], path: str) -> Location | None:
     return location if any(location.model_dump().values()) else None
 
 
-def _checkpoint(shipment: Shipment, item: Any, path: str) -> TrackingUpdated:
+def _checkpoint(shipment: ShipmentFacts, item: Any, path: str) -> TrackingUpdated:
     checkpoint = as_object(item, path)
     location = _location(checkpoint, path)
     # `checkpoint_time` is checkpoint-local and may lack an offset (§3.1, §0.4): keep a given
@@ -179,7 +167,7 @@ def _checkpoint(shipment: Shipment, item: Any, path: str) -> TrackingUpdated:
     )
 
 
-def _snapshot(shipment: Shipment, tracking: dict[str, Any], document: dict[str, Any]) -> TrackingUpdated:
+def _snapshot(shipment: ShipmentFacts, tracking: dict[str, Any], document: dict[str, Any]) -> TrackingUpdated:
     ts = document.get("ts")
     if not isinstance(ts, int) or isinstance(ts, bool):
         raise PayloadError("ts", "expected a unix time in seconds")
@@ -189,7 +177,7 @@ def _snapshot(shipment: Shipment, tracking: dict[str, Any], document: dict[str, 
 
 
 def _event(
-    shipment: Shipment,
+    shipment: ShipmentFacts,
     tagged: dict[str, Any],
     path: str,
     when: ResolvedTime,

@@ -9,7 +9,6 @@ come back with no events so the adapter can acknowledge them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -18,16 +17,17 @@ from pydantic import ValidationError
 from services.carrier_adapter.carriers.base import (
     Normalized,
     PayloadError,
+    ShipmentFacts,
     WebhookRequest,
     unique_scans,
 )
 from services.carrier_adapter.carriers.easypost.services import service_level
 from services.carrier_adapter.carriers.easypost.statuses import classify
-from services.carrier_adapter.normalize.fields import as_object, get_list, get_text, load_object
+from services.carrier_adapter.normalize.fields import address_location, as_object, get_list, get_text, load_object
 from services.carrier_adapter.normalize.times import ResolvedTime, from_aware, from_local, from_utc, parse_iso
 from services.carrier_adapter.normalize.zones import zone_for_location
 from services.common.contracts.tracking import EstimatedDelivery, Location, TrackingUpdated
-from services.common.vocab import EstimateSource, ServiceLevel, TrackingStatus
+from services.common.vocab import EstimateSource, TrackingStatus
 
 SLUG = "easypost"
 TRACKER_EVENTS = frozenset({"tracker.created", "tracker.updated"})
@@ -47,18 +47,6 @@ CARRIERS: dict[str, str] = {
     "dhlglobalmail": "dhl",
     "canadapost": "canada_post",
 }
-
-
-@dataclass(frozen=True)
-class Shipment:
-    """What the tracker says about the whole shipment; copied onto every scan."""
-
-    carrier: str
-    tracking_number: str
-    estimate: EstimatedDelivery | None
-    service_level: ServiceLevel | None
-    raw_service: str | None
-    signed_by: str | None
 
 
 def normalize(request: WebhookRequest, received_at: datetime) -> Normalized:
@@ -81,11 +69,11 @@ def _carrier_slug(name: str) -> str:
     return CARRIERS.get(squashed, squashed)
 
 
-def _shipment(tracker: dict[str, Any]) -> Shipment:
+def _shipment(tracker: dict[str, Any]) -> ShipmentFacts:
     carrier = _carrier_slug(get_text(tracker, "carrier", "result.carrier", required=True))
     detail = as_object(tracker.get("carrier_detail") or {}, "result.carrier_detail")
     raw_service = get_text(detail, "service", "result.carrier_detail.service")
-    return Shipment(
+    return ShipmentFacts(
         carrier=carrier,
         tracking_number=get_text(tracker, "tracking_code", "result.tracking_code", required=True),
         estimate=_estimate(tracker, detail),
@@ -117,19 +105,6 @@ def _date(value: str, field: str) -> date:
         raise PayloadError(field, f"not a date: {value!r}") from exc
 
 
-def _location(value: Any, field: str) -> Location | None:
-    if not value:
-        return None
-    place = as_object(value, field)
-    location = Location(
-        city=get_text(place, "city", f"{field}.city"),
-        region=get_text(place, "state", f"{field}.state"),
-        postal_code=get_text(place, "zip", f"{field}.zip"),
-        country=get_text(place, "country", f"{field}.country"),
-    )
-    return location if any(location.model_dump().values()) else None
-
-
 def _event_time(value: str, field: str, location: Location | None) -> ResolvedTime:
     """EasyPost's `datetime` is local wall-clock time despite its trailing `Z`.
 
@@ -155,9 +130,9 @@ def _raw_code(status: str | None, detail: str | None) -> str | None:
     return "/".join(part for part in (status, detail) if part) or None
 
 
-def _scan(shipment: Shipment, item: Any, path: str) -> TrackingUpdated:
+def _scan(shipment: ShipmentFacts, item: Any, path: str) -> TrackingUpdated:
     detail = as_object(item, path)
-    location = _location(detail.get("tracking_location"), f"{path}.tracking_location")
+    location = address_location(detail.get("tracking_location"), f"{path}.tracking_location")
     when = _event_time(get_text(detail, "datetime", f"{path}.datetime", required=True), f"{path}.datetime", location)
     raw_status = get_text(detail, "status", f"{path}.status")
     raw_detail = get_text(detail, "status_detail", f"{path}.status_detail")
@@ -165,7 +140,7 @@ def _scan(shipment: Shipment, item: Any, path: str) -> TrackingUpdated:
     return _event(shipment, raw_status, raw_detail, description, when, location, path)
 
 
-def _snapshot(shipment: Shipment, tracker: dict[str, Any]) -> TrackingUpdated:
+def _snapshot(shipment: ShipmentFacts, tracker: dict[str, Any]) -> TrackingUpdated:
     """A tracker with no scans yet still reports a status; `updated_at` is EasyPost's UTC clock."""
     stamp = get_text(tracker, "updated_at", "result.updated_at", required=True)
     when = from_utc(parse_iso(stamp, "result.updated_at"))
@@ -175,7 +150,7 @@ def _snapshot(shipment: Shipment, tracker: dict[str, Any]) -> TrackingUpdated:
 
 
 def _event(
-    shipment: Shipment,
+    shipment: ShipmentFacts,
     raw_status: str | None,
     raw_detail: str | None,
     description: str | None,

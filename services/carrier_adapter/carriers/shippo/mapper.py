@@ -8,7 +8,6 @@ Other event kinds (transaction_*, batch_*) carry no tracking and come back with 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -17,15 +16,16 @@ from pydantic import ValidationError
 from services.carrier_adapter.carriers.base import (
     Normalized,
     PayloadError,
+    ShipmentFacts,
     WebhookRequest,
     unique_scans,
 )
 from services.carrier_adapter.carriers.shippo.services import service_level
 from services.carrier_adapter.carriers.shippo.statuses import classify
-from services.carrier_adapter.normalize.fields import as_object, get_list, get_text, load_object
+from services.carrier_adapter.normalize.fields import address_location, as_object, get_list, get_text, load_object
 from services.carrier_adapter.normalize.times import ResolvedTime, from_aware, from_utc, parse_iso
-from services.common.contracts.tracking import EstimatedDelivery, Location, TrackingUpdated
-from services.common.vocab import EstimateSource, ServiceLevel
+from services.common.contracts.tracking import EstimatedDelivery, TrackingUpdated
+from services.common.vocab import EstimateSource
 
 SLUG = "shippo"
 TRACKING_EVENTS = frozenset({"track_updated"})
@@ -40,17 +40,6 @@ CARRIERS: dict[str, str] = {
     "dhl_germany": "dhl",
     "canada_post": "canada_post",
 }
-
-
-@dataclass(frozen=True)
-class Shipment:
-    """What the Track says about the whole shipment; copied onto every scan."""
-
-    carrier: str
-    tracking_number: str
-    estimate: EstimatedDelivery | None
-    service_level: ServiceLevel | None
-    raw_service: str | None
 
 
 def normalize(request: WebhookRequest, received_at: datetime) -> Normalized:
@@ -68,11 +57,11 @@ def normalize(request: WebhookRequest, received_at: datetime) -> Normalized:
     return Normalized(events=unique_scans(events), delivery_id=None)
 
 
-def _shipment(track: dict[str, Any]) -> Shipment:
+def _shipment(track: dict[str, Any]) -> ShipmentFacts:
     carrier = get_text(track, "carrier", "data.carrier", required=True).lower()
     level = as_object(track.get("servicelevel") or {}, "data.servicelevel")
     token = get_text(level, "token", "data.servicelevel.token")
-    return Shipment(
+    return ShipmentFacts(
         carrier=CARRIERS.get(carrier, carrier),
         tracking_number=get_text(track, "tracking_number", "data.tracking_number", required=True),
         estimate=_estimate(track),
@@ -97,19 +86,6 @@ def _utc(moment: datetime) -> datetime:
     return from_utc(moment).utc
 
 
-def _location(value: Any, field: str) -> Location | None:
-    if not value:
-        return None
-    place = as_object(value, field)
-    location = Location(
-        city=get_text(place, "city", f"{field}.city"),
-        region=get_text(place, "state", f"{field}.state"),
-        postal_code=get_text(place, "zip", f"{field}.zip"),
-        country=get_text(place, "country", f"{field}.country"),
-    )
-    return location if any(location.model_dump().values()) else None
-
-
 def _event_time(status: dict[str, Any], path: str) -> ResolvedTime:
     """`status_date` is documented as UTC (reference §2.1, §0.4); a naive value is UTC too.
 
@@ -130,7 +106,7 @@ def _raw_code(status: str | None, substatus: str | None) -> str | None:
     return "/".join(part for part in (status, substatus) if part) or None
 
 
-def _scan(shipment: Shipment, item: Any, path: str) -> TrackingUpdated:
+def _scan(shipment: ShipmentFacts, item: Any, path: str) -> TrackingUpdated:
     scan = as_object(item, path)
     raw_status = get_text(scan, "status", f"{path}.status")
     substatus = as_object(scan.get("substatus") or {}, f"{path}.substatus")
@@ -145,7 +121,7 @@ def _scan(shipment: Shipment, item: Any, path: str) -> TrackingUpdated:
             exception_reason=reason,
             raw_status_code=_raw_code(raw_status, raw_substatus),
             description=get_text(scan, "status_details", f"{path}.status_details"),
-            location=_location(scan.get("location"), f"{path}.location"),
+            location=address_location(scan.get("location"), f"{path}.location"),
             estimated_delivery=shipment.estimate,
             service_level=shipment.service_level,
             raw_service=shipment.raw_service,
