@@ -42,6 +42,21 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
         yield session
 
 
+@asynccontextmanager
+async def snapshot(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A read-only view of one moment: every query sees the same committed state.
+
+    Under the default READ COMMITTED each statement sees the latest commit, so a view built
+    from several queries could show a carrier estimate without the scan committed with it.
+    """
+    async with sessions() as session:
+        # The first connection use begins the transaction with these options. Nothing to commit:
+        # closing the session ends it (the pool rolls back on return) without expiring what was
+        # loaded, so the caller can still read it.
+        await session.connection(execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True})
+        yield session
+
+
 async def database_reachable(engine: AsyncEngine) -> bool:
     try:
         async with engine.connect() as connection:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from services.common.db import transaction
+from services.common.db import snapshot
 from services.common.problems import Problem
 from services.order_watch.api_docs import problems
 from services.order_watch.auth.dependencies import Reader
@@ -21,7 +21,7 @@ router = APIRouter(tags=["orders"])
     responses=problems(404),
 )
 async def get_order(order_id: str, request: Request, _: Reader) -> OrderOut:
-    async with transaction(request.app.state.sessions) as session:
+    async with snapshot(request.app.state.sessions) as session:
         order = await service.get_order(session, order_id)
         if order is None:
             raise Problem(404, "Not Found", f"no order {order_id!r}")

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.db import transaction
+from services.common.db import snapshot
 from services.common.problems import Problem
 from services.order_watch.api_docs import problems
 from services.order_watch.auth.dependencies import Reader
@@ -35,7 +35,7 @@ async def truth_of(session: AsyncSession, order_id: str, now: datetime, origin_t
 )
 async def order_truth(order_id: str, request: Request, _: Reader) -> OrderTruth:
     now = request.app.state.clock.now()
-    async with transaction(request.app.state.sessions) as session:
+    async with snapshot(request.app.state.sessions) as session:
         truth = await truth_of(session, order_id, now, request.app.state.settings.origin_time_zone)
     if truth is None:
         raise Problem(404, "Not Found", f"no order {order_id!r}")
@@ -59,7 +59,7 @@ async def lookup(
         raise Problem(422, "Unprocessable Content", "give tracking_number or customer_id")
     now = request.app.state.clock.now()
     origin_tz = request.app.state.settings.origin_time_zone
-    async with transaction(request.app.state.sessions) as session:
+    async with snapshot(request.app.state.sessions) as session:
         order_ids = await service.find_orders(
             session, tracking_number=tracking_number, customer_id=customer_id, limit=limit
         )

@@ -14,7 +14,7 @@ from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from services.common.db import transaction
+from services.common.db import snapshot, transaction
 from services.order_watch.audit.models import AuditEntry
 from services.order_watch.audit.service import trail_of_order
 from services.order_watch.auth.service import active_token
@@ -157,7 +157,7 @@ def describe_change(entry: AuditEntry) -> str:
 @router.get("/ui/orders/{order_id}")
 async def order_page(order_id: str, request: Request, viewer: SignedIn) -> HTMLResponse:
     settings = request.app.state.settings
-    async with transaction(request.app.state.sessions) as session:
+    async with snapshot(request.app.state.sessions) as session:
         truth = await truth_of(session, order_id, request.app.state.clock.now(), settings.origin_time_zone)
         trail = await trail_of_order(session, order_id) if truth else []
     if truth is None:
@@ -186,7 +186,7 @@ async def search(request: Request, viewer: SignedIn, q: str = "") -> Response:
     if len(found) == 1 and found[0] == query:
         return RedirectResponse(f"/ui/orders/{quote(query, safe='')}", status_code=303)
     now = request.app.state.clock.now()
-    async with transaction(request.app.state.sessions) as session:
+    async with snapshot(request.app.state.sessions) as session:
         truths = [
             await truth_of(session, order_id, now, request.app.state.settings.origin_time_zone) for order_id in found
         ]

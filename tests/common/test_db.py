@@ -1,0 +1,35 @@
+"""Against the real database: a snapshot reads one moment and writes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from services.common.db import snapshot, transaction
+
+pytestmark = pytest.mark.integration
+
+
+async def test_snapshot_is_repeatable_read_and_read_only_and_leaves_the_pool_as_it_was(sessions):
+    async with snapshot(sessions) as session:
+        assert (await session.scalar(text("SHOW transaction_isolation"))) == "repeatable read"
+        with pytest.raises(DBAPIError, match="read-only"):
+            await session.execute(text("CREATE TEMP TABLE nope (id int)"))
+    async with transaction(sessions) as session:
+        assert (await session.scalar(text("SHOW transaction_isolation"))) == "read committed"
+        assert (await session.scalar(text("SHOW transaction_read_only"))) == "off"
+
+
+async def test_snapshot_does_not_see_commits_made_after_it_began(sessions):
+    async with transaction(sessions) as session:
+        await session.execute(text("CREATE TABLE IF NOT EXISTS public.snapshot_probe (id int)"))
+        await session.execute(text("TRUNCATE public.snapshot_probe"))
+    async with snapshot(sessions) as view:
+        assert await view.scalar(text("SELECT count(*) FROM public.snapshot_probe")) == 0
+        async with transaction(sessions) as writer:
+            await writer.execute(text("INSERT INTO public.snapshot_probe VALUES (1)"))
+        assert await view.scalar(text("SELECT count(*) FROM public.snapshot_probe")) == 0
+    async with transaction(sessions) as session:
+        assert await session.scalar(text("SELECT count(*) FROM public.snapshot_probe")) == 1
+        await session.execute(text("DROP TABLE public.snapshot_probe"))
