@@ -52,22 +52,8 @@ def outbox_model(base: type[DeclarativeBase]) -> type[Any]:
     return OutboxMessage
 
 
-def enqueue(session: AsyncSession, model: type[Any], event: Envelope[Any], now: datetime) -> None:
-    """Add an event to the outbox in the caller's transaction."""
-    session.add(
-        model(
-            event_id=event.event_id,
-            topic=topic_for_event(event.event_type).name,
-            message_key=message_key(event),
-            event_type=event.event_type,
-            body=event.model_dump(mode="json"),
-            created_at=now,
-        )
-    )
-
-
-def enqueue_row(model: type[Any], event: Envelope[Any], now: datetime) -> dict[str, Any]:
-    """The outbox row of an event as a dict, for bulk inserts."""
+def outbox_row(event: Envelope[Any], now: datetime) -> dict[str, Any]:
+    """The outbox row of an event: its topic and partition key come from the topic table."""
     return {
         "event_id": event.event_id,
         "topic": topic_for_event(event.event_type).name,
@@ -76,6 +62,11 @@ def enqueue_row(model: type[Any], event: Envelope[Any], now: datetime) -> dict[s
         "body": event.model_dump(mode="json"),
         "created_at": now,
     }
+
+
+def enqueue(session: AsyncSession, model: type[Any], event: Envelope[Any], now: datetime) -> None:
+    """Add an event to the outbox in the caller's transaction."""
+    session.add(model(**outbox_row(event, now)))
 
 
 class TopicsMissing(RuntimeError):

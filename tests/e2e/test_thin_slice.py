@@ -69,6 +69,7 @@ async def test_duplicate_webhook_is_acknowledged_and_published_once(
         first = await system.client.post(f"{system.adapter_url}/webhooks/generic", content=body, headers=headers)
         again = await system.client.post(f"{system.adapter_url}/webhooks/generic", content=body, headers=headers)
         assert (first.status_code, again.status_code) == (202, 200)
+        assert first.json() == {"status": "stored", "kind": "tracking", "events": 1, "new_events": 1}
         records = await read_topic(carrier_adapter_settings, "tracking.v1", expect=1)
     assert len(records) == 1
     assert records[0].key == b"ups:1ZDUPLICATE0001"

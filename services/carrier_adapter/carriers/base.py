@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -66,11 +66,13 @@ class ShipmentFacts:
 
 @dataclass(frozen=True)
 class Normalized:
-    """What one delivery means: the sender's delivery id (if it has one) and one event per scan."""
+    """What one delivery means: the sender's delivery id (if it has one), one event per scan, and
+    its kind — the sender's event type when it carries no tracking (a batch or label event),
+    which is stored and acknowledged but publishes nothing."""
 
     events: list[TrackingUpdated]
     delivery_id: str | None = None
-    kind: str = field(default="tracking", compare=False)
+    kind: str = "tracking"
 
 
 class CarrierSource(Protocol):

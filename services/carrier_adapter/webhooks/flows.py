@@ -68,7 +68,7 @@ def keyed_scans(events: list[TrackingUpdated]) -> list[tuple[str, TrackingUpdate
     return keyed
 
 
-def delivery_key(source: CarrierSource, request: WebhookRequest, normalized: Normalized) -> str:
+def delivery_key(request: WebhookRequest, normalized: Normalized) -> str:
     """The sender's delivery id where it has one, else a digest of the exact bytes."""
     if normalized.delivery_id:
         return f"id:{normalized.delivery_id}"
@@ -89,7 +89,7 @@ async def accept_webhook(
         session,
         {
             "source": source.slug,
-            "dedupe_key": delivery_key(source, request, normalized),
+            "dedupe_key": delivery_key(request, normalized),
             "received_at": now,
             "content_type": content_type,
             "headers": scrub(request.headers),

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.carrier_adapter.webhooks.models import Delivery, OutboxMessage, TrackingEventRow
 from services.common.contracts.envelope import new_envelope
 from services.common.contracts.tracking import TrackingUpdated, TrackingUpdatedEvent
-from services.common.outbox import enqueue_row
+from services.common.outbox import outbox_row
 
 EVENT_NAMESPACE = uuid.UUID("6f1c2a55-8d4e-4c1b-9a51-0d2f3b8e7c10")
 PRODUCER = "carrier_adapter"
@@ -71,9 +71,7 @@ async def insert_new_events(
     }
     inserted = (await session.execute(INSERT_EVENTS, list(rows.values()))).scalars().all()
     events = dict(keyed_events)
-    outbox = [
-        enqueue_row(OutboxMessage, tracking_envelope(events[key], rows[key]["event_id"], now), now) for key in inserted
-    ]
+    outbox = [outbox_row(tracking_envelope(events[key], rows[key]["event_id"], now), now) for key in inserted]
     if outbox:
         await session.execute(INSERT_OUTBOX, outbox)
     return len(inserted)
@@ -93,7 +91,7 @@ async def revise_event(session: AsyncSession, row: TrackingEventRow, event: Trac
         .values(payload=event.model_dump(mode="json"), status=event.status.value, revision=revision)
     )
     envelope = tracking_envelope(event, event_id_for(row.dedupe_key, revision), now)
-    await session.execute(INSERT_OUTBOX, [enqueue_row(OutboxMessage, envelope, now)])
+    await session.execute(INSERT_OUTBOX, [outbox_row(envelope, now)])
 
 
 async def deliveries_batch(session: AsyncSession, after_id: int, limit: int, source: str | None) -> list[Delivery]:

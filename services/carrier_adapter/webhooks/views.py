@@ -72,7 +72,12 @@ async def receive_webhook(source_slug: str, request: Request) -> JSONResponse:
         raise reject(source.slug, "storage", 503, "Service Unavailable", "not stored; retry later") from None
     outcome = "duplicate" if accepted.duplicate else "stored"
     ACCEPTED.labels(source=source.slug, outcome=outcome).inc()
-    body_out = {"status": outcome, "events": accepted.total_events, "new_events": accepted.new_events}
+    body_out = {
+        "status": outcome,
+        "kind": normalized.kind,
+        "events": accepted.total_events,
+        "new_events": accepted.new_events,
+    }
     return JSONResponse(body_out, status_code=200 if accepted.duplicate else 202)
 
 
