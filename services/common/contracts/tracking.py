@@ -33,6 +33,14 @@ class EstimatedDelivery(Contract):
             raise ValueError("an estimate needs a date or a window_end")
         return self
 
+    def latest(self, zone: dt.tzinfo) -> dt.datetime:
+        """The latest moment the estimate allows: its window end, or the end of its date in `zone`
+        (the destination's zone: a carrier's "Monday" means by the end of Monday there)."""
+        if self.window_end is not None:
+            return self.window_end
+        assert self.date is not None
+        return dt.datetime.combine(self.date, dt.time(23, 59, 59), tzinfo=zone)
+
 
 class TrackingUpdated(Contract):
     source: str = Field(description="Webhook source slug: easypost, ups, generic, …")

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from services.common.clock import ManualClock
 from services.common.contracts import Envelope
 from services.common.vocab import TrackingStatus
-from services.order_watch.backtest.store import END_OF_DAY, Store
+from services.order_watch.backtest.store import Store
 from services.order_watch.promise import Catalog, load_catalog
 from services.order_watch.promise.calendar import local_date
 from services.order_watch.reconcile import Finding, OrderState, evaluate, shipping_rules, transit_rules
@@ -196,7 +196,7 @@ class Replay:
     ) -> None:
         """Raise when the newest estimate lands on a later destination date than the promise; clear when back."""
         zone = ZoneInfo(row.destination_tz)
-        latest = estimate.window_end or dt.datetime.combine(estimate.date, END_OF_DAY, tzinfo=zone)
+        latest = estimate.latest(zone)
         late = local_date(latest, zone) > local_date(row.promised_by, zone)
         alert_key = (order_id, *key)
         if late and alert_key not in self._estimate_late:

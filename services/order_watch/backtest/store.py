@@ -18,10 +18,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.common.contracts import Envelope
+from services.common.contracts.tracking import EstimatedDelivery
 from services.common.vocab import CustomerTier, EstimateSource
 from services.order_watch.reconcile.state import EstimateState, LineState, OrderState, ScanState, ShipmentState
 
-END_OF_DAY = dt.time(23, 59, 59)
 TrackingKey = tuple[str, str]
 
 
@@ -45,10 +45,9 @@ class ShipmentRow:
 
 @dataclass
 class EstimateRow:
-    """A carrier estimate as stored: the raw date or window end, read at snapshot time."""
+    """A carrier estimate as stored: the sender's estimate, read at the destination at snapshot time."""
 
-    date: dt.date | None
-    window_end: dt.datetime | None
+    estimate: EstimatedDelivery
     source: EstimateSource
     received_at: dt.datetime
     event_time: dt.datetime
@@ -160,9 +159,7 @@ class Store:
             self.scans[key].append(_scan_state(event, now))
             estimate = scan.estimated_delivery
             if estimate is not None:
-                self.estimates[key].append(
-                    EstimateRow(estimate.date, estimate.window_end, estimate.source, now, scan.event_time)
-                )
+                self.estimates[key].append(EstimateRow(estimate, estimate.source, now, scan.event_time))
             touched |= self.orders_by_tracking.get(key, set())
         return touched
 
@@ -226,7 +223,9 @@ def _scan_state(event: Envelope[Any], now: dt.datetime) -> ScanState:
 
 def _estimate_state(row: EstimateRow, destination: ZoneInfo) -> EstimateState:
     """A dated estimate means "by the end of that day at the destination" (as evaluation.service reads it)."""
-    latest = row.window_end or dt.datetime.combine(row.date, END_OF_DAY, tzinfo=destination)  # type: ignore[arg-type]
     return EstimateState(
-        estimated_delivery=latest, source=row.source, received_at=row.received_at, event_time=row.event_time
+        estimated_delivery=row.estimate.latest(destination),
+        source=row.source,
+        received_at=row.received_at,
+        event_time=row.event_time,
     )

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime, time
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.contracts.tracking import EstimatedDelivery
 from services.common.vocab import (
     CustomerTier,
     EstimateSource,
@@ -108,14 +109,8 @@ def _scan_state(scan: TrackingEvent) -> ScanState:
 
 def _estimate_state(estimate: CarrierEstimate, destination: ZoneInfo) -> EstimateState:
     """A dated estimate means "by the end of that day at the destination"."""
-    window_end = estimate.estimate.get("window_end")
-    if window_end:
-        latest = datetime.fromisoformat(window_end)
-    else:
-        day = datetime.fromisoformat(estimate.estimate["date"]).date()
-        latest = datetime.combine(day, time(23, 59, 59), tzinfo=destination)
     return EstimateState(
-        estimated_delivery=latest,
+        estimated_delivery=EstimatedDelivery.model_validate(estimate.estimate).latest(destination),
         source=EstimateSource(estimate.source),
         received_at=estimate.received_at,
         event_time=estimate.event_time,

@@ -8,8 +8,9 @@ touched, so rules run only for those.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, time
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -170,7 +171,7 @@ def _estimate_row(event: Envelope[Any], now: datetime) -> dict[str, Any]:
         "event_id": event.event_id,
         "carrier": scan.carrier.lower(),
         "tracking_number": scan.tracking_number,
-        "estimated_by": estimate_latest_instant(estimate, scan),
+        "estimated_by": estimate.latest(_scan_zone(scan)),
         "estimate": estimate.model_dump(mode="json"),
         "source": estimate.source.value,
         "event_time": scan.event_time,
@@ -178,21 +179,9 @@ def _estimate_row(event: Envelope[Any], now: datetime) -> dict[str, Any]:
     }
 
 
-def estimate_latest_instant(estimate: Any, scan: Any) -> datetime:
-    """The latest moment an estimate allows: its window end, or the end of its date.
-
-    A bare date is read as end of day in the scan's zone when known, else UTC (stated in the
-    stored estimate, which keeps the original date).
-    """
-    if estimate.window_end is not None:
-        return estimate.window_end
-    from zoneinfo import ZoneInfo
-
-    zone = ZoneInfo(scan.time_zone) if scan.time_zone and scan.time_zone != "UTC" else None
-    end_of_day = datetime.combine(estimate.date, time(23, 59, 59))
-    if zone is not None:
-        return end_of_day.replace(tzinfo=zone)
-    from datetime import UTC, timedelta
-
-    offset = timedelta(minutes=scan.utc_offset_minutes or 0)
-    return (end_of_day - offset).replace(tzinfo=UTC)
+def _scan_zone(scan: Any) -> tzinfo:
+    """Where a bare estimate date is read when the order (and its destination) may be unknown:
+    the scan's zone, else its UTC offset. Rules re-read the stored date at the destination."""
+    if scan.time_zone:
+        return ZoneInfo(scan.time_zone)
+    return timezone(timedelta(minutes=scan.utc_offset_minutes or 0))
