@@ -152,11 +152,11 @@ def run(ports: Ports, with_demo: bool) -> int:
         print("starting PostgreSQL and the broker …", flush=True)
         postgres.start()
         broker.start()
-        env = {**os.environ, **environment(ports, postgres, broker, dev_secrets())}
+        stack_env = environment(ports, postgres, broker, dev_secrets())
+        env = {**os.environ, **stack_env}
         os.environ.update(env)
         _prepare(postgres.url)
-        tokens = asyncio.run(dev_tokens(postgres.url))
-        env_file = write_env_file({**environment(ports, postgres, broker, dev_secrets()), **tokens})
+        env_file = write_env_file({**stack_env, **asyncio.run(dev_tokens(postgres.url))})
         bin_dir = Path(sys.executable).parent
         for child in children(bin_dir):
             _start(child, env)

@@ -53,28 +53,34 @@ def snapshot(alert: Alert) -> dict[str, Any]:
     }
 
 
-async def alerts_of(session: AsyncSession, order_ids: Iterable[str]) -> dict[tuple[str, str, str], Alert]:
-    rows = await session.scalars(select(Alert).where(Alert.order_id.in_(list(order_ids))))
-    return {(row.order_id, row.rule, row.shipment_key): row for row in rows}
+AlertKey = tuple[str, str, str]
 
 
-def alert_key(finding: Finding) -> tuple[str, str, str]:
+async def alerts_of(session: AsyncSession, order_ids: Iterable[str]) -> dict[str, dict[AlertKey, Alert]]:
+    """Every alert of the given orders, grouped by order, each keyed (order, rule, shipment)."""
+    wanted = list(order_ids)
+    grouped: dict[str, dict[AlertKey, Alert]] = {order_id: {} for order_id in wanted}
+    for row in await session.scalars(select(Alert).where(Alert.order_id.in_(wanted))):
+        grouped[row.order_id][(row.order_id, row.rule, row.shipment_key)] = row
+    return grouped
+
+
+def alert_key(finding: Finding) -> AlertKey:
     return (finding.order_id, finding.rule, finding.shipment_id or "")
 
 
-async def sync_alerts(
+def sync_alerts(
     session: AsyncSession,
-    order_id: str,
     findings: list[Finding],
-    priorities: dict[tuple[str, str, str], int],
-    existing: dict[tuple[str, str, str], Alert],
+    priorities: dict[AlertKey, int],
+    order_alerts: dict[AlertKey, Alert],
     now: datetime,
-) -> dict[tuple[str, str, str], Alert]:
-    """Apply one order's findings to its alerts; returns the order's live alerts by key."""
-    live: dict[tuple[str, str, str], Alert] = {}
+) -> None:
+    """Apply one order's findings to that order's alerts (`order_alerts` gains any it raises)."""
+    live: set[AlertKey] = set()
     for finding in findings:
         key = alert_key(finding)
-        alert = existing.get(key)
+        alert = order_alerts.get(key)
         values = {
             "severity": finding.severity.value,
             "priority": priorities[key],
@@ -83,8 +89,7 @@ async def sync_alerts(
             "act_by": finding.act_by,
         }
         if alert is None:
-            alert = _raise(session, finding, values, now)
-            existing[key] = alert
+            order_alerts[key] = _raise(session, finding, values, now)
         elif alert.status == "resolved" and alert.resolution != CONDITION_CLEARED:
             pass  # resolved by a person: their decision stands until they reopen it
         elif alert.status == "resolved":
@@ -93,12 +98,11 @@ async def sync_alerts(
             )
         else:
             change_alert(session, alert, values, "updated", now)
-        live[key] = alert
-    for key, alert in existing.items():
-        if key[0] == order_id and key not in live and alert.status in OPEN_STATUSES:
+        live.add(key)
+    for key, alert in order_alerts.items():
+        if key not in live and alert.status in OPEN_STATUSES:
             changes = {"status": "resolved", "resolved_at": now, "resolution": CONDITION_CLEARED}
             change_alert(session, alert, changes, "resolved", now)
-    return live
 
 
 def escalate(session: AsyncSession, alert: Alert, reason: str, now: datetime, actor: str = SYSTEM) -> None:

@@ -19,23 +19,19 @@ async def evaluate_orders(session: AsyncSession, order_ids: set[str], now: datet
         return
     catalog = load_catalog()
     states = await load_states(session, order_ids, origin_tz)
-    existing = await alerts_of(session, states)
+    alerts = await alerts_of(session, states)
     tasks = await live_tasks(session, list(states))
     next_checks: dict[str, datetime | None] = {}
     for order_id, state in states.items():
         findings = evaluate(state, now, catalog)
         priorities = {alert_key(finding): priority(state, finding, now) for finding in findings}
-        live = await sync_alerts(session, order_id, findings, priorities, existing, now)
-        task = sync_task(session, order_id, findings, tasks.get(order_id), live | _for_order(existing, order_id), now)
+        sync_alerts(session, findings, priorities, alerts[order_id], now)
+        task = sync_task(session, order_id, findings, tasks.get(order_id), alerts[order_id], now)
         next_checks[order_id] = _earliest(
             next_check_at(state, now, catalog), task.act_by if task and task.status == "open" else None
         )
     await session.flush()
     await set_next_checks(session, next_checks)
-
-
-def _for_order(alerts: dict, order_id: str) -> dict:  # type: ignore[type-arg]
-    return {key: alert for key, alert in alerts.items() if key[0] == order_id}
 
 
 def _earliest(*moments: datetime | None) -> datetime | None:
