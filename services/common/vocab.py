@@ -90,6 +90,14 @@ class Severity(StrEnum):
     WARNING = "warning"
     CRITICAL = "critical"
 
+    @property
+    def urgency(self) -> int:
+        """0 for the most urgent; sort ascending to put the worst first."""
+        return _URGENCY[self]
+
+
+_URGENCY = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
 
 class EstimateSource(StrEnum):
     """Where a delivery estimate came from."""

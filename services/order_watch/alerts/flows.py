@@ -24,11 +24,10 @@ from services.common.contracts.alerts import (
     AlertResolvedEvent,
     AlertUpdatedEvent,
 )
-from services.common.contracts.envelope import Envelope, new_envelope
-from services.common.outbox import enqueue
+from services.common.contracts.envelope import Envelope
 from services.order_watch.alerts.models import Alert, AlertHistory
 from services.order_watch.audit.service import record
-from services.order_watch.db import OutboxMessage
+from services.order_watch.db import publish
 from services.order_watch.notifications.notices import notice_alert_change
 from services.order_watch.reconcile.findings import Finding
 
@@ -181,9 +180,4 @@ def _publish(session: AsyncSession, event_class: type[Envelope[Any]], alert: Ale
         evidence=alert.evidence,
         version=alert.version,
     )
-    enqueue(
-        session,
-        OutboxMessage,
-        new_envelope(event_class, change, occurred_at=now, produced_at=now, producer="order_watch"),
-        now,
-    )
+    publish(session, event_class, change, now)

@@ -9,11 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from services.common.vocab import CustomerTier, Severity
+from services.common.vocab import CustomerTier
 from services.order_watch.reconcile.findings import Finding
 from services.order_watch.reconcile.state import OrderState
 
-SEVERITY_POINTS = {Severity.INFO: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
 TIER_POINTS = {CustomerTier.STANDARD: 0, CustomerTier.PRIORITY: 1, CustomerTier.VIP: 2}
 # Order value in the order's currency, highest threshold first (currency-agnostic on purpose: coarse bands).
 VALUE_POINTS = ((Decimal(1000), 2), (Decimal(250), 1))
@@ -25,7 +24,7 @@ LOWEST, HIGHEST = 5, 1
 def priority(order: OrderState, finding: Finding, now: dt.datetime) -> int:
     """1 (most urgent) … 5, from severity, customer tier, order value and time left to act."""
     score = (
-        SEVERITY_POINTS[finding.severity]
+        (2 - finding.severity.urgency)
         + TIER_POINTS[order.customer_tier]
         + _band(order.order_value, VALUE_POINTS)
         + _time_points((finding.act_by or order.promised_by) - now)

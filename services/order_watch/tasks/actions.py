@@ -17,6 +17,7 @@ from services.common.contracts.shipments import ShipmentLabelCreated, ShipmentLa
 from services.common.vocab import ServiceLevel, ServiceOption
 from services.order_watch.alerts.actions import check_transition
 from services.order_watch.auth.tokens import Actor
+from services.order_watch.db import PRODUCER
 from services.order_watch.evaluation.flows import evaluate_orders
 from services.order_watch.orders.flows import apply_events
 from services.order_watch.tasks.flows import change_task
@@ -56,7 +57,7 @@ def reship_label(task: Task, done: CompleteIn, now: datetime) -> ShipmentLabelCr
     )
     event_id = uuid.uuid5(RESHIP_EVENTS, f"{task.task_id}:{done.tracking_number}")
     return new_envelope(
-        ShipmentLabelCreatedEvent, label, occurred_at=now, produced_at=now, producer="order_watch", event_id=event_id
+        ShipmentLabelCreatedEvent, label, occurred_at=now, produced_at=now, producer=PRODUCER, event_id=event_id
     )
 
 

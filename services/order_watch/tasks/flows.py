@@ -12,13 +12,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.contracts.envelope import Envelope, new_envelope
+from services.common.contracts.envelope import Envelope
 from services.common.contracts.tasks import TaskChange, TaskClosedEvent, TaskCreatedEvent, TaskUpdatedEvent
-from services.common.outbox import enqueue
 from services.order_watch.alerts.flows import SYSTEM, escalate
 from services.order_watch.alerts.models import Alert
 from services.order_watch.audit.service import record
-from services.order_watch.db import OutboxMessage
+from services.order_watch.db import publish
 from services.order_watch.promise import RecoveryOption
 from services.order_watch.reconcile.findings import Finding
 from services.order_watch.tasks.models import LIVE_STATUSES, Task
@@ -32,8 +31,7 @@ async def live_tasks(session: AsyncSession, order_ids: list[str]) -> dict[str, T
 def needed_recovery(findings: list[Finding]) -> Finding | None:
     """The finding whose recovery a task should carry: the most severe one that has a recovery."""
     with_recovery = [finding for finding in findings if finding.recovery is not None]
-    order = {"critical": 0, "warning": 1, "info": 2}
-    return min(with_recovery, key=lambda f: (order[f.severity.value], f.recovery.act_by), default=None)  # type: ignore[union-attr]
+    return min(with_recovery, key=lambda f: (f.severity.urgency, f.recovery.act_by), default=None)  # type: ignore[union-attr]
 
 
 def sync_task(
@@ -165,9 +163,4 @@ def _publish(session: AsyncSession, event_class: type[Envelope[Any]], task: Task
         owner=task.owner,
         version=task.version,
     )
-    enqueue(
-        session,
-        OutboxMessage,
-        new_envelope(event_class, change, occurred_at=now, produced_at=now, producer="order_watch"),
-        now,
-    )
+    publish(session, event_class, change, now)

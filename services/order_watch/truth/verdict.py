@@ -17,8 +17,6 @@ from services.order_watch.reconcile.facts import (
 from services.order_watch.reconcile.findings import Finding
 from services.order_watch.reconcile.state import OrderState
 
-SEVERITY_RANK = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
-
 
 class Verdict(StrEnum):
     ON_TRACK = "on track"
@@ -45,7 +43,7 @@ def judge(
         return Verdict.LATE, f"Not delivered, and the promise ({promised}) has passed."
     serious = [finding for finding in findings if finding.severity is not Severity.INFO]
     if serious:
-        worst = min(serious, key=lambda f: (SEVERITY_RANK[f.severity], f.act_by or order.promised_by))
+        worst = min(serious, key=lambda f: (f.severity.urgency, f.act_by or order.promised_by))
         return Verdict.AT_RISK, worst.summary
     if expected is not None and after_promise_date(order, expected):
         return Verdict.AT_RISK, f"Expected {day_label(expected, order)}, after the promise of {promised}."

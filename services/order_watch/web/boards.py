@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.vocab import Severity
 from services.order_watch.alerts import service as alerts
 from services.order_watch.alerts.models import Alert
 from services.order_watch.alerts.teams import TEAM_BY_RULE
@@ -25,7 +26,7 @@ from services.order_watch.tasks.models import Task
 
 DUE_WITHIN = {"1h": dt.timedelta(hours=1), "4h": dt.timedelta(hours=4), "24h": dt.timedelta(hours=24)}
 DUE_CHOICES = {"": "any time", "overdue": "overdue", **{key: f"within {key}" for key in DUE_WITHIN}}
-SEVERITIES = ("critical", "warning", "info")
+SEVERITIES = tuple(sorted((level.value for level in Severity), key=lambda value: Severity(value).urgency))
 TEAMS = tuple(sorted(set(TEAM_BY_RULE.values())))
 ROW_LIMIT = 200
 
