@@ -24,8 +24,7 @@ from services.common.vocab import TrackingStatus
 from services.order_watch.backtest.store import Store
 from services.order_watch.promise import Catalog, load_catalog
 from services.order_watch.promise.calendar import local_date
-from services.order_watch.reconcile import Finding, OrderState, evaluate, shipping_rules, transit_rules
-from services.order_watch.reconcile.facts import fulfilled_on_time
+from services.order_watch.reconcile import Finding, evaluate, next_check_at
 
 ENGINE = "engine"
 DELIVERED_LATE_BASELINE = "baseline_delivered_late"
@@ -33,7 +32,6 @@ CARRIER_ESTIMATE_BASELINE = "baseline_carrier_estimate"
 SYSTEMS = (ENGINE, DELIVERED_LATE_BASELINE, CARRIER_ESTIMATE_BASELINE)
 # After the last event, keep the scheduler running this long so silence-based rules can fire.
 DEFAULT_TAIL = dt.timedelta(days=14)
-ONE_MICROSECOND = dt.timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -126,7 +124,7 @@ class Replay:
         self.result.evaluations += 1
         findings = evaluate(state, now, self.catalog)
         self._sync_alerts(order_id, findings, now)
-        self._schedule(order_id, next_check_from(state, now, self.catalog, findings))
+        self._schedule(order_id, next_check_at(state, now, self.catalog, findings))
 
     def _schedule(self, order_id: str, due: dt.datetime | None) -> None:
         if due is None:
@@ -204,26 +202,6 @@ class Replay:
             self._record(CARRIER_ESTIMATE_BASELINE, "carrier_estimate_passes_promise", order_id, None, now)
         elif not late:
             self._estimate_late.discard(alert_key)
-
-
-def next_check_from(
-    order: OrderState, now: dt.datetime, catalog: Catalog, findings: list[Finding]
-) -> dt.datetime | None:
-    """`reconcile.next_check_at`, reusing the findings just evaluated instead of evaluating twice.
-
-    Same candidates as the engine (tests assert equality on whole streams); it halves the
-    cost of a check. Proposed upstream: let `next_check_at` accept the findings.
-    """
-    if order.cancelled or fulfilled_on_time(order):
-        return None
-    candidates = [
-        *shipping_rules.not_shipped_due_at(order, catalog),
-        *shipping_rules.split_due_at(order, catalog),
-        *transit_rules.stalled_due_at(order, catalog),
-        *transit_rules.projected_late_due_at(order, now, catalog),
-        *(finding.act_by + ONE_MICROSECOND for finding in findings if finding.act_by),
-    ]
-    return min((instant for instant in candidates if instant > now), default=None)
 
 
 def replay(

@@ -28,7 +28,7 @@ async def evaluate_orders(session: AsyncSession, order_ids: set[str], now: datet
         sync_alerts(session, findings, priorities, alerts[order_id], now)
         task = sync_task(session, order_id, findings, tasks.get(order_id), alerts[order_id], now)
         next_checks[order_id] = _earliest(
-            next_check_at(state, now, catalog), task.act_by if task and task.status == "open" else None
+            next_check_at(state, now, catalog, findings), task.act_by if task and task.status == "open" else None
         )
     await session.flush()
     await set_next_checks(session, next_checks)

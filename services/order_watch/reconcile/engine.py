@@ -39,8 +39,13 @@ def evaluate(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[Find
     return [finding for rule in RULES for finding in rule(order, now, catalog)]
 
 
-def next_check_at(order: OrderState, now: dt.datetime, catalog: Catalog) -> dt.datetime | None:
+def next_check_at(
+    order: OrderState, now: dt.datetime, catalog: Catalog, findings: list[Finding] | None = None
+) -> dt.datetime | None:
     """The earliest instant after `now` at which a time-based rule's outcome could change.
+
+    Pass the `findings` just evaluated for the same order and `now` to avoid running every rule
+    a second time (the worker, the scheduler and the backtest always have them).
 
     Covers the hand-over deadlines (not shipped, split order), the onset of "stalled", the
     moments a projection or carrier estimate runs out, and the act-by of each current finding
@@ -53,7 +58,11 @@ def next_check_at(order: OrderState, now: dt.datetime, catalog: Catalog) -> dt.d
         *shipping_rules.split_due_at(order, catalog),
         *transit_rules.stalled_due_at(order, catalog),
         *transit_rules.projected_late_due_at(order, now, catalog),
-        *(finding.act_by + dt.timedelta(microseconds=1) for finding in evaluate(order, now, catalog) if finding.act_by),
+        *(
+            finding.act_by + dt.timedelta(microseconds=1)
+            for finding in (evaluate(order, now, catalog) if findings is None else findings)
+            if finding.act_by
+        ),
     ]
     future = [instant for instant in candidates if instant > now]
     return min(future, default=None)
