@@ -130,5 +130,7 @@ async def claim_due_orders(session: AsyncSession, now: datetime, limit: int) -> 
 
 
 async def set_next_checks(session: AsyncSession, next_checks: dict[str, datetime | None]) -> None:
-    for order_id, at in next_checks.items():
-        await session.execute(update(Order).where(Order.order_id == order_id).values(next_check_at=at))
+    """One bulk UPDATE by primary key for the whole batch."""
+    if next_checks:
+        rows = [{"order_id": order_id, "next_check_at": at} for order_id, at in next_checks.items()]
+        await session.execute(update(Order), rows)

@@ -112,7 +112,11 @@ class CarrierEstimate(Base):
     event_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     carrier: Mapped[str] = mapped_column(String(50))
     tracking_number: Mapped[str] = mapped_column(String(100))
-    estimated_by: Mapped[datetime] = mapped_column(DateTime(timezone=True), doc="Latest instant of the estimate.")
+    estimated_by: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True),
+        doc="Latest instant of the estimate as received: a bare date read at the scan's zone, since the "
+        "order may not be known yet. Rules re-read `estimate` at the destination (EstimatedDelivery.latest).",
+    )
     estimate: Mapped[dict[str, Any]] = mapped_column(JSONB)
     source: Mapped[str] = mapped_column(String(30))
     event_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
