@@ -38,6 +38,7 @@ from services.order_watch.worker import run_worker
 from tests.support.events import label_created, order_placed
 from tests.support.servers import background, serving
 
+ALERT_TIMEOUT_SECONDS = 30
 SECRET = "whsec_YmVuY2htYXJrLXNlY3JldC1mb3ItZ2VuZXJpYw=="
 
 
@@ -142,12 +143,17 @@ async def label_to_alert(settings: OrderWatchSettings, orders: int) -> list[floa
             await send(settings, [placed])
             sent_at = datetime.now(UTC)
             await send(settings, [label_created(order_id, created_at=sent_at, tracking_number=f"1Z{order_id}")])
+            deadline = time.monotonic() + ALERT_TIMEOUT_SECONDS
             while True:
                 async with sessions() as session:
                     opened = await session.scalar(select(Alert.opened_at).where(Alert.order_id == order_id))
                 if opened is not None:
                     latencies.append((opened - sent_at).total_seconds())
                     break
+                if time.monotonic() > deadline:
+                    raise TimeoutError(
+                        f"no alert for {order_id} within {ALERT_TIMEOUT_SECONDS} s: is the worker failing?"
+                    )
                 await asyncio.sleep(0.01)
     await engine.dispose()
     return latencies
@@ -210,14 +216,13 @@ if __name__ == "__main__":
     parser.add_argument("--orders", type=int, default=100)
     parser.add_argument("--out", default="bench-results/pipeline.json")
     args = parser.parse_args()
-    stack = start_stack(
-        Path(tempfile.mkdtemp(prefix="ow-bench-")), durable=True
-    )  # outside the loop: alembic runs its own
-    try:
-        result = asyncio.run(measure(stack, args))
-    finally:
-        stack.broker.stop()
-        stack.postgres.stop()
+    with tempfile.TemporaryDirectory(prefix="ow-bench-") as work_dir:
+        stack = start_stack(Path(work_dir), durable=True)  # outside the loop: alembic runs its own
+        try:
+            result = asyncio.run(measure(stack, args))
+        finally:
+            stack.broker.stop()
+            stack.postgres.stop()
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2))

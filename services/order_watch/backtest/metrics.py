@@ -22,18 +22,17 @@ import itertools
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
-from services.common.vocab import ServiceOption
 from services.order_watch.backtest.replay import ENGINE, SYSTEMS, AlertRecord, ReplayResult
 from services.order_watch.backtest.truth import Failure, OrderTruth
 from services.order_watch.promise import Catalog, latest_handover, load_catalog
+from services.order_watch.promise.recovery import option_sets
 from services.order_watch.reconcile.shipping_rules import SERVICE_DOWNGRADE
 
 LEAD_TIME_BINS_HOURS = (0, 6, 12, 24, 48, 72, 120, 168)
 LABEL_TIME_TOLERANCE = dt.timedelta(seconds=1)
-SATURDAY = frozenset({ServiceOption.SATURDAY_DELIVERY})
 
 
 def recovery_deadline(truth: OrderTruth, catalog: Catalog | None = None) -> dt.datetime | None:
@@ -43,16 +42,13 @@ def recovery_deadline(truth: OrderTruth, catalog: Catalog | None = None) -> dt.d
     )
 
 
-@cache
+@lru_cache(maxsize=8192)
 def _recovery_deadline(
     catalog: Catalog, promised_by: dt.datetime, origin_tz: str, destination_tz: str, residential: bool
 ) -> dt.datetime | None:
     candidates = []
     for service in catalog.services():
-        variants = [frozenset()]
-        if service.saturday_delivery_option and not service.delivers_saturday:
-            variants.append(SATURDAY)
-        for options in variants:
+        for options in option_sets(service):
             act_by = latest_handover(
                 service, promised_by, origin_tz, destination_tz, options=options, residential=residential,
                 worst_case=True,

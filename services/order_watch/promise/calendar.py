@@ -62,9 +62,6 @@ class CarrierCalendar:
     def is_holiday(self, day: dt.date) -> bool:
         return day in self.holidays
 
-    def holiday_name(self, day: dt.date) -> str | None:
-        return self.holidays.get(day)
-
     def covers(self, day: dt.date) -> bool:
         """True when the holiday list is known for `day`; outside it only weekends are skipped."""
         return self.covers_from <= day <= self.covers_through
@@ -92,7 +89,9 @@ class CarrierCalendar:
 
     def add_delivery_days(self, start: dt.date, days: int, *, saturday: bool = False) -> dt.date:
         """The date `days` delivery days after `start` (0 gives `start` itself)."""
-        # Memoised on the (immutable) calendar itself: keys are dates within its covered years.
+        # Memoised on the (immutable) calendar itself. Keys are (start date, days, saturday): the
+        # dates a process plans around (about two months either side of today), each with a
+        # handful of transit lengths, so the memo grows by a few hundred keys a day at most.
         memo = self.__dict__.setdefault("_delivery_days_memo", {})
         key = (start, days, saturday)
         hit = memo.get(key)

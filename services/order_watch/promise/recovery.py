@@ -94,6 +94,14 @@ def recovery_options(
     return sorted(kept, key=_rank)
 
 
+def option_sets(service: CarrierService) -> tuple[frozenset[ServiceOption], ...]:
+    """The option sets worth planning a service with: plain, and Saturday delivery where it is an
+    extra-cost option (a service that delivers Saturdays anyway gains nothing from it)."""
+    if service.saturday_delivery_option and not service.delivers_saturday:
+        return (NO_OPTIONS, SATURDAY_ONLY)
+    return (NO_OPTIONS,)
+
+
 def _service_variants(
     service: CarrierService,
     now: dt.datetime,
@@ -103,7 +111,7 @@ def _service_variants(
     residential: bool,
 ) -> list[RecoveryOption]:
     plain = _plan(service, NO_OPTIONS, now, promised_by, origin_tz, destination_tz, residential)
-    if not service.saturday_delivery_option or service.delivers_saturday:
+    if len(option_sets(service)) == 1:
         return [plain] if plain else []
     saturday = _plan(service, SATURDAY_ONLY, now, promised_by, origin_tz, destination_tz, residential)
     # Paying for Saturday delivery is pointless when it does not arrive sooner.
