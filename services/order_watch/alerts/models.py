@@ -1,4 +1,9 @@
-"""Alert tables: the alert in its current state and every change it went through."""
+"""Alert tables: the alert in its current state and every change it went through.
+
+`next_escalation_at` is kept by the scheduler's escalation round (not by alert changes): worked
+out from the policy for the alert's `version` it was checked at (`escalation_checked_version`);
+a change bumps the version, so the round looks at a changed alert again.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +11,22 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, DateTime, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.order_watch.db import Base
 
+UNRESOLVED = "status IN ('open', 'acknowledged')"
+
 
 class Alert(Base):
     __tablename__ = "alerts"
-    __table_args__ = (UniqueConstraint("order_id", "rule", "shipment_key"),)
+    __table_args__ = (
+        UniqueConstraint("order_id", "rule", "shipment_key"),
+        # The escalation round reads only unresolved alerts, however many were resolved before.
+        Index("ix_alerts_escalation_due", "next_escalation_at", postgresql_where=text(UNRESOLVED)),
+    )
 
     alert_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     order_id: Mapped[str] = mapped_column(String(100), index=True)
@@ -34,6 +45,12 @@ class Alert(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     resolution: Mapped[str | None] = mapped_column(String(100), nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    next_escalation_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True, doc="When the policy next escalates the alert as it is; null: never."
+    )
+    escalation_checked_version: Mapped[int | None] = mapped_column(
+        Integer, nullable=True, doc="The version next_escalation_at was worked out for; null: not yet."
+    )
 
 
 class AlertHistory(Base):

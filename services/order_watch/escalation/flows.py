@@ -2,6 +2,8 @@
 
 Each due escalation is recorded once by key; the alert climbs a level only when the policy
 asks for a higher level than it already has (a task expiry may have escalated it already).
+Every alert looked at gets its next escalation worked out, so the next round looks only at
+alerts that are due or changed — never at those the policy has nothing more for.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from services.order_watch.alerts.flows import escalate
 from services.order_watch.alerts.models import Alert
 from services.order_watch.escalation import service
 from services.order_watch.escalation.models import EscalationRecord
-from services.order_watch.escalation.policies import AlertClock, due_escalations
+from services.order_watch.escalation.policies import AlertClock, due_escalations, next_escalation_at
 
 
 def alert_clock(alert: Alert) -> AlertClock:
@@ -29,7 +31,8 @@ async def escalate_due(session: AsyncSession, now: datetime, limit: int = 500) -
     made = await service.made_escalations(session, (alert.alert_id for alert in alerts))
     climbed = 0
     for alert in alerts:
-        for due in due_escalations(alert_clock(alert), policies[Severity(alert.severity)], now):
+        policy = policies[Severity(alert.severity)]
+        for due in due_escalations(alert_clock(alert), policy, now):
             if (alert.alert_id, due.key) in made:
                 continue
             session.add(
@@ -38,4 +41,6 @@ async def escalate_due(session: AsyncSession, now: datetime, limit: int = 500) -
             if alert.escalation_level < due.level:
                 escalate(session, alert, due.reason, now)
                 climbed += 1
+        alert.next_escalation_at = next_escalation_at(alert_clock(alert), policy, now)
+        alert.escalation_checked_version = alert.version
     return climbed

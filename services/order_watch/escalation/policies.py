@@ -1,4 +1,4 @@
-"""Escalation policies by severity, as data, and the pure rules that say which escalations are due.
+"""Escalation policies by severity, as data, and the pure rules: which escalations are due, when the next is.
 
 A policy lists the levels an alert climbs (team → lead → executive support), how long it may
 stay unacknowledged at each level, and how close its act-by may come with nobody owning it.
@@ -84,28 +84,54 @@ def due_escalations(alert: AlertClock, policy: EscalationPolicy, now: datetime) 
     return [*_unacknowledged(alert, policy, now), *_unowned_act_by(alert, policy, now)]
 
 
-def _unacknowledged(alert: AlertClock, policy: EscalationPolicy, now: datetime) -> list[Escalation]:
+def next_escalation_at(alert: AlertClock, policy: EscalationPolicy, now: datetime) -> datetime | None:
+    """The first instant after `now` at which the policy calls for another escalation of the alert as it is;
+    None: never, unless the alert or the policy changes."""
+    upcoming = [deadline for deadline in _acknowledge_deadlines(alert, policy) if deadline > now]
+    window = _unowned_window(alert, policy)
+    if window is not None and window[0] > now:
+        upcoming.append(window[0])
+    return min(upcoming, default=None)
+
+
+def _acknowledge_deadlines(alert: AlertClock, policy: EscalationPolicy) -> list[datetime]:
+    """When an open alert nobody acknowledges is due at each level above the first."""
     if alert.status != "open":
         return []
-    due, waited = [], timedelta()
-    for level, minutes in enumerate(policy.acknowledge_minutes, start=1):
+    deadlines, waited = [], timedelta()
+    for minutes in policy.acknowledge_minutes:
         waited += timedelta(minutes=minutes)
-        if now < alert.opened_at + waited:
+        deadlines.append(alert.opened_at + waited)
+    return deadlines
+
+
+def _unacknowledged(alert: AlertClock, policy: EscalationPolicy, now: datetime) -> list[Escalation]:
+    due = []
+    for level, deadline in enumerate(_acknowledge_deadlines(alert, policy), start=1):
+        if now < deadline:
             break
-        reason = f"not acknowledged within {int(waited.total_seconds() // 60)} min: {policy.level_name(level)} now"
+        waited = int((deadline - alert.opened_at).total_seconds() // 60)
+        reason = f"not acknowledged within {waited} min: {policy.level_name(level)} now"
         due.append(Escalation(f"unacknowledged:{alert.opened_at.isoformat()}:{level}", level, reason))
     return due
 
 
-def _unowned_act_by(alert: AlertClock, policy: EscalationPolicy, now: datetime) -> list[Escalation]:
+def _unowned_window(alert: AlertClock, policy: EscalationPolicy) -> tuple[datetime, datetime] | None:
+    """From when until when an unresolved alert nobody owns escalates for its act-by coming close."""
     if alert.owner is not None or alert.act_by is None or policy.unowned_act_by_minutes is None:
+        return None
+    if alert.status == "resolved":
+        return None
+    return alert.act_by - timedelta(minutes=policy.unowned_act_by_minutes), alert.act_by
+
+
+def _unowned_act_by(alert: AlertClock, policy: EscalationPolicy, now: datetime) -> list[Escalation]:
+    window = _unowned_window(alert, policy)
+    if window is None or not window[0] <= now < window[1]:
         return []
-    warn_from = alert.act_by - timedelta(minutes=policy.unowned_act_by_minutes)
-    if alert.status == "resolved" or not warn_from <= now < alert.act_by:
-        return []
-    level = alert.escalation_level + 1
+    act_by, level = window[1], alert.escalation_level + 1
     reason = (
-        f"act-by {alert.act_by.isoformat()} is less than {policy.unowned_act_by_minutes} min away and nobody owns "
+        f"act-by {act_by.isoformat()} is less than {policy.unowned_act_by_minutes} min away and nobody owns "
         f"the alert: {policy.level_name(level)} now"
     )
-    return [Escalation(f"unowned_act_by:{alert.act_by.isoformat()}", level, reason)]
+    return [Escalation(f"unowned_act_by:{act_by.isoformat()}", level, reason)]

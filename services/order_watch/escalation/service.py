@@ -6,10 +6,11 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.vocab import Severity
+from services.order_watch.alerts.flows import OPEN_STATUSES
 from services.order_watch.alerts.models import Alert
 from services.order_watch.escalation.models import EscalationPolicyRow, EscalationRecord
 from services.order_watch.escalation.policies import DEFAULT_POLICIES, EscalationPolicy
@@ -29,20 +30,29 @@ async def store_policy(session: AsyncSession, policy: EscalationPolicy, actor: s
                 severity=policy.severity.value, policy=policy.model_dump(mode="json"), updated_at=now, updated_by=actor
             )
         )
-        return
-    row.policy, row.updated_at, row.updated_by = policy.model_dump(mode="json"), now, actor
+    else:
+        row.policy, row.updated_at, row.updated_by = policy.model_dump(mode="json"), now, actor
+    await _recheck(session, policy.severity)
+
+
+async def _recheck(session: AsyncSession, severity: Severity) -> None:
+    """A new policy moves the next escalation of every unresolved alert of its severity: work them out again."""
+    await session.execute(
+        update(Alert)
+        .where(Alert.severity == severity.value, Alert.status.in_(OPEN_STATUSES))
+        .values(escalation_checked_version=None)
+    )
 
 
 async def claim_candidates(session: AsyncSession, now: datetime, limit: int) -> list[Alert]:
-    """Unresolved alerts that are unacknowledged, or unowned with an act-by still ahead; locked, skipping
-    rows another scheduler replica holds."""
+    """Unresolved alerts the policy may escalate now: due by their next escalation, or changed since it was
+    worked out; locked, skipping rows another scheduler replica holds. An alert at the top of its policy
+    is not among them until it changes."""
     query = (
         select(Alert)
         .where(
-            or_(
-                Alert.status == "open",
-                and_(Alert.status == "acknowledged", Alert.owner.is_(None), Alert.act_by > now),
-            )
+            Alert.status.in_(OPEN_STATUSES),
+            or_(Alert.next_escalation_at <= now, Alert.escalation_checked_version.is_distinct_from(Alert.version)),
         )
         .order_by(Alert.opened_at)
         .limit(limit)

@@ -7,7 +7,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.common.vocab import Severity
-from services.order_watch.escalation.policies import DEFAULT_POLICIES, AlertClock, EscalationPolicy, due_escalations
+from services.order_watch.escalation.policies import (
+    DEFAULT_POLICIES,
+    AlertClock,
+    EscalationPolicy,
+    due_escalations,
+    next_escalation_at,
+)
 
 OPENED = datetime(2026, 11, 18, 23, 45, tzinfo=UTC)
 CRITICAL = DEFAULT_POLICIES[Severity.CRITICAL]
@@ -49,3 +55,20 @@ def test_info_never_escalates_and_policies_are_validated():
         EscalationPolicy(
             severity=Severity.WARNING, levels=["team"], acknowledge_minutes=[10], unowned_act_by_minutes=None
         )
+
+
+def test_the_next_escalation_is_the_first_step_still_ahead():
+    def after(clock, minutes):
+        return next_escalation_at(clock, CRITICAL, OPENED + timedelta(minutes=minutes))
+
+    assert after(alert(), 0) == OPENED + timedelta(minutes=15)
+    assert after(alert(), 15) == OPENED + timedelta(minutes=45)  # the step due at 15 is made in that round
+    assert after(alert(escalation_level=2), 45) is None  # the top of the policy: nothing more, ever
+    assert after(alert(status="acknowledged", owner="maria"), 0) is None
+
+    act_by = OPENED + timedelta(hours=5)
+    quiet = alert(status="acknowledged", act_by=act_by)
+    assert after(quiet, 0) == act_by - timedelta(minutes=120)
+    assert after(quiet, 180) is None  # the act-by window is open: that escalation is made in this round
+    assert after(alert(act_by=act_by), 50) == act_by - timedelta(minutes=120)
+    assert next_escalation_at(alert(act_by=act_by), DEFAULT_POLICIES[Severity.INFO], OPENED) is None
