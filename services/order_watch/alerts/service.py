@@ -18,22 +18,28 @@ NOTED = "noted"
 
 @dataclass(frozen=True)
 class AlertFilters:
-    status: str | None = None
+    """Which alerts to list; None matches anything."""
+
+    statuses: tuple[str, ...] | None = None
     severity: str | None = None
     rule: str | None = None
     owner: str | None = None
     team: str | None = None
     due_before: datetime | None = None
     order_id: str | None = None
+    ids: tuple[uuid.UUID, ...] | None = None
     limit: int = 100
 
 
 def _filtered(query: Select[tuple[Alert]], filters: AlertFilters) -> Select[tuple[Alert]]:
-    equal = {"status": filters.status, "severity": filters.severity, "rule": filters.rule}
-    equal |= {"owner": filters.owner, "order_id": filters.order_id}
+    equal = {"severity": filters.severity, "rule": filters.rule, "owner": filters.owner, "order_id": filters.order_id}
     for name, value in equal.items():
         if value is not None:
             query = query.where(getattr(Alert, name) == value)
+    if filters.statuses is not None:
+        query = query.where(Alert.status.in_(filters.statuses))
+    if filters.ids is not None:
+        query = query.where(Alert.alert_id.in_(filters.ids))
     if filters.team is not None:
         query = query.where(Alert.rule.in_(rules_of(filters.team)))
     if filters.due_before is not None:

@@ -72,7 +72,17 @@ async def list_alerts(
     order_id: Annotated[str | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AlertOut]:
-    filters = service.AlertFilters(status, severity, rule, owner, team, due_before, order_id, limit)
+    statuses = (status,) if status is not None else None
+    filters = service.AlertFilters(
+        statuses=statuses,
+        severity=severity,
+        rule=rule,
+        owner=owner,
+        team=team,
+        due_before=due_before,
+        order_id=order_id,
+        limit=limit,
+    )
     async with transaction(request.app.state.sessions) as session:
         alerts = await service.list_alerts(session, filters)
     return [alert_out(alert) for alert in alerts]

@@ -14,20 +14,27 @@ from services.order_watch.tasks.models import Task
 
 @dataclass(frozen=True)
 class TaskFilters:
-    status: str | None = None
+    """Which tasks to list; None matches anything."""
+
+    statuses: tuple[str, ...] | None = None
     owner: str | None = None
     order_id: str | None = None
     due_before: datetime | None = None
+    ids: tuple[uuid.UUID, ...] | None = None
     limit: int = 100
 
 
 async def list_tasks(session: AsyncSession, filters: TaskFilters) -> list[Task]:
     """Matching tasks, earliest act-by first."""
     query = select(Task)
-    for name in ("status", "owner", "order_id"):
+    for name in ("owner", "order_id"):
         value = getattr(filters, name)
         if value is not None:
             query = query.where(getattr(Task, name) == value)
+    if filters.statuses is not None:
+        query = query.where(Task.status.in_(filters.statuses))
+    if filters.ids is not None:
+        query = query.where(Task.task_id.in_(filters.ids))
     if filters.due_before is not None:
         query = query.where(Task.act_by < filters.due_before)
     return list(await session.scalars(query.order_by(Task.act_by, Task.created_at).limit(filters.limit)))

@@ -45,7 +45,8 @@ async def list_tasks(
     due_before: Annotated[datetime | None, Query(description="act-by earlier than this instant")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[TaskOut]:
-    filters = service.TaskFilters(status, owner, order_id, due_before, limit)
+    statuses = (status,) if status is not None else None
+    filters = service.TaskFilters(statuses=statuses, owner=owner, order_id=order_id, due_before=due_before, limit=limit)
     async with transaction(request.app.state.sessions) as session:
         tasks = await service.list_tasks(session, filters)
     return [TaskOut.model_validate(task) for task in tasks]

@@ -1,28 +1,31 @@
 """The two boards' filters and rows: what a board shows, asked of the alert and task services.
 
 A board is its filters (from the page's query string). It lists its rows through the same
-queries as the staff API, and tells whether one changed row belongs on it, so the live stream
-inserts, updates or removes exactly what a reload would show.
+query as the staff API, and tells which changed rows belong on it through that query too
+(narrowed to their ids), so the live stream inserts, updates or removes exactly what a reload
+would show — one query per page, two per batch of changes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 from urllib.parse import urlencode
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.vocab import Severity
 from services.order_watch.alerts import service as alerts
+from services.order_watch.alerts.flows import OPEN_STATUSES
 from services.order_watch.alerts.models import Alert
 from services.order_watch.alerts.teams import TEAM_BY_RULE
 from services.order_watch.tasks import service as tasks
-from services.order_watch.tasks.models import Task
+from services.order_watch.tasks.flows import CLOSED_STATUSES
+from services.order_watch.tasks.models import LIVE_STATUSES, Task
 
 DUE_WITHIN = {"1h": dt.timedelta(hours=1), "4h": dt.timedelta(hours=4), "24h": dt.timedelta(hours=24)}
 DUE_CHOICES = {"": "any time", "overdue": "overdue", **{key: f"within {key}" for key in DUE_WITHIN}}
@@ -54,6 +57,21 @@ class Board:
     due: str = ""
     order_id: str = ""
 
+    @classmethod
+    def from_query(cls, params: Mapping[str, str]) -> Self:
+        return cls(
+            status=_choice(params.get("status"), cls.STATUSES, cls.DEFAULT_STATUS),
+            owner=_text(params.get("owner")),
+            due=_choice(params.get("due"), DUE_CHOICES),
+            order_id=_text(params.get("order_id")),
+            **cls.own_filters(params),
+        )
+
+    @classmethod
+    def own_filters(cls, params: Mapping[str, str]) -> dict[str, str]:
+        """The filters only this board has, from the query string."""
+        return {}
+
     @property
     def statuses(self) -> tuple[str, ...]:
         return self.STATUSES[self.status]
@@ -77,6 +95,28 @@ class Board:
     def dom_id(self, row: Any) -> str:
         return f"{self.ENTITY}-{self.key(row)}"
 
+    async def rows(self, session: AsyncSession, now: dt.datetime) -> list[Any]:
+        """The board as a reload shows it, most urgent first."""
+        return await self.search(session, self.filters(now))
+
+    async def changed(self, session: AsyncSession, keys: list[str], now: dt.datetime) -> dict[str, tuple[Any, bool]]:
+        """The rows of these keys, each with whether it belongs on the board now (by key)."""
+        ids = tuple(uuid.UUID(key) for key in keys)
+        board = self.filters(now)
+        rows = await self.search(session, type(board)(ids=ids, limit=len(ids)))
+        shown = await self.search(session, dataclasses.replace(board, ids=ids, limit=len(ids)))
+        on_board = {self.key(row) for row in shown}
+        return {str(self.key(row)): (row, self.key(row) in on_board) for row in rows}
+
+    def filters(self, now: dt.datetime) -> Any:
+        """The service's filters for this board (they have `ids` and `limit`)."""
+        raise NotImplementedError
+
+    @staticmethod
+    async def search(session: AsyncSession, filters: Any) -> list[Any]:
+        """The service's list query."""
+        raise NotImplementedError
+
     @staticmethod
     def key(row: Any) -> uuid.UUID:
         raise NotImplementedError
@@ -86,29 +126,14 @@ class Board:
         """One line a screen reader announces when the row arrives."""
         raise NotImplementedError
 
-    async def rows(self, session: AsyncSession, now: dt.datetime) -> list[Any]:
-        raise NotImplementedError
-
-    async def load(self, session: AsyncSession, keys: list[str]) -> list[Any]:
-        raise NotImplementedError
-
-    async def shows(self, session: AsyncSession, row: Any, now: dt.datetime) -> bool:
-        raise NotImplementedError
-
-
-def _urgency(alert: Alert) -> tuple[int, bool, dt.datetime, dt.datetime]:
-    """The alert service's order (priority, act-by, opened), to merge its per-status lists."""
-    return (alert.priority, alert.act_by is None, alert.act_by or alert.opened_at, alert.opened_at)
-
 
 @dataclass(frozen=True)
 class AlertBoard(Board):
     STATUSES: ClassVar[dict[str, tuple[str, ...]]] = {
-        "unresolved": ("open", "acknowledged"),
-        "open": ("open",),
-        "acknowledged": ("acknowledged",),
+        "unresolved": OPEN_STATUSES,
+        **{status: (status,) for status in OPEN_STATUSES},
         "resolved": ("resolved",),
-        "any": ("open", "acknowledged", "resolved"),
+        "any": (*OPEN_STATUSES, "resolved"),
     }
     DEFAULT_STATUS: ClassVar[str] = "unresolved"
     ENTITY: ClassVar[str] = "alert"
@@ -120,28 +145,28 @@ class AlertBoard(Board):
     team: str = ""
 
     @classmethod
-    def from_query(cls, params: Mapping[str, str]) -> AlertBoard:
-        return cls(
-            status=_choice(params.get("status"), cls.STATUSES, cls.DEFAULT_STATUS),
-            owner=_text(params.get("owner")),
-            due=_choice(params.get("due"), DUE_CHOICES),
-            order_id=_text(params.get("order_id")),
-            severity=_choice(params.get("severity"), SEVERITIES),
-            rule=_choice(params.get("rule"), TEAM_BY_RULE),
-            team=_choice(params.get("team"), TEAMS),
-        )
+    def own_filters(cls, params: Mapping[str, str]) -> dict[str, str]:
+        return {
+            "severity": _choice(params.get("severity"), SEVERITIES),
+            "rule": _choice(params.get("rule"), TEAM_BY_RULE),
+            "team": _choice(params.get("team"), TEAMS),
+        }
 
-    def filters(self, status: str, now: dt.datetime, order_id: str | None = None) -> alerts.AlertFilters:
+    def filters(self, now: dt.datetime) -> alerts.AlertFilters:
         return alerts.AlertFilters(
-            status=status,
+            statuses=self.statuses,
             severity=self.severity or None,
             rule=self.rule or None,
             owner=self.owner or None,
             team=self.team or None,
             due_before=self.due_before(now),
-            order_id=order_id or self.order_id or None,
+            order_id=self.order_id or None,
             limit=ROW_LIMIT,
         )
+
+    @staticmethod
+    async def search(session: AsyncSession, filters: alerts.AlertFilters) -> list[Alert]:
+        return await alerts.list_alerts(session, filters)
 
     @staticmethod
     def key(row: Alert) -> uuid.UUID:
@@ -151,53 +176,31 @@ class AlertBoard(Board):
     def headline(row: Alert) -> str:
         return f"{row.severity} alert on order {row.order_id}: {row.summary}"
 
-    async def rows(self, session: AsyncSession, now: dt.datetime) -> list[Alert]:
-        found = [a for status in self.statuses for a in await alerts.list_alerts(session, self.filters(status, now))]
-        return sorted(found, key=_urgency)[:ROW_LIMIT]
-
-    async def load(self, session: AsyncSession, keys: list[str]) -> list[Alert]:
-        return list(await session.scalars(select(Alert).where(Alert.alert_id.in_([uuid.UUID(k) for k in keys]))))
-
-    async def shows(self, session: AsyncSession, row: Alert, now: dt.datetime) -> bool:
-        if row.status not in self.statuses or (self.order_id and self.order_id != row.order_id):
-            return False
-        same_order = await alerts.list_alerts(session, self.filters(row.status, now, row.order_id))
-        return any(alert.alert_id == row.alert_id for alert in same_order)
-
 
 @dataclass(frozen=True)
 class TaskBoard(Board):
     STATUSES: ClassVar[dict[str, tuple[str, ...]]] = {
-        "live": ("open", "claimed"),
-        "open": ("open",),
-        "claimed": ("claimed",),
-        "completed": ("completed",),
-        "cancelled": ("cancelled",),
-        "expired": ("expired",),
-        "any": ("open", "claimed", "completed", "cancelled", "expired"),
+        "live": LIVE_STATUSES,
+        **{status: (status,) for status in (*LIVE_STATUSES, *CLOSED_STATUSES)},
+        "any": (*LIVE_STATUSES, *CLOSED_STATUSES),
     }
     DEFAULT_STATUS: ClassVar[str] = "live"
     ENTITY: ClassVar[str] = "task"
     ROW_TEMPLATE: ClassVar[str] = "task_row.html"
     PATH: ClassVar[str] = "/ui/tasks"
 
-    @classmethod
-    def from_query(cls, params: Mapping[str, str]) -> TaskBoard:
-        return cls(
-            status=_choice(params.get("status"), cls.STATUSES, cls.DEFAULT_STATUS),
-            owner=_text(params.get("owner")),
-            due=_choice(params.get("due"), DUE_CHOICES),
-            order_id=_text(params.get("order_id")),
-        )
-
-    def filters(self, status: str, now: dt.datetime, order_id: str | None = None) -> tasks.TaskFilters:
+    def filters(self, now: dt.datetime) -> tasks.TaskFilters:
         return tasks.TaskFilters(
-            status=status,
+            statuses=self.statuses,
             owner=self.owner or None,
-            order_id=order_id or self.order_id or None,
+            order_id=self.order_id or None,
             due_before=self.due_before(now),
             limit=ROW_LIMIT,
         )
+
+    @staticmethod
+    async def search(session: AsyncSession, filters: tasks.TaskFilters) -> list[Task]:
+        return await tasks.list_tasks(session, filters)
 
     @staticmethod
     def key(row: Task) -> uuid.UUID:
@@ -207,18 +210,5 @@ class TaskBoard(Board):
     def headline(row: Task) -> str:
         return f"Reship task for order {row.order_id}: {row.service_name}"
 
-    async def rows(self, session: AsyncSession, now: dt.datetime) -> list[Task]:
-        found = [t for status in self.statuses for t in await tasks.list_tasks(session, self.filters(status, now))]
-        return sorted(found, key=lambda task: (task.act_by, task.created_at))[:ROW_LIMIT]
 
-    async def load(self, session: AsyncSession, keys: list[str]) -> list[Task]:
-        return list(await session.scalars(select(Task).where(Task.task_id.in_([uuid.UUID(k) for k in keys]))))
-
-    async def shows(self, session: AsyncSession, row: Task, now: dt.datetime) -> bool:
-        if row.status not in self.statuses or (self.order_id and self.order_id != row.order_id):
-            return False
-        same_order = await tasks.list_tasks(session, self.filters(row.status, now, row.order_id))
-        return any(task.task_id == row.task_id for task in same_order)
-
-
-BOARDS: dict[str, type[AlertBoard] | type[TaskBoard]] = {"alerts": AlertBoard, "tasks": TaskBoard}
+BOARDS: dict[str, type[Board]] = {"alerts": AlertBoard, "tasks": TaskBoard}

@@ -103,9 +103,8 @@ async def _tick(request: Request, viewer: Viewer, board: Board, cursor: Cursor) 
         if await active_token(session, request.cookies.get(SESSION_COOKIE, "")) is None:
             return None
         keys = await _changed(session, board, cursor)
-        rows = {str(board.key(row)): row for row in await board.load(session, keys)} if keys else {}
-        shown = {key: await board.shows(session, row, now) for key, row in rows.items()}
-    return [_row_event(request, viewer, board, rows[k], shown[k], cursor.low) for k in keys if k in rows]
+        rows = await board.changed(session, keys, now) if keys else {}
+    return [_row_event(request, viewer, board, *rows[key], cursor.low) for key in keys if key in rows]
 
 
 async def _events(request: Request, viewer: Viewer, board: Board, cursor: Cursor) -> AsyncIterator[str]:
