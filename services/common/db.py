@@ -27,6 +27,10 @@ def declarative_base_for(schema: str) -> type[DeclarativeBase]:
     return Base
 
 
+class NotFound(LookupError):
+    """No row with the key asked for (answered 404 `application/problem+json` by the HTTP apps)."""
+
+
 def make_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
     return create_async_engine(database_url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
 

@@ -10,6 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from services.common.db import NotFound
+
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger(__name__)
 
@@ -42,11 +44,15 @@ def problem_response(
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    """Map our Problem, HTTP errors, validation errors and anything unexpected to problem+json."""
+    """Map our Problem, a missing row, HTTP errors, validation errors and anything unexpected to problem+json."""
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
         return problem_response(exc.status, exc.title, exc.detail, instance=request.url.path, **exc.extra)
+
+    @app.exception_handler(NotFound)
+    async def _not_found(request: Request, exc: NotFound) -> JSONResponse:
+        return problem_response(404, "Not Found", str(exc), instance=request.url.path)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

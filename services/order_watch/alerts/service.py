@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.db import NotFound
 from services.order_watch.alerts.models import Alert, AlertHistory
 from services.order_watch.alerts.teams import rules_of
 from services.order_watch.audit.models import AuditEntry
@@ -54,8 +55,16 @@ async def list_alerts(session: AsyncSession, filters: AlertFilters) -> list[Aler
     return list(await session.scalars(query))
 
 
-async def get_alert(session: AsyncSession, alert_id: uuid.UUID, *, for_update: bool = False) -> Alert | None:
-    return await session.get(Alert, alert_id, with_for_update=for_update)
+async def get_alert(session: AsyncSession, alert_id: uuid.UUID) -> Alert | None:
+    return await session.get(Alert, alert_id)
+
+
+async def locked_alert(session: AsyncSession, alert_id: uuid.UUID) -> Alert:
+    """The alert, locked for a change until the transaction ends; `NotFound` when there is none."""
+    alert = await session.get(Alert, alert_id, with_for_update=True)
+    if alert is None:
+        raise NotFound(f"no alert {str(alert_id)!r}")
+    return alert
 
 
 async def history_of(session: AsyncSession, alert_id: uuid.UUID) -> list[AlertHistory]:

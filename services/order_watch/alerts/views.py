@@ -37,17 +37,10 @@ def alert_out(alert: Alert) -> AlertOut:
     return AlertOut.model_validate({**fields, "team": team_of(alert.rule)})
 
 
-async def _locked(session: AsyncSession, alert_id: uuid.UUID) -> Alert:
-    alert = await service.get_alert(session, alert_id, for_update=True)
-    if alert is None:
-        raise Problem(404, "Not Found", f"no alert {str(alert_id)!r}")
-    return alert
-
-
 async def _act(request: Request, alert_id: uuid.UUID, action: Callable[[AsyncSession, Alert], None]) -> AlertOut:
     """Lock the alert, apply a person's action, commit; the transaction belongs to this request."""
     async with transaction(request.app.state.sessions) as session:
-        alert = await _locked(session, alert_id)
+        alert = await service.locked_alert(session, alert_id)
         action(session, alert)
         await session.flush()
         return alert_out(alert)

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.db import NotFound
 from services.order_watch.tasks.models import Task
 
 
@@ -40,5 +41,13 @@ async def list_tasks(session: AsyncSession, filters: TaskFilters) -> list[Task]:
     return list(await session.scalars(query.order_by(Task.act_by, Task.created_at).limit(filters.limit)))
 
 
-async def get_task(session: AsyncSession, task_id: uuid.UUID, *, for_update: bool = False) -> Task | None:
-    return await session.get(Task, task_id, with_for_update=for_update)
+async def get_task(session: AsyncSession, task_id: uuid.UUID) -> Task | None:
+    return await session.get(Task, task_id)
+
+
+async def locked_task(session: AsyncSession, task_id: uuid.UUID) -> Task:
+    """The task, locked for a change until the transaction ends; `NotFound` when there is none."""
+    task = await session.get(Task, task_id, with_for_update=True)
+    if task is None:
+        raise NotFound(f"no task {str(task_id)!r}")
+    return task

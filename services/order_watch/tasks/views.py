@@ -7,25 +7,16 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.db import transaction
 from services.common.problems import Problem
 from services.order_watch.api_docs import problems
 from services.order_watch.auth.dependencies import Reader, TaskActor
 from services.order_watch.tasks import actions, service
-from services.order_watch.tasks.models import Task
 from services.order_watch.tasks.schemas import CancelIn, CompleteIn, TaskOut
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 ACTION_RESPONSES = problems(404, 409, 422)
-
-
-async def _locked(session: AsyncSession, task_id: uuid.UUID) -> Task:
-    task = await service.get_task(session, task_id, for_update=True)
-    if task is None:
-        raise Problem(404, "Not Found", f"no task {str(task_id)!r}")
-    return task
 
 
 @router.get(
@@ -66,7 +57,7 @@ async def get_task(task_id: uuid.UUID, request: Request, _: Reader) -> TaskOut:
 )
 async def claim(task_id: uuid.UUID, request: Request, actor: TaskActor) -> TaskOut:
     async with transaction(request.app.state.sessions) as session:
-        task = await _locked(session, task_id)
+        task = await service.locked_task(session, task_id)
         actions.claim(session, task, actor, request.app.state.clock.now())
         await session.flush()
         return TaskOut.model_validate(task)
@@ -82,7 +73,7 @@ async def complete(task_id: uuid.UUID, body: CompleteIn, request: Request, actor
     now = request.app.state.clock.now()
     origin_tz = request.app.state.settings.origin_time_zone
     async with transaction(request.app.state.sessions) as session:
-        task = await _locked(session, task_id)
+        task = await service.locked_task(session, task_id)
         await actions.complete(session, task, body, actor, now, origin_tz)
         return TaskOut.model_validate(task)
 
@@ -95,7 +86,7 @@ async def complete(task_id: uuid.UUID, body: CompleteIn, request: Request, actor
 )
 async def cancel(task_id: uuid.UUID, body: CancelIn, request: Request, actor: TaskActor) -> TaskOut:
     async with transaction(request.app.state.sessions) as session:
-        task = await _locked(session, task_id)
+        task = await service.locked_task(session, task_id)
         actions.cancel(session, task, body.reason, actor, request.app.state.clock.now())
         await session.flush()
         return TaskOut.model_validate(task)

@@ -17,7 +17,6 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.db import transaction
-from services.common.problems import Problem
 from services.order_watch.alerts import actions as alert_actions
 from services.order_watch.alerts import service as alerts
 from services.order_watch.alerts.actions import InvalidTransition
@@ -31,12 +30,12 @@ from services.order_watch.web.session import AlertActing, TaskActing, leave_noti
 
 router = APIRouter(include_in_schema=False)
 Back = Annotated[str, Form(max_length=2000)]
-Loader = Callable[..., Awaitable[Any]]
+Lock = Callable[[AsyncSession, uuid.UUID], Awaitable[Any]]
 
 
 async def _act(
     request: Request,
-    load: Loader,
+    lock: Lock,
     key: uuid.UUID,
     back: str,
     work: Callable[[AsyncSession, Any, datetime], Awaitable[None]],
@@ -46,9 +45,7 @@ async def _act(
     now = request.app.state.clock.now()
     try:
         async with transaction(request.app.state.sessions) as session:
-            row = await load(session, key, for_update=True)
-            if row is None:
-                raise Problem(404, "Not Found", f"no such alert or task {str(key)!r}")
+            row = await lock(session, key)
             await work(session, row, now)
             notice = f"{done}: order {row.order_id}."
     except InvalidTransition as exc:
@@ -63,7 +60,7 @@ async def acknowledge(alert_id: uuid.UUID, request: Request, viewer: AlertActing
     async def work(session: AsyncSession, alert: Alert, now: datetime) -> None:
         alert_actions.acknowledge(session, alert, viewer.actor, now)
 
-    return await _act(request, alerts.get_alert, alert_id, safe_next(back, "/ui/alerts"), work, "Acknowledged")
+    return await _act(request, alerts.locked_alert, alert_id, safe_next(back, "/ui/alerts"), work, "Acknowledged")
 
 
 @router.post("/ui/alerts/{alert_id}/assign")
@@ -74,7 +71,7 @@ async def assign(
         alert_actions.assign(session, alert, body.owner.strip(), viewer.actor, now)
 
     return await _act(
-        request, alerts.get_alert, alert_id, safe_next(back, "/ui/alerts"), work, f"Assigned to {body.owner}"
+        request, alerts.locked_alert, alert_id, safe_next(back, "/ui/alerts"), work, f"Assigned to {body.owner}"
     )
 
 
@@ -85,7 +82,7 @@ async def note(
     async def work(session: AsyncSession, alert: Alert, now: datetime) -> None:
         alert_actions.note(session, alert, body.text, viewer.actor, now)
 
-    return await _act(request, alerts.get_alert, alert_id, safe_next(back, "/ui/alerts"), work, "Note added")
+    return await _act(request, alerts.locked_alert, alert_id, safe_next(back, "/ui/alerts"), work, "Note added")
 
 
 @router.post("/ui/alerts/{alert_id}/resolve")
@@ -95,7 +92,7 @@ async def resolve(
     async def work(session: AsyncSession, alert: Alert, now: datetime) -> None:
         alert_actions.resolve(session, alert, body.resolution, body.note or None, viewer.actor, now)
 
-    return await _act(request, alerts.get_alert, alert_id, safe_next(back, "/ui/alerts"), work, "Resolved")
+    return await _act(request, alerts.locked_alert, alert_id, safe_next(back, "/ui/alerts"), work, "Resolved")
 
 
 @router.post("/ui/tasks/{task_id}/claim")
@@ -103,7 +100,7 @@ async def claim(task_id: uuid.UUID, request: Request, viewer: TaskActing, back: 
     async def work(session: AsyncSession, task: Task, now: datetime) -> None:
         task_actions.claim(session, task, viewer.actor, now)
 
-    return await _act(request, tasks.get_task, task_id, safe_next(back, "/ui/tasks"), work, "Claimed")
+    return await _act(request, tasks.locked_task, task_id, safe_next(back, "/ui/tasks"), work, "Claimed")
 
 
 @router.post("/ui/tasks/{task_id}/complete")
@@ -121,4 +118,4 @@ async def complete(
         await task_actions.complete(session, task, done, viewer.actor, now, origin_tz)
 
     notice = f"Completed with tracking number {done.tracking_number}"
-    return await _act(request, tasks.get_task, task_id, safe_next(back, "/ui/tasks"), work, notice)
+    return await _act(request, tasks.locked_task, task_id, safe_next(back, "/ui/tasks"), work, notice)

@@ -100,6 +100,8 @@ async def test_an_invalid_transition_is_a_notice_not_an_error(ui):
         assert "Not done: cannot acknowledge a resolved alert" in (await client.get("/ui/alerts")).text
         bad = await client.post(resolve, data={"csrf": csrf, "resolution": "condition_cleared"})
         assert bad.status_code == 422
+        gone = await client.post("/ui/tasks/00000000-0000-0000-0000-000000000000/claim", data={"csrf": csrf})
+        assert (gone.status_code, gone.headers["content-type"]) == (404, PROBLEM)
 
 
 async def test_sales_reads_everything_and_may_not_act(ui):
