@@ -14,6 +14,7 @@ import json
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
+from urllib.parse import quote
 
 EVENT_TYPES = {
     "raised": "alert.raised",
@@ -22,6 +23,12 @@ EVENT_TYPES = {
     "resolved": "alert.resolved",
     "assigned": "alert.assigned",
 }
+
+
+def order_page(public_url: str, alert: dict[str, Any]) -> str:
+    """The staff web UI page of the alert's order: a person clicking from Slack or email signs in there
+    (the API's alert endpoint wants a bearer token a browser does not have)."""
+    return f"{public_url.rstrip('/')}/ui/orders/{quote(alert['order_id'], safe='')}"
 
 
 def headline(change: str, alert: dict[str, Any]) -> str:
@@ -34,7 +41,7 @@ def body_lines(alert: dict[str, Any], link: str) -> list[str]:
         alert["summary"],
         f"Owner: {alert['owner'] or 'nobody yet'} · team {alert['team']} · priority {alert['priority']}",
         f"Act by: {alert['act_by'] or 'no deadline'}",
-        f"Alert: {link}",
+        f"Order page: {link}",
     ]
 
 

@@ -31,7 +31,7 @@ async def send(
     alert: dict[str, Any],
     now: datetime,
 ) -> None:
-    link = f"{settings.public_url.rstrip('/')}/alerts/{alert['alert_id']}"
+    link = messages.order_page(settings.public_url, alert)
     if channel.kind == "slack":
         await _post(client, channel, {"json": messages.slack_payload(change, alert, link)})
     elif channel.kind == "webhook":

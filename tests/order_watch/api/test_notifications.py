@@ -96,6 +96,9 @@ async def test_routed_signed_retried_and_sent_once_per_alert_state(api):
         assert mail["Subject"] == f"[CRITICAL] Order {order_id}: service_downgrade escalated (escalation level 1)"
         assert smtp.recipients == [["leads@example.test"]]
         assert "Act by: 2026-11-19T23:00:00+00:00" in mail.get_content()
+        page = f"{settings.public_url}/ui/orders/{order_id}"
+        assert f"Order page: {page}" in mail.get_content(), "a person clicks through to the UI, not the API"
+        assert page in json.loads(slack.accepted[0]["body"])["blocks"][1]["text"]["text"]
 
     async with api.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(AlertNotice)) == 2
