@@ -16,14 +16,18 @@ from services.order_watch.promise import load_catalog
 from services.order_watch.truth import service
 from services.order_watch.truth.build import build_truth
 from services.order_watch.truth.schemas import OrderTruth, TruthBrief
+from services.order_watch.truth.service import OrderRecords
 
 router = APIRouter(tags=["truth"])
 
 
 async def truth_of(session: AsyncSession, order_id: str, now: datetime, origin_tz: str) -> OrderTruth | None:
     records = await service.load_records(session, order_id)
-    if records is None:
-        return None
+    return truth_from(records, now, origin_tz) if records is not None else None
+
+
+def truth_from(records: OrderRecords, now: datetime, origin_tz: str) -> OrderTruth:
+    """The truth of an order whose records are loaded already."""
     return build_truth(records, records.state(origin_tz), now, load_catalog())
 
 

@@ -16,12 +16,11 @@ from fastapi.staticfiles import StaticFiles
 
 from services.common.db import snapshot, transaction
 from services.order_watch.audit.models import AuditEntry
-from services.order_watch.audit.service import trail_of_order
 from services.order_watch.auth.service import active_token
 from services.order_watch.orders import service as orders
 from services.order_watch.settings import OrderWatchSettings
 from services.order_watch.truth import service as truth_service
-from services.order_watch.truth.views import truth_of
+from services.order_watch.truth.views import truth_from, truth_of
 from services.order_watch.web import forms, stream
 from services.order_watch.web.boards import DUE_CHOICES, SEVERITIES, TEAMS, AlertBoard, Board, TaskBoard
 from services.order_watch.web.pages import HERE, render
@@ -158,11 +157,11 @@ def describe_change(entry: AuditEntry) -> str:
 async def order_page(order_id: str, request: Request, viewer: SignedIn) -> HTMLResponse:
     settings = request.app.state.settings
     async with snapshot(request.app.state.sessions) as session:
-        truth = await truth_of(session, order_id, request.app.state.clock.now(), settings.origin_time_zone)
-        trail = await trail_of_order(session, order_id) if truth else []
-    if truth is None:
-        return render(request, viewer, "not_found.html", 404, title="No such order", order_id=order_id)
-    audit = [(entry, describe_change(entry)) for entry in trail]
+        records = await truth_service.load_records(session, order_id)
+        if records is None:
+            return render(request, viewer, "not_found.html", 404, title="No such order", order_id=order_id)
+        truth = truth_from(records, request.app.state.clock.now(), settings.origin_time_zone)
+    audit = [(entry, describe_change(entry)) for entry in records.audit]
     return render(request, viewer, "order.html", title=f"Order {order_id}", truth=truth, audit=audit)
 
 
