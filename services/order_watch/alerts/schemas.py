@@ -114,25 +114,32 @@ class AlertDetail(AlertOut):
 
 
 class AssignIn(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"example": {"owner": "li.wei"}})
+    model_config = ConfigDict(str_strip_whitespace=True, json_schema_extra={"example": {"owner": "li.wei"}})
 
     owner: str = Field(min_length=1, max_length=100, description="Who owns the alert from now on.")
 
 
 class NoteIn(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"example": {"text": "Told the customer a second unit ships tonight."}})
+    model_config = ConfigDict(
+        str_strip_whitespace=True,
+        json_schema_extra={"example": {"text": "Told the customer a second unit ships tonight."}},
+    )
 
     text: str = Field(min_length=1, max_length=4000)
 
 
 class ResolveIn(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"example": {"resolution": "reshipped", "note": "1Z… overnight"}})
+    model_config = ConfigDict(
+        str_strip_whitespace=True, json_schema_extra={"example": {"resolution": "reshipped", "note": "1Z… overnight"}}
+    )
 
     resolution: Resolution
     note: str | None = Field(default=None, max_length=4000)
 
 
 class ReopenIn(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"example": {"reason": "customer says the reship did not arrive"}})
+    model_config = ConfigDict(
+        str_strip_whitespace=True, json_schema_extra={"example": {"reason": "customer says the reship did not arrive"}}
+    )
 
     reason: str = Field(min_length=1, max_length=500)

@@ -59,7 +59,10 @@ class TaskOut(BaseModel):
 
 class CompleteIn(BaseModel):
     model_config = ConfigDict(
-        json_schema_extra={"example": {"tracking_number": "1Z999AA10199999999", "carrier": "ups", "service_code": "01"}}
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "example": {"tracking_number": "1Z999AA10199999999", "carrier": "ups", "service_code": "01"}
+        },
     )
 
     tracking_number: str = Field(min_length=1, max_length=100, description="Tracking number of the reship label.")
@@ -68,6 +71,8 @@ class CompleteIn(BaseModel):
 
 
 class CancelIn(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"example": {"reason": "customer cancelled the order by phone"}})
+    model_config = ConfigDict(
+        str_strip_whitespace=True, json_schema_extra={"example": {"reason": "customer cancelled the order by phone"}}
+    )
 
     reason: str = Field(min_length=1, max_length=500)

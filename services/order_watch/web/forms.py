@@ -68,7 +68,7 @@ async def assign(
     alert_id: uuid.UUID, request: Request, viewer: AlertActing, body: Annotated[AssignIn, Form()], back: Back = ""
 ) -> RedirectResponse:
     async def work(session: AsyncSession, alert: Alert, now: datetime) -> None:
-        alert_actions.assign(session, alert, body.owner.strip(), viewer.actor, now)
+        alert_actions.assign(session, alert, body.owner, viewer.actor, now)
 
     return await _act(
         request, alerts.locked_alert, alert_id, safe_next(back, "/ui/alerts"), work, f"Assigned to {body.owner}"
@@ -108,14 +108,9 @@ async def complete(
     task_id: uuid.UUID, request: Request, viewer: TaskActing, body: Annotated[CompleteIn, Form()], back: Back = ""
 ) -> RedirectResponse:
     origin_tz = request.app.state.settings.origin_time_zone
-    done = CompleteIn(
-        tracking_number=body.tracking_number.strip(),
-        carrier=(body.carrier or "").strip() or None,
-        service_code=(body.service_code or "").strip() or None,
-    )
 
     async def work(session: AsyncSession, task: Task, now: datetime) -> None:
-        await task_actions.complete(session, task, done, viewer.actor, now, origin_tz)
+        await task_actions.complete(session, task, body, viewer.actor, now, origin_tz)
 
-    notice = f"Completed with tracking number {done.tracking_number}"
+    notice = f"Completed with tracking number {body.tracking_number}"
     return await _act(request, tasks.locked_task, task_id, safe_next(back, "/ui/tasks"), work, notice)

@@ -93,6 +93,9 @@ async def test_invalid_transitions_are_409_problems(api):
     assert (await api.call("POST", f"{path}/ack")).status_code == 409
     assigned = await api.call("POST", f"{path}/assign", json={"owner": "li.wei"})
     assert assigned.json()["owner"] == "li.wei"
+    padded = await api.call("POST", f"{path}/assign", json={"owner": "  li.wei\n"})
+    assert (padded.status_code, padded.json()["owner"]) == (200, "li.wei")  # input is stripped, API and UI alike
+    assert (await api.call("POST", f"{path}/notes", json={"text": "   "})).status_code == 422
     bad_code = await api.call("POST", f"{path}/resolve", json={"resolution": "condition_cleared"})
     assert bad_code.status_code == 422
     missing = await api.call("POST", "/alerts/00000000-0000-0000-0000-000000000000/ack")
