@@ -20,10 +20,10 @@ from services.order_watch.notifications.senders import DeliveryFailed, send
 from services.order_watch.settings import OrderWatchSettings
 
 
-def retry_delay(attempts: int, first: float, longest: float, jitter: random.Random | None = None) -> timedelta:
+def retry_delay(attempts: int, first: float, longest: float) -> timedelta:
     """Exponential from `first`, capped at `longest`, jittered down by up to half (no thundering herd)."""
     ceiling = min(longest, first * 2 ** max(0, attempts - 1))
-    return timedelta(seconds=ceiling * (jitter or random).uniform(0.5, 1.0))
+    return timedelta(seconds=ceiling * random.uniform(0.5, 1.0))
 
 
 async def route_notices(session: AsyncSession, settings: OrderWatchSettings, now: datetime, limit: int = 500) -> int:

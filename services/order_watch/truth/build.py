@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from services.order_watch.promise import Catalog
 from services.order_watch.reconcile import evaluate
@@ -128,9 +127,3 @@ def _owned_task(task: Any) -> OwnedTask:
         act_by=task.act_by,
         expected_delivery=task.expected_delivery,
     )
-
-
-def destination_day(instant: dt.datetime, zone: str) -> str:
-    """ "Monday Nov 23": a date as the customer at the destination says it."""
-    local = instant.astimezone(ZoneInfo(zone))
-    return f"{local:%A %b} {local.day}"
