@@ -7,7 +7,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+from services.order_watch.alerts.teams import team_of
 
 ALERT_EXAMPLE = {
     "alert_id": "1f0c6a8e-3b59-4a57-9a51-0d7ad3c2f9e1",
@@ -49,7 +51,6 @@ class AlertOut(BaseModel):
     alert_id: uuid.UUID
     order_id: str
     rule: str
-    team: str
     shipment_key: str
     status: str
     severity: str
@@ -64,6 +65,12 @@ class AlertOut(BaseModel):
     resolved_at: datetime | None
     resolution: str | None
     version: int
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def team(self) -> str:
+        """The team whose alerts these are, by rule."""
+        return team_of(self.rule)
 
 
 class AlertChangeOut(BaseModel):

@@ -24,17 +24,11 @@ from services.order_watch.alerts.schemas import (
     ReopenIn,
     ResolveIn,
 )
-from services.order_watch.alerts.teams import team_of
 from services.order_watch.api_docs import problems
 from services.order_watch.auth.dependencies import AlertActor, Reader
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
 ACTION_RESPONSES = problems(404, 409, 422)
-
-
-def alert_out(alert: Alert) -> AlertOut:
-    fields = {name: getattr(alert, name) for name in AlertOut.model_fields if name != "team"}
-    return AlertOut.model_validate({**fields, "team": team_of(alert.rule)})
 
 
 async def _act(request: Request, alert_id: uuid.UUID, action: Callable[[AsyncSession, Alert], None]) -> AlertOut:
@@ -43,7 +37,7 @@ async def _act(request: Request, alert_id: uuid.UUID, action: Callable[[AsyncSes
         alert = await service.locked_alert(session, alert_id)
         action(session, alert)
         await session.flush()
-        return alert_out(alert)
+        return AlertOut.model_validate(alert)
 
 
 def _now(request: Request) -> datetime:
@@ -78,7 +72,7 @@ async def list_alerts(
     )
     async with transaction(request.app.state.sessions) as session:
         alerts = await service.list_alerts(session, filters)
-    return [alert_out(alert) for alert in alerts]
+    return [AlertOut.model_validate(alert) for alert in alerts]
 
 
 @router.get(
@@ -91,11 +85,9 @@ async def get_alert(alert_id: uuid.UUID, request: Request, _: Reader) -> AlertDe
             raise Problem(404, "Not Found", f"no alert {str(alert_id)!r}")
         history = await service.history_of(session, alert_id)
         notes = await service.notes_of(session, alert_id)
-    return AlertDetail(
-        **alert_out(alert).model_dump(),
-        history=[AlertChangeOut.model_validate(change) for change in history],
-        notes=[NoteOut(at=entry.at, actor=entry.actor, text=(entry.after or {}).get("note", "")) for entry in notes],
-    )
+    changes = [AlertChangeOut.model_validate(change) for change in history]
+    written = [NoteOut(at=entry.at, actor=entry.actor, text=(entry.after or {}).get("note", "")) for entry in notes]
+    return AlertDetail.model_validate(alert).model_copy(update={"history": changes, "notes": written})
 
 
 @router.post(

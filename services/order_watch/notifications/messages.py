@@ -40,9 +40,14 @@ def body_lines(alert: dict[str, Any], link: str) -> list[str]:
     return [
         alert["summary"],
         f"Owner: {alert['owner'] or 'nobody yet'} · team {alert['team']} · priority {alert['priority']}",
-        f"Act by: {alert['act_by'] or 'no deadline'}",
+        f"Act by: {_instant(alert['act_by']) if alert['act_by'] else 'no deadline'}",
         f"Order page: {link}",
     ]
+
+
+def _instant(value: str) -> str:
+    """An ISO 8601 instant with its offset spelled out (`+00:00`, where JSON says `Z`)."""
+    return datetime.fromisoformat(value).isoformat()
 
 
 def slack_payload(change: str, alert: dict[str, Any], link: str) -> dict[str, Any]:

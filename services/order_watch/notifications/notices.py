@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.order_watch.alerts.models import Alert
-from services.order_watch.alerts.teams import team_of
+from services.order_watch.alerts.schemas import AlertOut
 from services.order_watch.notifications.models import AlertNotice
 
 # Changes a person should hear about; routine evidence updates and notes are not among them.
@@ -16,22 +16,8 @@ NOTIFIABLE = frozenset({"raised", "escalated", "reopened", "resolved", "assigned
 
 
 def alert_message(alert: Alert) -> dict[str, Any]:
-    """The alert as notifications render it."""
-    return {
-        "alert_id": str(alert.alert_id),
-        "order_id": alert.order_id,
-        "rule": alert.rule,
-        "team": team_of(alert.rule),
-        "status": alert.status,
-        "severity": alert.severity,
-        "priority": alert.priority,
-        "summary": alert.summary,
-        "act_by": alert.act_by.isoformat() if alert.act_by else None,
-        "escalation_level": alert.escalation_level,
-        "owner": alert.owner,
-        "resolution": alert.resolution,
-        "version": alert.version,
-    }
+    """The alert as notifications render and send it: as the staff API shows it (`AlertOut`), in JSON."""
+    return AlertOut.model_validate(alert).model_dump(mode="json")
 
 
 def dedupe_key(alert: Alert) -> str:

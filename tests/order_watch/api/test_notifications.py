@@ -82,6 +82,9 @@ async def test_routed_signed_retried_and_sent_once_per_alert_state(api):
         bodies = [verified(request) for request in hook.received]
         assert [body["type"] for body in bodies] == ["alert.raised", "alert.raised", "alert.escalated"]
         assert bodies[2]["data"]["escalation_level"] == 1
+        (alert,) = (await api.call("GET", "/alerts", params={"order_id": order_id})).json()
+        assert set(bodies[2]["data"]) == set(alert), "a webhook carries the alert as the staff API shows it"
+        assert (bodies[2]["data"]["alert_id"], bodies[2]["data"]["team"]) == (alert["alert_id"], "fulfillment")
         ids = [request["headers"]["webhook-id"] for request in hook.received]
         assert ids[0] == ids[1] != ids[2], "a retry keeps its webhook-id so receivers can dedupe"
         tampered = {**hook.received[2], "body": hook.received[2]["body"].replace(b"escalated", b"resolved")}
