@@ -7,11 +7,13 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.vocab import Severity
 from services.order_watch.alerts.flows import OPEN_STATUSES
 from services.order_watch.alerts.models import Alert
+from services.order_watch.audit.service import record
 from services.order_watch.escalation.models import EscalationPolicyRow, EscalationRecord
 from services.order_watch.escalation.policies import DEFAULT_POLICIES, EscalationPolicy
 
@@ -23,15 +25,21 @@ async def policies_in_force(session: AsyncSession) -> dict[Severity, EscalationP
 
 
 async def store_policy(session: AsyncSession, policy: EscalationPolicy, actor: str, now: datetime) -> None:
-    row = await session.get(EscalationPolicyRow, policy.severity.value, with_for_update=True)
-    if row is None:
-        session.add(
-            EscalationPolicyRow(
-                severity=policy.severity.value, policy=policy.model_dump(mode="json"), updated_at=now, updated_by=actor
-            )
-        )
-    else:
-        row.policy, row.updated_at, row.updated_by = policy.model_dump(mode="json"), now, actor
+    """Replace the policy of one severity, audited with the one in force before; the row is locked, so two
+    admins changing it at once are recorded one after the other."""
+    severity, wanted = policy.severity.value, policy.model_dump(mode="json")
+    # The first change has no row to lock yet: store the default in force, then lock whichever row is there.
+    default = DEFAULT_POLICIES[policy.severity].model_dump(mode="json")
+    await session.execute(
+        insert(EscalationPolicyRow)
+        .values(severity=severity, policy=default, updated_at=now, updated_by=actor)
+        .on_conflict_do_nothing()
+    )
+    locked = select(EscalationPolicyRow).where(EscalationPolicyRow.severity == severity).with_for_update()
+    row = (await session.scalars(locked.execution_options(populate_existing=True))).one()
+    before = row.policy
+    row.policy, row.updated_at, row.updated_by = wanted, now, actor
+    record(session, "escalation_policy", severity, "changed", actor, now, before, wanted)
     await _recheck(session, policy.severity)
 
 

@@ -8,7 +8,6 @@ from services.common.db import transaction
 from services.common.problems import Problem
 from services.common.vocab import Severity
 from services.order_watch.api_docs import problems
-from services.order_watch.audit.service import record
 from services.order_watch.auth.dependencies import Admin, Reader
 from services.order_watch.escalation import service
 from services.order_watch.escalation.policies import EscalationPolicy
@@ -34,19 +33,6 @@ async def list_policies(request: Request, _: Reader) -> list[EscalationPolicy]:
 async def put_policy(severity: Severity, body: EscalationPolicy, request: Request, actor: Admin) -> EscalationPolicy:
     if body.severity != severity:
         raise Problem(422, "Unprocessable Content", f"body.severity {body.severity.value!r} differs from the path")
-    now = request.app.state.clock.now()
     async with transaction(request.app.state.sessions) as session:
-        before = (await service.policies_in_force(session))[severity]
-        await service.store_policy(session, body, actor.name, now)
-        after = body.model_dump(mode="json")
-        record(
-            session,
-            "escalation_policy",
-            severity.value,
-            "changed",
-            actor.name,
-            now,
-            before.model_dump(mode="json"),
-            after,
-        )
+        await service.store_policy(session, body, actor.name, request.app.state.clock.now())
     return body
