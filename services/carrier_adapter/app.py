@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from services.carrier_adapter.settings import CarrierAdapterSettings
 from services.carrier_adapter.webhooks.views import router as webhooks_router
 from services.common.clock import Clock, SystemClock
-from services.common.db import make_engine, make_session_factory
+from services.common.db import database
 from services.common.health import health_router
 from services.common.problems import install_problem_handlers
 
@@ -20,10 +20,9 @@ def create_app(settings: CarrierAdapterSettings | None = None, clock: Clock | No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.engine = make_engine(settings.database_url)
-        app.state.sessions = make_session_factory(app.state.engine)
-        yield
-        await app.state.engine.dispose()
+        async with database(settings.database_url) as db:
+            app.state.engine, app.state.sessions = db.engine, db.sessions
+            yield
 
     app = FastAPI(
         title="Order Watch carrier adapter",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -37,6 +38,24 @@ def make_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@dataclass(frozen=True)
+class Database:
+    """An engine and the session factory on it."""
+
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+
+
+@asynccontextmanager
+async def database(database_url: str, *, pool_size: int = 10) -> AsyncIterator[Database]:
+    """A database for the length of the block (a process's or an app's life); the pool is closed after."""
+    engine = make_engine(database_url, pool_size=pool_size)
+    try:
+        yield Database(engine, make_session_factory(engine))
+    finally:
+        await engine.dispose()
 
 
 @asynccontextmanager

@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from services.common.clock import Clock, SystemClock
-from services.common.db import make_engine, make_session_factory
+from services.common.db import database
 from services.common.health import health_router
 from services.common.problems import install_problem_handlers, problem_response
 from services.order_watch.alerts.actions import InvalidTransition
@@ -35,10 +35,9 @@ def create_app(settings: OrderWatchSettings | None = None, clock: Clock | None =
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.engine = make_engine(settings.database_url)
-        app.state.sessions = make_session_factory(app.state.engine)
-        yield
-        await app.state.engine.dispose()
+        async with database(settings.database_url) as db:
+            app.state.engine, app.state.sessions = db.engine, db.sessions
+            yield
 
     app = FastAPI(title="Order Watch", version="1", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections.abc import Awaitable, Callable
 
-from services.common.clock import SystemClock
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.common.clock import Clock, SystemClock
+from services.common.db import database
 from services.order_watch.settings import OrderWatchSettings
 
 PACKAGE = "services.order_watch"
@@ -23,16 +27,7 @@ def worker(settings: OrderWatchSettings, _: argparse.Namespace) -> None:
     from services.common.cli import run_daemon
     from services.order_watch.worker import run_worker
 
-    async def main(stop: asyncio.Event) -> None:
-        from services.common.db import make_engine, make_session_factory
-
-        engine = make_engine(settings.database_url, pool_size=4)
-        try:
-            await run_worker(settings, make_session_factory(engine), SystemClock(), stop)
-        finally:
-            await engine.dispose()
-
-    run_daemon(settings, main)
+    run_daemon(settings, _with_database(settings, run_worker, pool_size=4))
 
 
 def relay(settings: OrderWatchSettings, _: argparse.Namespace) -> None:
@@ -47,23 +42,29 @@ def scheduler(settings: OrderWatchSettings, _: argparse.Namespace) -> None:
     from services.common.cli import run_daemon
     from services.order_watch.evaluation.scheduled import run_scheduler
 
-    async def main(stop: asyncio.Event) -> None:
-        from services.common.db import make_engine, make_session_factory
-
-        engine = make_engine(settings.database_url, pool_size=2)
-        try:
-            await run_scheduler(settings, make_session_factory(engine), SystemClock(), stop)
-        finally:
-            await engine.dispose()
-
-    run_daemon(settings, main)
+    run_daemon(settings, _with_database(settings, run_scheduler, pool_size=2))
 
 
 def notifier(settings: OrderWatchSettings, _: argparse.Namespace) -> None:
     from services.common.cli import run_daemon
     from services.order_watch.notifications.scheduled import run_notifier
 
-    run_daemon(settings, lambda stop: run_notifier(settings, SystemClock(), stop))
+    run_daemon(settings, _with_database(settings, run_notifier, pool_size=2))
+
+
+Loop = Callable[[OrderWatchSettings, async_sessionmaker[AsyncSession], Clock, asyncio.Event], Awaitable[None]]
+
+
+def _with_database(
+    settings: OrderWatchSettings, loop: Loop, *, pool_size: int
+) -> Callable[[asyncio.Event], Awaitable[None]]:
+    """A daemon's main: run `loop` on the system clock with a database pool of its own until `stop`."""
+
+    async def main(stop: asyncio.Event) -> None:
+        async with database(settings.database_url, pool_size=pool_size) as db:
+            await loop(settings, db.sessions, SystemClock(), stop)
+
+    return main
 
 
 def token(settings: OrderWatchSettings, args: argparse.Namespace) -> None:

@@ -11,7 +11,7 @@ import getpass
 import uuid
 
 from services.common.clock import SystemClock
-from services.common.db import make_engine, make_session_factory, transaction
+from services.common.db import database, transaction
 from services.order_watch.auth import service
 from services.order_watch.auth.tokens import Role
 from services.order_watch.settings import OrderWatchSettings
@@ -28,19 +28,15 @@ def add_token_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 async def run_token_command(settings: OrderWatchSettings, args: argparse.Namespace) -> None:
-    engine = make_engine(settings.database_url, pool_size=1)
     actor, now = f"cli:{getpass.getuser()}", SystemClock().now()
-    try:
-        async with transaction(make_session_factory(engine)) as session:
-            if args.action == "create":
-                token, plain = service.create_token(session, args.name, Role(args.role), actor, now)
-                print(f"token_id {token.token_id}\nrole     {token.role}\ntoken    {plain}")
-            elif args.action == "revoke":
-                revoked = await service.revoke_token(session, args.token_id, actor, now)
-                print(f"revoked {args.token_id}" if revoked else f"no token {args.token_id}")
-            else:
-                for row in await service.list_tokens(session):
-                    state = f"revoked {row.revoked_at.isoformat()}" if row.revoked_at else "active"
-                    print(f"{row.token_id}  {row.role:<12} {row.name:<24} {state}")
-    finally:
-        await engine.dispose()
+    async with database(settings.database_url, pool_size=1) as db, transaction(db.sessions) as session:
+        if args.action == "create":
+            token, plain = service.create_token(session, args.name, Role(args.role), actor, now)
+            print(f"token_id {token.token_id}\nrole     {token.role}\ntoken    {plain}")
+        elif args.action == "revoke":
+            revoked = await service.revoke_token(session, args.token_id, actor, now)
+            print(f"revoked {args.token_id}" if revoked else f"no token {args.token_id}")
+        else:
+            for row in await service.list_tokens(session):
+                state = f"revoked {row.revoked_at.isoformat()}" if row.revoked_at else "active"
+                print(f"{row.token_id}  {row.role:<12} {row.name:<24} {state}")

@@ -12,7 +12,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.common.clock import Clock
-from services.common.db import make_engine, make_session_factory, transaction
+from services.common.db import transaction
 from services.common.lifecycle import sleep_or_stop
 from services.order_watch.notifications.flows import deliver_due, route_notices
 from services.order_watch.settings import OrderWatchSettings
@@ -31,24 +31,15 @@ async def notify_round(
 
 
 async def run_notifier(
-    settings: OrderWatchSettings,
-    clock: Clock,
-    stop: asyncio.Event,
-    sessions: async_sessionmaker[AsyncSession] | None = None,
+    settings: OrderWatchSettings, sessions: async_sessionmaker[AsyncSession], clock: Clock, stop: asyncio.Event
 ) -> None:
-    engine = make_engine(settings.database_url, pool_size=2) if sessions is None else None
-    sessions = sessions or make_session_factory(engine)  # type: ignore[arg-type]
     log.info("notifier running", extra={"channels": sorted(settings.notification_channels)})
-    try:
-        async with httpx.AsyncClient(timeout=settings.notification_timeout_seconds) as client:
-            while not stop.is_set():
-                attempted = 0
-                try:
-                    attempted = await notify_round(settings, sessions, client, clock)
-                except Exception:
-                    log.exception("notifier round failed; retrying next interval")
-                if attempted < settings.notifier_batch:
-                    await sleep_or_stop(stop, settings.notifier_interval_seconds)
-    finally:
-        if engine is not None:
-            await engine.dispose()
+    async with httpx.AsyncClient(timeout=settings.notification_timeout_seconds) as client:
+        while not stop.is_set():
+            attempted = 0
+            try:
+                attempted = await notify_round(settings, sessions, client, clock)
+            except Exception:
+                log.exception("notifier round failed; retrying next interval")
+            if attempted < settings.notifier_batch:
+                await sleep_or_stop(stop, settings.notifier_interval_seconds)
