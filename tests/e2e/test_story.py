@@ -18,11 +18,10 @@ from sqlalchemy import select
 from services.carrier_adapter.carriers import all_sources
 from services.common.clock import ManualClock
 from services.common.publish import send
-from services.common.vocab import ServiceLevel
 from services.order_watch.alerts.models import Alert, AlertHistory
 from services.order_watch.evaluation.scheduled import run_due_checks
 from services.order_watch.tasks.models import Task
-from tests.support.events import generic_scan, label_created, order_placed, unique_order_id
+from tests.support.events import STORY_LABEL_TIME, generic_scan, story_events, unique_order_id
 from tests.support.kafka import read_topic
 from tests.support.polling import eventually
 from tests.support.system import running_system
@@ -43,21 +42,9 @@ async def fetch(sessions, model, order_id, **filters):
 async def test_paid_overnight_shipped_ground(carrier_adapter_settings, order_watch_settings, sessions):
     order_id = unique_order_id()
     tracking_number = "1ZSTORY00000000001"
-    label_time = datetime(2026, 11, 18, 17, 45, tzinfo=CHICAGO)
-    clock = ManualClock(label_time)
+    clock = ManualClock(STORY_LABEL_TIME)
     async with running_system(carrier_adapter_settings, order_watch_settings, sessions, clock) as system:
-        await send(
-            order_watch_settings,
-            [
-                order_placed(
-                    order_id,
-                    placed_at=datetime(2026, 11, 18, 14, 0, tzinfo=CHICAGO),
-                    promised_by=datetime(2026, 11, 20, 20, 0, tzinfo=NEW_YORK),
-                    paid=ServiceLevel.NEXT_DAY,
-                ),
-                label_created(order_id, created_at=label_time, tracking_number=tracking_number, service_code="03"),
-            ],
-        )
+        await send(order_watch_settings, story_events(order_id, tracking_number))
 
         async def open_downgrade_and_task():
             alerts = await fetch(sessions, Alert, order_id, rule="service_downgrade", status="open")

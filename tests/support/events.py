@@ -8,13 +8,14 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from services.common.contracts.envelope import new_envelope
+from services.common.contracts.envelope import Envelope, new_envelope
 from services.common.contracts.orders import Address, Customer, Money, OrderPlaced, OrderPlacedEvent
 from services.common.contracts.shipments import ShipmentLabelCreated, ShipmentLabelCreatedEvent
 from services.common.vocab import ServiceLevel
 
 CHICAGO = ZoneInfo("America/Chicago")
 NEW_YORK = ZoneInfo("America/New_York")
+STORY_LABEL_TIME = datetime(2026, 11, 18, 17, 45, tzinfo=CHICAGO)  # PRODUCT.md story 1: Wednesday evening
 
 
 def order_placed(
@@ -63,6 +64,19 @@ def label_created(
     return new_envelope(
         ShipmentLabelCreatedEvent, payload, occurred_at=created_at, produced_at=created_at, producer="test-wms"
     )
+
+
+def story_events(order_id: str, tracking_number: str) -> list[Envelope[Any]]:
+    """PRODUCT.md story 1: paid next-day on Wednesday, promised Friday; the label (Wednesday evening) is UPS Ground."""
+    return [
+        order_placed(
+            order_id,
+            placed_at=datetime(2026, 11, 18, 14, 0, tzinfo=CHICAGO),
+            promised_by=datetime(2026, 11, 20, 20, 0, tzinfo=NEW_YORK),
+            paid=ServiceLevel.NEXT_DAY,
+        ),
+        label_created(order_id, created_at=STORY_LABEL_TIME, tracking_number=tracking_number, service_code="03"),
+    ]
 
 
 def generic_scan(

@@ -17,10 +17,9 @@ from sqlalchemy import select
 from services.carrier_adapter.carriers import all_sources
 from services.common.clock import ManualClock
 from services.common.publish import send
-from services.common.vocab import ServiceLevel
 from services.order_watch.auth.tokens import Role
 from services.order_watch.tasks.models import Task
-from tests.support.events import generic_scan, label_created, order_placed, unique_order_id
+from tests.support.events import STORY_LABEL_TIME, generic_scan, story_events, unique_order_id
 from tests.support.polling import eventually
 from tests.support.system import running_system
 
@@ -40,22 +39,11 @@ async def post_scan(system, settings, clock, scan):
 
 async def test_the_story_in_one_answer(carrier_adapter_settings, order_watch_settings, sessions):
     order_id, tracking_number = unique_order_id(), "1ZTRUTH0000000001"
-    label_time = datetime(2026, 11, 18, 17, 45, tzinfo=CHICAGO)
+    label_time = STORY_LABEL_TIME
     clock = ManualClock(label_time)
     async with running_system(carrier_adapter_settings, order_watch_settings, sessions, clock) as system:
         api = system.order_watch_url
-        await send(
-            order_watch_settings,
-            [
-                order_placed(
-                    order_id,
-                    placed_at=datetime(2026, 11, 18, 14, 0, tzinfo=CHICAGO),
-                    promised_by=datetime(2026, 11, 20, 20, 0, tzinfo=NEW_YORK),
-                    paid=ServiceLevel.NEXT_DAY,
-                ),
-                label_created(order_id, created_at=label_time, tracking_number=tracking_number, service_code="03"),
-            ],
-        )
+        await send(order_watch_settings, story_events(order_id, tracking_number))
 
         async def open_task():
             async with sessions() as session:

@@ -14,14 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.async_api import Browser, async_playwright, expect
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.common.clock import ManualClock
-from services.order_watch.app import create_app
-from services.order_watch.settings import OrderWatchSettings
-from tests.order_watch.api.conftest import LABEL_TIME, Api
-from tests.support.servers import serving
-from tests.support.system import role_tokens
+from tests.order_watch.conftest import Api
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -55,13 +49,9 @@ async def signed_in(base_url: str, token: str) -> AsyncIterator[httpx.AsyncClien
 
 
 @pytest.fixture
-async def ui(
-    order_watch_settings: OrderWatchSettings, sessions: async_sessionmaker[AsyncSession]
-) -> AsyncIterator[Api]:
+def ui(api: Api) -> Api:
     """The order_watch app (API and UI) on a manual clock, with a token per role; no broker needed."""
-    clock = ManualClock(LABEL_TIME)
-    async with serving(create_app(order_watch_settings, clock)) as url, httpx.AsyncClient(base_url=url) as client:
-        yield Api(client, await role_tokens(sessions, clock), sessions, clock, order_watch_settings)
+    return api
 
 
 @pytest.fixture(scope="module")

@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import datetime
 
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from services.common.clock import ManualClock
 from services.common.publish import send
-from services.common.vocab import ServiceLevel
 from services.order_watch.auth.tokens import Role
-from tests.order_watch.api.conftest import CHICAGO, LABEL_TIME, NEW_YORK
+from tests.order_watch.conftest import LABEL_TIME
 from tests.order_watch.web.conftest import SCREENSHOTS
-from tests.support.events import label_created, order_placed, unique_order_id
+from tests.support.events import story_events, unique_order_id
 from tests.support.system import System, running_system
 
 pytestmark = pytest.mark.integration
@@ -39,14 +37,7 @@ async def system(carrier_adapter_settings, order_watch_settings, sessions) -> As
 
 async def publish_downgrade(settings, order_id: str, tracking_number: str) -> None:
     """PRODUCT.md story 1: paid next-day on Wednesday, promised Friday; the label is UPS Ground."""
-    placed = order_placed(
-        order_id,
-        placed_at=datetime(2026, 11, 18, 14, 0, tzinfo=CHICAGO),
-        promised_by=datetime(2026, 11, 20, 20, 0, tzinfo=NEW_YORK),
-        paid=ServiceLevel.NEXT_DAY,
-    )
-    label = label_created(order_id, created_at=LABEL_TIME, tracking_number=tracking_number, service_code="03")
-    await send(settings, [placed, label])
+    await send(settings, story_events(order_id, tracking_number))
 
 
 @pytest.fixture

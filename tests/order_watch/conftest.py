@@ -1,12 +1,10 @@
-"""Staff API tests: the real app on a loopback port, the real database, a manual clock."""
+"""order_watch tests: the real app (staff API and UI) on a loopback port, the real database, a manual clock."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -14,19 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.common.clock import ManualClock
 from services.common.db import transaction
-from services.common.vocab import ServiceLevel
 from services.order_watch.app import create_app
 from services.order_watch.auth.tokens import Role
 from services.order_watch.evaluation.flows import evaluate_orders
 from services.order_watch.orders.flows import apply_events
 from services.order_watch.settings import OrderWatchSettings
-from tests.support.events import label_created, order_placed, unique_order_id
+from tests.support.events import STORY_LABEL_TIME, story_events, unique_order_id
 from tests.support.servers import serving
 from tests.support.system import role_tokens
 
-CHICAGO = ZoneInfo("America/Chicago")
-NEW_YORK = ZoneInfo("America/New_York")
-LABEL_TIME = datetime(2026, 11, 18, 17, 45, tzinfo=CHICAGO)  # PRODUCT.md story 1: Wednesday evening
+LABEL_TIME = STORY_LABEL_TIME
 
 
 @dataclass
@@ -57,15 +52,7 @@ class Api:
     async def story_order(self) -> str:
         """Paid next-day Wednesday, promised Friday; the label says ground (UPS 03)."""
         order_id = unique_order_id()
-        await self.apply(
-            order_placed(
-                order_id,
-                placed_at=datetime(2026, 11, 18, 14, 0, tzinfo=CHICAGO),
-                promised_by=datetime(2026, 11, 20, 20, 0, tzinfo=NEW_YORK),
-                paid=ServiceLevel.NEXT_DAY,
-            ),
-            label_created(order_id, created_at=LABEL_TIME, tracking_number=f"1Z{order_id[-10:]}", service_code="03"),
-        )
+        await self.apply(*story_events(order_id, tracking_number=f"1Z{order_id[-10:]}"))
         return order_id
 
 
@@ -73,6 +60,7 @@ class Api:
 async def api(
     order_watch_settings: OrderWatchSettings, sessions: async_sessionmaker[AsyncSession]
 ) -> AsyncIterator[Api]:
+    """The order_watch app (staff API and UI) on a manual clock, with a token per role; no broker needed."""
     clock = ManualClock(LABEL_TIME)
     async with serving(create_app(order_watch_settings, clock)) as url, httpx.AsyncClient(base_url=url) as client:
         yield Api(client, await role_tokens(sessions, clock), sessions, clock, order_watch_settings)
