@@ -23,12 +23,13 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from fastapi import FastAPI
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.carrier_adapter.app import create_app as create_adapter_app
 from services.carrier_adapter.carriers import all_sources
 from services.carrier_adapter.settings import CarrierAdapterSettings
 from services.common.clock import SystemClock
-from services.common.db import make_engine, make_session_factory
+from services.common.db import database
 from services.common.kafka import ensure_topics
 from services.common.publish import send
 from services.devstack.stack import Stack, start_stack
@@ -131,32 +132,30 @@ async def intake_rate(
 
 async def label_to_alert(settings: OrderWatchSettings, orders: int) -> list[float]:
     """Seconds from publishing a downgraded label to its alert being committed (alert.opened_at)."""
-    engine = make_engine(settings.database_url)
-    sessions = make_session_factory(engine)
-    latencies: list[float] = []
-    async with background(lambda stop: run_worker(settings, sessions, SystemClock(), stop)):
+    async with (
+        database(settings.database_url) as db,
+        background(lambda stop: run_worker(settings, db.sessions, SystemClock(), stop)),
+    ):
         await asyncio.sleep(5)  # let the consumer group settle before timing
-        for _ in range(orders):
-            order_id = f"BENCH-{uuid.uuid4().hex[:10]}"
-            now = datetime.now(UTC)
-            placed = order_placed(order_id, placed_at=now - timedelta(hours=1), promised_by=now + timedelta(days=2))
-            await send(settings, [placed])
-            sent_at = datetime.now(UTC)
-            await send(settings, [label_created(order_id, created_at=sent_at, tracking_number=f"1Z{order_id}")])
-            deadline = time.monotonic() + ALERT_TIMEOUT_SECONDS
-            while True:
-                async with sessions() as session:
-                    opened = await session.scalar(select(Alert.opened_at).where(Alert.order_id == order_id))
-                if opened is not None:
-                    latencies.append((opened - sent_at).total_seconds())
-                    break
-                if time.monotonic() > deadline:
-                    raise TimeoutError(
-                        f"no alert for {order_id} within {ALERT_TIMEOUT_SECONDS} s: is the worker failing?"
-                    )
-                await asyncio.sleep(0.01)
-    await engine.dispose()
-    return latencies
+        return [await one_label_to_alert(settings, db.sessions) for _ in range(orders)]
+
+
+async def one_label_to_alert(settings: OrderWatchSettings, sessions: async_sessionmaker[AsyncSession]) -> float:
+    order_id = f"BENCH-{uuid.uuid4().hex[:10]}"
+    now = datetime.now(UTC)
+    await send(
+        settings, [order_placed(order_id, placed_at=now - timedelta(hours=1), promised_by=now + timedelta(days=2))]
+    )
+    sent_at = datetime.now(UTC)
+    await send(settings, [label_created(order_id, created_at=sent_at, tracking_number=f"1Z{order_id}")])
+    deadline = time.monotonic() + ALERT_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        async with sessions() as session:
+            opened = await session.scalar(select(Alert.opened_at).where(Alert.order_id == order_id))
+        if opened is not None:
+            return (opened - sent_at).total_seconds()
+        await asyncio.sleep(0.01)
+    raise TimeoutError(f"no alert for {order_id} within {ALERT_TIMEOUT_SECONDS} s: is the worker failing?")
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.carrier_adapter.settings import CarrierAdapterSettings
-from services.common.db import make_engine, make_session_factory
+from services.common.db import database
 from services.devstack.stack import Stack, start_stack
 from services.order_watch.settings import OrderWatchSettings
 
@@ -60,7 +60,12 @@ def carrier_adapter_settings(stack: Stack, topic_prefix: str) -> CarrierAdapterS
 @pytest.fixture
 async def sessions(stack: Stack) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     """A session factory on a clean database (every table of both schemas truncated first)."""
-    engine = make_engine(stack.database_url, pool_size=5)
+    async with database(stack.database_url, pool_size=5) as db:
+        await _truncate_all(db.engine)
+        yield db.sessions
+
+
+async def _truncate_all(engine: AsyncEngine) -> None:
     async with engine.begin() as connection:
         tables = (
             await connection.execute(
@@ -71,7 +76,3 @@ async def sessions(stack: Stack) -> AsyncIterator[async_sessionmaker[AsyncSessio
         names = ", ".join(f'"{schema}"."{table}"' for schema, table in tables if table != "alembic_version")
         if names:
             await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY"))
-    try:
-        yield make_session_factory(engine)
-    finally:
-        await engine.dispose()

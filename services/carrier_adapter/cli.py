@@ -36,14 +36,11 @@ def migrate(settings: CarrierAdapterSettings, _: argparse.Namespace) -> None:
 
 def renormalize(settings: CarrierAdapterSettings, args: argparse.Namespace) -> None:
     from services.carrier_adapter.webhooks.flows import renormalize as run
-    from services.common.db import make_engine, make_session_factory
+    from services.common.db import database
 
     async def main() -> None:
-        engine = make_engine(settings.database_url, pool_size=2)
-        try:
-            report = await run(make_session_factory(engine), SystemClock().now(), source=args.source)
-        finally:
-            await engine.dispose()
+        async with database(settings.database_url, pool_size=2) as db:
+            report = await run(db.sessions, SystemClock().now(), source=args.source)
         print(
             f"deliveries: {report.deliveries}, new events: {report.new_events}, "
             f"revised events: {report.revised_events}, unreadable deliveries: {report.failed_deliveries}"

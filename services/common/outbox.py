@@ -183,13 +183,12 @@ class OutboxRelay:
 
 
 async def run_relay(settings: ServiceSettings, model: type[Any], clock: Clock, stop: asyncio.Event) -> None:
-    """Run one outbox relay process until `stop`: its own engine, producer and admin client."""
+    """Run one outbox relay process until `stop`: its own database pool, producer and admin client."""
     from aiokafka.admin import AIOKafkaAdminClient
 
-    from services.common.db import make_engine, make_session_factory
+    from services.common.db import database
     from services.common.kafka import ensure_topics, make_producer
 
-    engine = make_engine(settings.database_url, pool_size=2)
     producer = make_producer(settings)
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=10_000)
 
@@ -199,27 +198,27 @@ async def run_relay(settings: ServiceSettings, model: type[Any], clock: Clock, s
         except Exception:
             return False
 
-    try:
-        async for attempt in _startup_retry():
-            with attempt:
-                await ensure_topics(settings)
-                await producer.start()
-                await admin.start()
-        relay = OutboxRelay(
-            settings,
-            make_session_factory(engine),
-            model,
-            producer,
-            clock,
-            recover=lambda: ensure_topics(settings),
-            confirm=topics_listed,
-        )
-        log.info("outbox relay running", extra={"table": model.__table__.fullname})
-        await relay.run(stop)
-    finally:
-        await producer.stop()
-        await admin.close()
-        await engine.dispose()
+    async with database(settings.database_url, pool_size=2) as db:
+        try:
+            async for attempt in _startup_retry():
+                with attempt:
+                    await ensure_topics(settings)
+                    await producer.start()
+                    await admin.start()
+            relay = OutboxRelay(
+                settings,
+                db.sessions,
+                model,
+                producer,
+                clock,
+                recover=lambda: ensure_topics(settings),
+                confirm=topics_listed,
+            )
+            log.info("outbox relay running", extra={"table": model.__table__.fullname})
+            await relay.run(stop)
+        finally:
+            await producer.stop()
+            await admin.close()
 
 
 def _startup_retry() -> Any:

@@ -188,20 +188,17 @@ async def dev_tokens(database_url: str) -> dict[str, str]:
     from sqlalchemy import select
 
     from services.common.clock import SystemClock
-    from services.common.db import make_engine, make_session_factory, transaction
+    from services.common.db import database, transaction
     from services.order_watch.auth.models import ApiToken
     from services.order_watch.auth.service import create_token, revoke_token
     from services.order_watch.auth.tokens import Role
 
-    engine, now = make_engine(database_url, pool_size=1), SystemClock().now()
-    try:
-        async with transaction(make_session_factory(engine)) as session:
-            names = [f"dev-{role.value}" for role in Role]
-            for old in await session.scalars(select(ApiToken).where(ApiToken.name.in_(names))):
-                await revoke_token(session, old.token_id, "devstack", now)
-            created = {role: create_token(session, f"dev-{role.value}", role, "devstack", now)[1] for role in Role}
-    finally:
-        await engine.dispose()
+    now = SystemClock().now()
+    async with database(database_url, pool_size=1) as db, transaction(db.sessions) as session:
+        names = [f"dev-{role.value}" for role in Role]
+        for old in await session.scalars(select(ApiToken).where(ApiToken.name.in_(names))):
+            await revoke_token(session, old.token_id, "devstack", now)
+        created = {role: create_token(session, f"dev-{role.value}", role, "devstack", now)[1] for role in Role}
     return {f"ORDER_WATCH_TOKEN_{role.value.upper()}": token for role, token in created.items()}
 
 
