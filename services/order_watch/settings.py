@@ -49,7 +49,9 @@ class OrderWatchSettings(ServiceSettings):
     worker_max_batch: int = Field(500, description="Most messages applied in one worker transaction.")
     scheduler_interval_seconds: float = Field(5.0, description="How often the scheduler looks for due checks.")
     scheduler_batch: int = Field(200, description="Orders the scheduler re-checks per transaction.")
-    escalation_batch: int = Field(500, description="Unresolved alerts the scheduler checks for escalation per round.")
+    escalation_batch: int = Field(
+        500, description="Alerts due to escalate, or changed since last checked, claimed per scheduler round."
+    )
     notification_channels: dict[str, ChannelSettings] = Field(
         default_factory=dict, description="Notification channels by name (JSON)."
     )

@@ -34,7 +34,6 @@ from services.order_watch.reconcile.findings import Finding
 SYSTEM = "system"
 CONDITION_CLEARED = "condition_cleared"
 OPEN_STATUSES = ("open", "acknowledged")
-TRACKED_FIELDS = ("status", "severity", "priority", "summary", "evidence", "act_by", "escalation_level", "owner")
 
 
 def snapshot(alert: Alert) -> dict[str, Any]:
