@@ -1,231 +1,164 @@
-"""In-memory order state: the worker's tables without a database, and the snapshots the rules read.
+"""In-memory order tables: what `orders.flows.apply_events` writes, without a database.
 
-`apply_batch` follows `orders.flows.apply_events` step by step — event ids claimed once, fresh
-events sorted by event time, orders (insert-ignore, promise versions folded in event order,
-cancellations), then labels and voids, then scans and estimates — and returns the orders
-touched. `snapshot` builds the same `OrderState` that `evaluation.service.order_state` builds
-from those rows, so the rules cannot tell a backtest from production.
+`apply_batch` runs the worker's own pure steps — `flows.fresh_by_type`, the row mappers,
+`flows.promise_in_force`, `flows.cancellations`, `flows.voids`, `flows.tracking_keys` — and stands
+in only for `orders.service`'s statements, with their semantics: insert-ignore by primary key, the
+first cancellation or void kept, rows read back in the order the loading queries sort them.
+`snapshot` is `evaluation.service.order_state` over those rows, so the rules cannot tell a backtest
+from production.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from bisect import insort
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from services.common.contracts import Envelope
-from services.common.contracts.tracking import EstimatedDelivery
-from services.common.vocab import CustomerTier, EstimateSource
-from services.order_watch.reconcile.state import EstimateState, LineState, OrderState, ScanState, ShipmentState
+from services.order_watch.evaluation.service import order_state
+from services.order_watch.orders import flows
+from services.order_watch.reconcile.state import OrderState
 
 TrackingKey = tuple[str, str]
+# ORDER BY of `orders.service.shipments_of`, and of `tracking_of` / `estimates_of`.
+_SHIPMENT_ORDER = attrgetter("label_created_at")
+_SCAN_ORDER = attrgetter("event_time", "received_at")
 
 
-@dataclass
-class OrderRow:
-    """The `orders` row: placed facts, then the promise in force (folded from every version)."""
+class Row:
+    """A row as an `orders.flows` mapper returns it, read by attribute like the ORM object the worker loads."""
 
-    placed: Any
-    promised_by: dt.datetime
-    paid_service_level: Any
-    destination_tz: str
-    residential: bool
-    cancelled_at: dt.datetime | None = None
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__ = values
 
-
-@dataclass
-class ShipmentRow:
-    label: Any
-    voided_at: dt.datetime | None = None
-
-
-@dataclass
-class EstimateRow:
-    """A carrier estimate as stored: the sender's estimate, read at the destination at snapshot time."""
-
-    estimate: EstimatedDelivery
-    source: EstimateSource
-    received_at: dt.datetime
-    event_time: dt.datetime
+    def __repr__(self) -> str:
+        return f"Row({self.__dict__!r})"
 
 
 @dataclass
 class Store:
-    """The tables `apply_events` writes, in dictionaries; one snapshot cache per order."""
+    """The worker's tables as dictionaries by primary key, with the indexes its queries use."""
 
     origin_tz: str
     processed: set[uuid.UUID] = field(default_factory=set)
-    orders: dict[str, OrderRow] = field(default_factory=dict)
-    versions: dict[str, list[tuple[dt.datetime, int, Any]]] = field(default_factory=lambda: defaultdict(list))
-    shipments: dict[str, ShipmentRow] = field(default_factory=dict)
-    shipments_by_order: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    orders: dict[str, Row] = field(default_factory=dict)
+    promise_versions: dict[uuid.UUID, Row] = field(default_factory=dict)
+    shipments: dict[str, Row] = field(default_factory=dict)
+    tracking_events: dict[uuid.UUID, Row] = field(default_factory=dict)
+    carrier_estimates: dict[uuid.UUID, Row] = field(default_factory=dict)
+    versions_by_order: dict[str, list[Row]] = field(default_factory=lambda: defaultdict(list))
+    shipments_by_order: dict[str, list[Row]] = field(default_factory=lambda: defaultdict(list))
     orders_by_tracking: dict[TrackingKey, set[str]] = field(default_factory=lambda: defaultdict(set))
-    scans: dict[TrackingKey, list[ScanState]] = field(default_factory=lambda: defaultdict(list))
-    estimates: dict[TrackingKey, list[EstimateRow]] = field(default_factory=lambda: defaultdict(list))
+    scans: dict[TrackingKey, list[Row]] = field(default_factory=lambda: defaultdict(list))
+    estimates: dict[TrackingKey, list[Row]] = field(default_factory=lambda: defaultdict(list))
     _snapshots: dict[str, OrderState] = field(default_factory=dict)
-    _version_seq: int = 0
+    _memo: dict[Any, Any] = field(default_factory=dict)  # order_state's: tracking rows mapped once
 
     def apply_batch(self, events: Sequence[Envelope[Any]], now: dt.datetime) -> set[str]:
-        """Apply one consumed batch; returns the orders it touched (replays touch nothing)."""
-        fresh = sorted(self._claim(events), key=lambda event: event.occurred_at)
-        by_type: dict[str, list[Envelope[Any]]] = defaultdict(list)
-        for event in fresh:
-            by_type[event.event_type].append(event)
-        touched = self._apply_orders(by_type)
-        touched |= self._apply_shipments(by_type)
-        touched |= self._apply_tracking(by_type["tracking.updated"], now)
-        for order_id in touched:
-            self._snapshots.pop(order_id, None)
+        """Apply one consumed batch like `apply_events`; returns the orders it touched (replays touch nothing)."""
+        by_type = flows.fresh_by_type(events, self._claim(events))
+        touched = self._apply_orders(by_type, now)
+        touched |= self._apply_shipments(by_type, now)
+        touched |= self._apply_tracking(by_type.get("tracking.updated", []), now)
         return touched
 
     def snapshot(self, order_id: str) -> OrderState | None:
-        """The order as the rules see it, or None when it was never placed."""
+        """The order as the rules see it, or None when it was never placed (cached until a row of it changes)."""
         state = self._snapshots.get(order_id)
-        if state is None and order_id in self.orders:
-            state = self._snapshots[order_id] = self._build(order_id)
+        if state is None:
+            order = self.orders.get(order_id)
+            if order is None:
+                return None
+            shipments = self.shipments_by_order.get(order_id, [])
+            state = order_state(order, shipments, self.scans, self.estimates, self.origin_tz, self._memo)
+            self._snapshots[order_id] = state
         return state
 
-    def order(self, order_id: str) -> OrderRow | None:
+    def order(self, order_id: str) -> Row | None:
+        """The `orders` row (promise in force, destination_tz, cancelled_at, …)."""
         return self.orders.get(order_id)
 
-    def _claim(self, events: Iterable[Envelope[Any]]) -> list[Envelope[Any]]:
-        fresh = []
-        for event in events:
-            if event.event_id not in self.processed:
-                self.processed.add(event.event_id)
-                fresh.append(event)
+    def _claim(self, events: Iterable[Envelope[Any]]) -> set[uuid.UUID]:
+        """`service.claim_new_events`: the ids never processed before, recorded now."""
+        fresh = {event.event_id for event in events} - self.processed
+        self.processed |= fresh
         return fresh
 
-    def _apply_orders(self, by_type: dict[str, list[Envelope[Any]]]) -> set[str]:
-        placed, updated = by_type["order.placed"], by_type["order.updated"]
-        for event in placed:
-            order = event.payload
-            if order.order_id not in self.orders:
-                self.orders[order.order_id] = OrderRow(
-                    order, order.promised_by, order.paid_service_level, order.destination.time_zone,
-                    order.destination.residential,
-                )  # fmt: skip
-        for event in placed + updated:
-            self._version_seq += 1
-            self.versions[event.payload.order_id].append((event.occurred_at, self._version_seq, event.payload))
-        changed = {event.payload.order_id for event in placed + updated}
+    def _apply_orders(self, by_type: dict[str, list[Envelope[Any]]], now: dt.datetime) -> set[str]:
+        placed, updated = by_type.get("order.placed", []), by_type.get("order.updated", [])
+        if not (placed or updated or "order.cancelled" in by_type):
+            return set()
+        _insert_ignore(self.orders, "order_id", [flows.order_row(e, now) for e in placed], cancelled_at=None)
+        for version in _insert_ignore(
+            self.promise_versions, "event_id", [flows.version_row(e) for e in placed + updated]
+        ):
+            self.versions_by_order[version.order_id].append(version)
+        changed = {e.payload.order_id for e in placed + updated}
         for order_id in changed:
-            self._refresh_promise(order_id)
-        cancelled = {event.payload.order_id: event.occurred_at for event in by_type["order.cancelled"]}
+            self._update_order(
+                order_id, {**flows.promise_in_force(self.versions_by_order[order_id]), "updated_at": now}
+            )
+        cancelled = flows.cancellations(by_type)
         for order_id, at in cancelled.items():
-            row = self.orders.get(order_id)
-            if row is not None and row.cancelled_at is None:
-                row.cancelled_at = at
+            order = self.orders.get(order_id)
+            if order is not None and order.cancelled_at is None:  # service.cancel_orders: the first one stands
+                self._update_order(order_id, {"cancelled_at": at, "updated_at": now})
         return changed | set(cancelled)
 
-    def _refresh_promise(self, order_id: str) -> None:
-        """The promise in force is the fold of every version in event order (arrival order does not matter)."""
-        row = self.orders.get(order_id)
-        if row is None:
-            return
-        for _, _, version in sorted(self.versions[order_id], key=lambda item: (item[0], item[1])):
-            if version.promised_by is not None:
-                row.promised_by = version.promised_by
-            if version.paid_service_level is not None:
-                row.paid_service_level = version.paid_service_level
-            if version.destination is not None:
-                row.destination_tz = version.destination.time_zone
-                row.residential = version.destination.residential
+    def _update_order(self, order_id: str, values: dict[str, Any]) -> None:
+        """`service.update_order`: no row, no change."""
+        order = self.orders.get(order_id)
+        if order is not None:
+            vars(order).update(values)
+            self._snapshots.pop(order_id, None)
 
-    def _apply_shipments(self, by_type: dict[str, list[Envelope[Any]]]) -> set[str]:
-        labels = by_type["shipment.label_created"]
-        for event in labels:
-            label = event.payload
-            if label.shipment_id not in self.shipments:
-                self.shipments[label.shipment_id] = ShipmentRow(label)
-                self.shipments_by_order[label.order_id].append(label.shipment_id)
-                self.orders_by_tracking[(label.carrier.lower(), label.tracking_number)].add(label.order_id)
-        voided = by_type["shipment.voided"]
-        for event in voided:
-            row = self.shipments.get(event.payload.shipment_id)
-            if row is not None and row.voided_at is None:
-                row.voided_at = event.occurred_at
-        return {event.payload.order_id for event in labels + voided}
+    def _apply_shipments(self, by_type: dict[str, list[Envelope[Any]]], now: dt.datetime) -> set[str]:
+        labels = by_type.get("shipment.label_created", [])
+        if not (labels or "shipment.voided" in by_type):
+            return set()
+        for shipment in _insert_ignore(
+            self.shipments, "shipment_id", [flows.shipment_row(e, now) for e in labels], voided_at=None
+        ):
+            insort(self.shipments_by_order[shipment.order_id], shipment, key=_SHIPMENT_ORDER)
+            self.orders_by_tracking[(shipment.carrier, shipment.tracking_number)].add(shipment.order_id)
+            self._snapshots.pop(shipment.order_id, None)
+        for shipment_id, at in flows.voids(by_type).items():
+            shipment = self.shipments.get(shipment_id)
+            if shipment is not None and shipment.voided_at is None:  # service.void_shipments
+                shipment.voided_at = at
+                self._snapshots.pop(shipment.order_id, None)
+        return {e.payload.order_id for e in labels + by_type.get("shipment.voided", [])}
 
     def _apply_tracking(self, events: list[Envelope[Any]], now: dt.datetime) -> set[str]:
-        touched: set[str] = set()
-        for event in events:
-            scan = event.payload
-            key = (scan.carrier.lower(), scan.tracking_number)
-            self.scans[key].append(_scan_state(event, now))
-            estimate = scan.estimated_delivery
-            if estimate is not None:
-                self.estimates[key].append(EstimateRow(estimate, estimate.source, now, scan.event_time))
-            touched |= self.orders_by_tracking.get(key, set())
-        return touched
+        if not events:
+            return set()
+        for scan in _insert_ignore(self.tracking_events, "event_id", [flows.scan_row(e, now) for e in events]):
+            self._attach(self.scans, scan)
+        estimates = [flows.estimate_row(e, now) for e in events if e.payload.estimated_delivery is not None]
+        for estimate in _insert_ignore(self.carrier_estimates, "event_id", estimates):
+            self._attach(self.estimates, estimate)
+        keys = flows.tracking_keys(events)
+        return {order_id for key in keys for order_id in self.orders_by_tracking.get(key, ())}
 
-    def _build(self, order_id: str) -> OrderState:
-        row = self.orders[order_id]
-        placed = row.placed
-        destination = ZoneInfo(row.destination_tz)
-        labels = sorted(
-            (self.shipments[shipment_id] for shipment_id in self.shipments_by_order.get(order_id, ())),
-            key=lambda shipment: shipment.label.label_created_at,
-        )
-        return OrderState(
-            order_id=order_id,
-            customer_id=placed.customer.customer_id,
-            customer_tier=CustomerTier(placed.customer.tier),
-            order_value=placed.order_value.amount,
-            currency=placed.order_value.currency,
-            placed_at=placed.placed_at,
-            origin_tz=self.origin_tz,
-            destination_tz=row.destination_tz,
-            paid_service_level=row.paid_service_level,
-            promised_by=row.promised_by,
-            residential=row.residential,
-            cancelled=row.cancelled_at is not None,
-            lines=tuple(LineState(line.sku, line.quantity) for line in placed.lines),
-            shipments=tuple(self._shipment_state(shipment, destination) for shipment in labels),
-        )
-
-    def _shipment_state(self, shipment: ShipmentRow, destination: ZoneInfo) -> ShipmentState:
-        label = shipment.label
-        key = (label.carrier.lower(), label.tracking_number)
-        return ShipmentState(
-            shipment_id=label.shipment_id,
-            carrier=label.carrier.lower(),
-            tracking_number=label.tracking_number,
-            label_service_code=label.label_service_code,
-            label_created_at=label.label_created_at,
-            label_service_level=label.label_service_level,
-            label_options=frozenset(label.label_options),
-            voided=shipment.voided_at is not None,
-            is_reship=label.is_reship,
-            lines=tuple(LineState(line.sku, line.quantity) for line in label.lines),
-            scans=tuple(self.scans.get(key, ())),
-            estimates=tuple(_estimate_state(row, destination) for row in self.estimates.get(key, ())),
-        )
+    def _attach(self, rows: dict[TrackingKey, list[Row]], row: Row) -> None:
+        """File a scan or estimate under its tracking number; the orders shipped on it have a new snapshot."""
+        key = (row.carrier, row.tracking_number)
+        insort(rows[key], row, key=_SCAN_ORDER)
+        for order_id in self.orders_by_tracking.get(key, ()):
+            self._snapshots.pop(order_id, None)
 
 
-def _scan_state(event: Envelope[Any], now: dt.datetime) -> ScanState:
-    scan = event.payload
-    return ScanState(
-        event_id=str(event.event_id),
-        event_time=scan.event_time,
-        status=scan.status,
-        exception_reason=scan.exception_reason,
-        raw_status_code=scan.raw_status_code,
-        description=(scan.description or "")[:500] or None,
-        service_level=scan.service_level,
-        received_at=now,
-    )
-
-
-def _estimate_state(row: EstimateRow, destination: ZoneInfo) -> EstimateState:
-    """A dated estimate means "by the end of that day at the destination" (as evaluation.service reads it)."""
-    return EstimateState(
-        estimated_delivery=row.estimate.latest(destination),
-        source=row.source,
-        received_at=row.received_at,
-        event_time=row.event_time,
-    )
+def _insert_ignore(table: dict[Any, Row], key: str, rows: Iterable[dict[str, Any]], **defaults: Any) -> list[Row]:
+    """`service.insert_ignore` on a dictionary by primary key: stores the new rows (with the column
+    defaults the mapper leaves to the database) and returns them."""
+    inserted = []
+    for values in rows:
+        if values[key] not in table:
+            table[values[key]] = row = Row({**defaults, **values} if defaults else values)
+            inserted.append(row)
+    return inserted

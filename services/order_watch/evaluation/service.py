@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -50,7 +51,14 @@ def order_state(
     scans: dict[tuple[str, str], list[TrackingEvent]],
     estimates: dict[tuple[str, str], list[CarrierEstimate]],
     origin_tz: str,
+    memo: dict[Any, Any] | None = None,
 ) -> OrderState:
+    """The snapshot the rules read, from the order's rows (ORM objects, or anything with their attributes).
+
+    `scans` and `estimates` are by (carrier, tracking number), each in event-time order. Tracking
+    rows never change once stored, so a caller that rebuilds the same order many times (the
+    backtest) may pass a `memo` dictionary: each scan and estimate row is then mapped only once.
+    """
     destination = ZoneInfo(order.destination_tz)
     return OrderState(
         order_id=order.order_id,
@@ -68,16 +76,16 @@ def order_state(
         lines=[LineState(line["sku"], line["quantity"]) for line in order.lines],
         shipments=[
             _shipment_state(
-                s, scans[(s.carrier, s.tracking_number)], estimates[(s.carrier, s.tracking_number)], destination
+                s,
+                _states(scans[(s.carrier, s.tracking_number)], _scan_state, memo),
+                _states(estimates[(s.carrier, s.tracking_number)], _estimate_state, memo, destination),
             )
             for s in shipments
         ],
     )
 
 
-def _shipment_state(
-    shipment: Shipment, scans: list[TrackingEvent], estimates: list[CarrierEstimate], destination: ZoneInfo
-) -> ShipmentState:
+def _shipment_state(shipment: Shipment, scans: list[ScanState], estimates: list[EstimateState]) -> ShipmentState:
     return ShipmentState(
         shipment_id=shipment.shipment_id,
         carrier=shipment.carrier,
@@ -89,9 +97,23 @@ def _shipment_state(
         voided=shipment.voided_at is not None,
         is_reship=shipment.is_reship,
         lines=[LineState(line["sku"], line["quantity"]) for line in shipment.lines],
-        scans=[_scan_state(scan) for scan in scans],
-        estimates=[_estimate_state(estimate, destination) for estimate in estimates],
+        scans=scans,
+        estimates=estimates,
     )
+
+
+def _states(rows: list[Any], to_state: Callable[..., Any], memo: dict[Any, Any] | None, *args: Any) -> list[Any]:
+    """`to_state(row, *args)` of each row; with a memo, once per (row, *args)."""
+    if memo is None:
+        return [to_state(row, *args) for row in rows]
+    states = []
+    for row in rows:
+        key = (row, *args)
+        state = memo.get(key)
+        if state is None:
+            state = memo[key] = to_state(row, *args)
+        states.append(state)
+    return states
 
 
 def _scan_state(scan: TrackingEvent) -> ScanState:

@@ -3,12 +3,18 @@
 Events are grouped by type and written with bulk statements; each event id is claimed in
 `processed_events` first, so a redelivered batch changes nothing. Returns the orders the batch
 touched, so rules run only for those.
+
+Everything but the statements is pure and public (grouping, row mappers, the promise fold, the
+cancellations and voids of a batch): the backtest's in-memory store applies events with the same
+functions, so it cannot drift from the worker.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterable, Sequence, Set
 from datetime import datetime, timedelta, timezone, tzinfo
+from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,10 +27,7 @@ from services.order_watch.orders.models import CarrierEstimate, Order, PromiseVe
 
 async def apply_events(session: AsyncSession, events: Sequence[Envelope[Any]], now: datetime) -> set[str]:
     fresh_ids = await service.claim_new_events(session, ((e.event_id, e.event_type) for e in events), now)
-    fresh = sorted((e for e in events if e.event_id in fresh_ids), key=lambda e: e.occurred_at)
-    by_type: dict[str, list[Envelope[Any]]] = {}
-    for event in fresh:
-        by_type.setdefault(event.event_type, []).append(event)
+    by_type = fresh_by_type(events, fresh_ids)
     touched: set[str] = set()
     touched |= await _apply_orders(session, by_type, now)
     touched |= await _apply_shipments(session, by_type, now)
@@ -32,35 +35,48 @@ async def apply_events(session: AsyncSession, events: Sequence[Envelope[Any]], n
     return touched
 
 
+def fresh_by_type(events: Iterable[Envelope[Any]], fresh_ids: Set[uuid.UUID]) -> dict[str, list[Envelope[Any]]]:
+    """The events not seen before, in event-time order (not arrival order), grouped by event type."""
+    by_type: dict[str, list[Envelope[Any]]] = {}
+    for event in sorted((e for e in events if e.event_id in fresh_ids), key=lambda e: e.occurred_at):
+        by_type.setdefault(event.event_type, []).append(event)
+    return by_type
+
+
 async def _apply_orders(session: AsyncSession, by_type: dict[str, list[Envelope[Any]]], now: datetime) -> set[str]:
     placed = by_type.get("order.placed", [])
     updated = by_type.get("order.updated", [])
-    await service.insert_ignore(session, Order, [_order_row(e, now) for e in placed])
-    await service.insert_ignore(session, PromiseVersion, [_version_row(e) for e in placed + updated])
+    await service.insert_ignore(session, Order, [order_row(e, now) for e in placed])
+    await service.insert_ignore(session, PromiseVersion, [version_row(e) for e in placed + updated])
     await _refresh_promises(session, {e.payload.order_id for e in placed + updated}, now)
-    cancelled = {e.payload.order_id: e.occurred_at for e in by_type.get("order.cancelled", [])}
+    cancelled = cancellations(by_type)
     await service.cancel_orders(session, cancelled, now)
     return {e.payload.order_id for e in placed + updated} | set(cancelled)
 
 
 async def _refresh_promises(session: AsyncSession, order_ids: set[str], now: datetime) -> None:
-    """The promise in force is the fold of every version in the order they happened.
-
-    Folding (instead of applying each update as it comes) makes the result independent of
-    arrival order: an update that arrives before its order.placed still counts.
-    """
     if not order_ids:
         return
     for order_id, versions in (await service.promise_versions(session, order_ids)).items():
-        current: dict[str, Any] = {}
-        for version in versions:
-            current.update(_version_fields(version))
-            current["promise_as_of"] = version.occurred_at
-        current["updated_at"] = now
-        await service.update_order(session, order_id, current)
+        await service.update_order(session, order_id, {**promise_in_force(versions), "updated_at": now})
 
 
-def _version_fields(version: PromiseVersion) -> dict[str, Any]:
+def promise_in_force(versions: Iterable[Any]) -> dict[str, Any]:
+    """The order columns the promise versions set, folded in the order they happened.
+
+    Folding (instead of applying each update as it comes) makes the result independent of
+    arrival order: an update that arrives before its order.placed still counts. `versions` are
+    `PromiseVersion` rows or anything with their attributes; ties in `occurred_at` keep the
+    given order (the database's insertion order).
+    """
+    current: dict[str, Any] = {}
+    for version in sorted(versions, key=attrgetter("occurred_at")):
+        current.update(_version_fields(version))
+        current["promise_as_of"] = version.occurred_at
+    return current
+
+
+def _version_fields(version: Any) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     if version.promised_by is not None:
         fields["promised_by"] = version.promised_by
@@ -73,24 +89,39 @@ def _version_fields(version: PromiseVersion) -> dict[str, Any]:
     return fields
 
 
+def cancellations(by_type: dict[str, list[Envelope[Any]]]) -> dict[str, datetime]:
+    """Order id → when the batch cancelled it (its last cancellation); `service.cancel_orders` keeps an
+    order's first."""
+    return {e.payload.order_id: e.occurred_at for e in by_type.get("order.cancelled", [])}
+
+
+def voids(by_type: dict[str, list[Envelope[Any]]]) -> dict[str, datetime]:
+    """Shipment id → when the batch voided it (its last void); `service.void_shipments` keeps the first."""
+    return {e.payload.shipment_id: e.occurred_at for e in by_type.get("shipment.voided", [])}
+
+
 async def _apply_shipments(session: AsyncSession, by_type: dict[str, list[Envelope[Any]]], now: datetime) -> set[str]:
     labels = by_type.get("shipment.label_created", [])
-    await service.insert_ignore(session, Shipment, [_shipment_row(e, now) for e in labels])
-    voided = {e.payload.shipment_id: e.occurred_at for e in by_type.get("shipment.voided", [])}
-    await service.void_shipments(session, voided)
+    await service.insert_ignore(session, Shipment, [shipment_row(e, now) for e in labels])
+    await service.void_shipments(session, voids(by_type))
     return {e.payload.order_id for e in labels + by_type.get("shipment.voided", [])}
 
 
 async def _apply_tracking(session: AsyncSession, events: list[Envelope[Any]], now: datetime) -> set[str]:
     if not events:
         return set()
-    await service.insert_ignore(session, TrackingEvent, [_tracking_row(e, now) for e in events])
-    estimates = [_estimate_row(e, now) for e in events if e.payload.estimated_delivery is not None]
+    await service.insert_ignore(session, TrackingEvent, [tracking_row(e, now) for e in events])
+    estimates = [estimate_row(e, now) for e in events if e.payload.estimated_delivery is not None]
     await service.insert_ignore(session, CarrierEstimate, estimates)
-    return await service.orders_of_tracking(session, ((e.payload.carrier, e.payload.tracking_number) for e in events))
+    return await service.orders_of_tracking(session, tracking_keys(events))
 
 
-def _order_row(event: Envelope[Any], now: datetime) -> dict[str, Any]:
+def tracking_keys(events: Iterable[Envelope[Any]]) -> set[tuple[str, str]]:
+    """(carrier, tracking number) of each scan, as sent: the shipments whose orders the scans touch."""
+    return {(e.payload.carrier, e.payload.tracking_number) for e in events}
+
+
+def order_row(event: Envelope[Any], now: datetime) -> dict[str, Any]:
     order = event.payload
     return {
         "order_id": order.order_id,
@@ -112,7 +143,7 @@ def _order_row(event: Envelope[Any], now: datetime) -> dict[str, Any]:
     }
 
 
-def _version_row(event: Envelope[Any]) -> dict[str, Any]:
+def version_row(event: Envelope[Any]) -> dict[str, Any]:
     payload = event.payload
     destination = getattr(payload, "destination", None)
     level = getattr(payload, "paid_service_level", None)
@@ -127,7 +158,7 @@ def _version_row(event: Envelope[Any]) -> dict[str, Any]:
     }
 
 
-def _shipment_row(event: Envelope[Any], now: datetime) -> dict[str, Any]:
+def shipment_row(event: Envelope[Any], now: datetime) -> dict[str, Any]:
     label = event.payload
     return {
         "shipment_id": label.shipment_id,
@@ -145,7 +176,18 @@ def _shipment_row(event: Envelope[Any], now: datetime) -> dict[str, Any]:
     }
 
 
-def _tracking_row(event: Envelope[Any], now: datetime) -> dict[str, Any]:
+def tracking_row(event: Envelope[Any], now: datetime) -> dict[str, Any]:
+    """The `tracking_events` row: the columns the rules read, where the scan was, and the scan as received."""
+    scan = event.payload
+    return {
+        **scan_row(event, now),
+        "location": scan.location.model_dump(mode="json") if scan.location else None,
+        "payload": scan.model_dump(mode="json"),
+    }
+
+
+def scan_row(event: Envelope[Any], now: datetime) -> dict[str, Any]:
+    """The `tracking_events` columns the rules read (the backtest keeps only these)."""
     scan = event.payload
     return {
         "event_id": event.event_id,
@@ -158,13 +200,11 @@ def _tracking_row(event: Envelope[Any], now: datetime) -> dict[str, Any]:
         "description": (scan.description or "")[:500] or None,
         "event_time": scan.event_time,
         "service_level": scan.service_level.value if scan.service_level else None,
-        "location": scan.location.model_dump(mode="json") if scan.location else None,
-        "payload": scan.model_dump(mode="json"),
         "received_at": now,
     }
 
 
-def _estimate_row(event: Envelope[Any], now: datetime) -> dict[str, Any]:
+def estimate_row(event: Envelope[Any], now: datetime) -> dict[str, Any]:
     scan = event.payload
     estimate = scan.estimated_delivery
     return {
