@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from services.common.contracts.envelope import new_envelope
-from services.common.contracts.orders import OrderUpdated, OrderUpdatedEvent
+from services.common.contracts.orders import OrderCancelled, OrderCancelledEvent, OrderUpdated, OrderUpdatedEvent
 from services.common.contracts.tracking import EstimatedDelivery, TrackingUpdated, TrackingUpdatedEvent
 from services.common.db import transaction
 from services.common.vocab import ServiceLevel, TrackingStatus
@@ -18,6 +18,7 @@ from services.order_watch.alerts.models import Alert
 from services.order_watch.db import OutboxMessage
 from services.order_watch.evaluation.flows import evaluate_orders
 from services.order_watch.orders.flows import apply_events
+from services.order_watch.orders.models import Order
 from services.order_watch.tasks.models import Task
 from tests.support.events import label_created, order_placed
 
@@ -113,3 +114,36 @@ async def test_any_arrival_order_gives_the_same_alerts_and_replay_changes_nothin
         await apply_in_batches(sessions, shuffled, random.Random(seed))
         alerts, tasks, _ = await final_state(sessions)
         assert (alerts, tasks) == (expected_alerts, expected_tasks), f"arrival order {seed} differs"
+
+
+async def test_a_scan_naming_its_carrier_in_capitals_touches_the_order(sessions):
+    placed, label = story_events()[:2]
+    shouting = scan(datetime(2026, 11, 18, 19, 0, tzinfo=CHICAGO), TrackingStatus.ACCEPTED)
+    shouting = shouting.model_copy(update={"payload": shouting.payload.model_copy(update={"carrier": "UPS"})})
+    async with transaction(sessions) as session:
+        await apply_events(session, [placed, label], NOW)
+    async with transaction(sessions) as session:
+        assert await apply_events(session, [shouting], NOW) == {"ORD-PERM"}
+
+
+async def test_the_earliest_cancellation_stands_whatever_the_arrival_order(sessions):
+    placed = story_events()[0]
+    first, second = (
+        new_envelope(
+            OrderCancelledEvent,
+            OrderCancelled(order_id="ORD-PERM", reason=reason),
+            occurred_at=at,
+            produced_at=at,
+            producer="test",
+        )
+        for reason, at in (
+            ("customer", datetime(2026, 11, 19, 8, 0, tzinfo=CHICAGO)),
+            ("duplicate", datetime(2026, 11, 19, 9, 0, tzinfo=CHICAGO)),
+        )
+    )
+    for batch in ([placed], [second], [first]):  # the later cancellation arrives first
+        async with transaction(sessions) as session:
+            await apply_events(session, batch, NOW)
+    async with sessions() as session:
+        order = await session.get(Order, "ORD-PERM")
+    assert order.cancelled_at == datetime(2026, 11, 19, 8, 0, tzinfo=CHICAGO)

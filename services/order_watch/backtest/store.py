@@ -3,7 +3,7 @@
 `apply_batch` runs the worker's own pure steps — `flows.fresh_by_type`, the row mappers,
 `flows.promise_in_force`, `flows.cancellations`, `flows.voids`, `flows.tracking_keys` — and stands
 in only for `orders.service`'s statements, with their semantics: insert-ignore by primary key, the
-first cancellation or void kept, rows read back in the order the loading queries sort them.
+earliest cancellation or void kept, rows read back in the order the loading queries sort them.
 `snapshot` is `evaluation.service.order_state` over those rows, so the rules cannot tell a backtest
 from production.
 """
@@ -106,8 +106,8 @@ class Store:
         cancelled = flows.cancellations(by_type)
         for order_id, at in cancelled.items():
             order = self.orders.get(order_id)
-            if order is not None and order.cancelled_at is None:  # service.cancel_orders: the first one stands
-                self._update_order(order_id, {"cancelled_at": at, "updated_at": now})
+            if order is not None:  # service.cancel_orders: the earliest cancellation stands
+                self._update_order(order_id, {"cancelled_at": min(at, order.cancelled_at or at), "updated_at": now})
         return changed | set(cancelled)
 
     def _update_order(self, order_id: str, values: dict[str, Any]) -> None:
@@ -129,8 +129,8 @@ class Store:
             self._snapshots.pop(shipment.order_id, None)
         for shipment_id, at in flows.voids(by_type).items():
             shipment = self.shipments.get(shipment_id)
-            if shipment is not None and shipment.voided_at is None:  # service.void_shipments
-                shipment.voided_at = at
+            if shipment is not None:  # service.void_shipments: the earliest void stands
+                shipment.voided_at = min(at, shipment.voided_at or at)
                 self._snapshots.pop(shipment.order_id, None)
         return {e.payload.order_id for e in labels + by_type.get("shipment.voided", [])}
 

@@ -90,14 +90,21 @@ def _version_fields(version: Any) -> dict[str, Any]:
 
 
 def cancellations(by_type: dict[str, list[Envelope[Any]]]) -> dict[str, datetime]:
-    """Order id → when the batch cancelled it (its last cancellation); `service.cancel_orders` keeps an
-    order's first."""
-    return {e.payload.order_id: e.occurred_at for e in by_type.get("order.cancelled", [])}
+    """Order id → its earliest cancellation in the batch; `service.cancel_orders` keeps the earliest
+    ever, so how events are batched or ordered cannot change when an order was cancelled."""
+    return earliest((e.payload.order_id, e.occurred_at) for e in by_type.get("order.cancelled", []))
 
 
 def voids(by_type: dict[str, list[Envelope[Any]]]) -> dict[str, datetime]:
-    """Shipment id → when the batch voided it (its last void); `service.void_shipments` keeps the first."""
-    return {e.payload.shipment_id: e.occurred_at for e in by_type.get("shipment.voided", [])}
+    """Shipment id → its earliest void in the batch (`service.void_shipments` keeps the earliest ever)."""
+    return earliest((e.payload.shipment_id, e.occurred_at) for e in by_type.get("shipment.voided", []))
+
+
+def earliest(pairs: Iterable[tuple[str, datetime]]) -> dict[str, datetime]:
+    found: dict[str, datetime] = {}
+    for key, at in pairs:
+        found[key] = min(at, found.get(key, at))
+    return found
 
 
 async def _apply_shipments(session: AsyncSession, by_type: dict[str, list[Envelope[Any]]], now: datetime) -> set[str]:
@@ -116,9 +123,14 @@ async def _apply_tracking(session: AsyncSession, events: list[Envelope[Any]], no
     return await service.orders_of_tracking(session, tracking_keys(events))
 
 
+def carrier_key(carrier: str) -> str:
+    """Carrier names as stored and matched: "UPS" and "ups" are the same carrier."""
+    return carrier.lower()
+
+
 def tracking_keys(events: Iterable[Envelope[Any]]) -> set[tuple[str, str]]:
-    """(carrier, tracking number) of each scan, as sent: the shipments whose orders the scans touch."""
-    return {(e.payload.carrier, e.payload.tracking_number) for e in events}
+    """(carrier, tracking number) of each scan as stored: the shipments whose orders the scans touch."""
+    return {(carrier_key(e.payload.carrier), e.payload.tracking_number) for e in events}
 
 
 def order_row(event: Envelope[Any], now: datetime) -> dict[str, Any]:
@@ -163,7 +175,7 @@ def shipment_row(event: Envelope[Any], now: datetime) -> dict[str, Any]:
     return {
         "shipment_id": label.shipment_id,
         "order_id": label.order_id,
-        "carrier": label.carrier.lower(),
+        "carrier": carrier_key(label.carrier),
         "tracking_number": label.tracking_number,
         "label_service_code": label.label_service_code,
         "label_service_level": label.label_service_level.value if label.label_service_level else None,
@@ -191,7 +203,7 @@ def scan_row(event: Envelope[Any], now: datetime) -> dict[str, Any]:
     scan = event.payload
     return {
         "event_id": event.event_id,
-        "carrier": scan.carrier.lower(),
+        "carrier": carrier_key(scan.carrier),
         "tracking_number": scan.tracking_number,
         "source": scan.source,
         "status": scan.status.value,
@@ -209,7 +221,7 @@ def estimate_row(event: Envelope[Any], now: datetime) -> dict[str, Any]:
     estimate = scan.estimated_delivery
     return {
         "event_id": event.event_id,
-        "carrier": scan.carrier.lower(),
+        "carrier": carrier_key(scan.carrier),
         "tracking_number": scan.tracking_number,
         "estimated_by": estimate.latest(_scan_zone(scan)),
         "estimate": estimate.model_dump(mode="json"),

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -57,20 +57,22 @@ async def update_order(session: AsyncSession, order_id: str, values: dict[str, A
 
 
 async def cancel_orders(session: AsyncSession, cancelled: dict[str, datetime], now: datetime) -> None:
+    """Keep each order's earliest cancellation, whatever order the events arrive in."""
     for order_id, at in cancelled.items():
         await session.execute(
             update(Order)
-            .where(Order.order_id == order_id, Order.cancelled_at.is_(None))
-            .values(cancelled_at=at, updated_at=now)
+            .where(Order.order_id == order_id)
+            .values(cancelled_at=func.least(func.coalesce(Order.cancelled_at, at), at), updated_at=now)
         )
 
 
 async def void_shipments(session: AsyncSession, voided: dict[str, datetime]) -> None:
+    """Keep each shipment's earliest void, whatever order the events arrive in."""
     for shipment_id, at in voided.items():
         await session.execute(
             update(Shipment)
-            .where(Shipment.shipment_id == shipment_id, Shipment.voided_at.is_(None))
-            .values(voided_at=at)
+            .where(Shipment.shipment_id == shipment_id)
+            .values(voided_at=func.least(func.coalesce(Shipment.voided_at, at), at))
         )
 
 
