@@ -32,6 +32,7 @@ from services.common.clock import SystemClock
 from services.common.db import database
 from services.common.kafka import ensure_topics
 from services.common.publish import send
+from services.common.settings import ServiceSettings
 from services.devstack.stack import Stack, start_stack
 from services.order_watch.alerts.models import Alert
 from services.order_watch.settings import OrderWatchSettings
@@ -40,6 +41,7 @@ from tests.support.events import label_created, order_placed
 from tests.support.servers import background, serving
 
 ALERT_TIMEOUT_SECONDS = 30
+FETCH_MAX_WAIT_MS = ServiceSettings().kafka_fetch_max_wait_ms  # the floor waits as the worker does
 SECRET = "whsec_YmVuY2htYXJrLXNlY3JldC1mb3ItZ2VuZXJpYw=="
 
 
@@ -85,7 +87,9 @@ async def broker_round_trip(bootstrap: str, samples: int) -> float:
     """Median seconds from produce to consume of a tiny message."""
     topic = f"bench-rt-{uuid.uuid4().hex[:6]}"
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=0)
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="latest")
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="latest", fetch_max_wait_ms=FETCH_MAX_WAIT_MS
+    )
     await producer.start()
     await producer.send_and_wait(topic, b"warm-up")
     await consumer.start()

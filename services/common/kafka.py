@@ -51,6 +51,7 @@ def make_consumer(settings: ServiceSettings, group_id: str, *, max_poll_records:
         heartbeat_interval_ms=2_000,
         request_timeout_ms=15_000,
         retry_backoff_ms=200,
+        fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
     )
 
 

@@ -34,6 +34,11 @@ class ServiceSettings(BaseSettings):
     kafka_topic_prefix: str = shared(
         "KAFKA_TOPIC_PREFIX", "", "Prefix for every topic name (shared clusters, test isolation)."
     )
+    kafka_fetch_max_wait_ms: int = shared(
+        "KAFKA_FETCH_MAX_WAIT_MS",
+        50,
+        "Longest a consumer fetch waits for data; bounds label-to-alert latency on a quiet topic.",
+    )
     log_level: str = shared("LOG_LEVEL", "INFO", "Python log level.")
 
     def topic(self, name: str) -> str:
