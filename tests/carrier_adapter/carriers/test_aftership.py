@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -13,35 +12,18 @@ from services.carrier_adapter.carriers.aftership import SOURCE
 from services.carrier_adapter.carriers.aftership.services import service_level
 from services.carrier_adapter.carriers.aftership.signature import sign
 from services.carrier_adapter.carriers.aftership.statuses import classify
-from services.carrier_adapter.carriers.base import PayloadError, SignatureError, WebhookRequest
-from services.common.contracts.tracking import EstimatedDelivery, Location, TrackingUpdated
+from services.carrier_adapter.carriers.base import PayloadError, SignatureError
+from services.common.contracts.tracking import EstimatedDelivery, Location
 from services.common.vocab import EstimateSource, ExceptionReason, ServiceLevel, TrackingStatus
+from tests.carrier_adapter.carriers.recorded import Recorded, assert_event
 
 PAYLOADS = Path(__file__).parent / "payloads" / "aftership"
 RECEIVED_AT = datetime(2024, 5, 3, 20, 22, 30, tzinfo=UTC)
 
 
-def load(name: str) -> dict[str, Any]:
-    return json.loads((PAYLOADS / name).read_text())
-
-
-def request(body: bytes, headers: dict[str, str] | None = None) -> WebhookRequest:
-    return WebhookRequest("POST", "/webhooks/aftership", headers or {}, {}, body)
-
-
-def normalize_file(name: str):
-    return SOURCE.normalize(request((PAYLOADS / name).read_bytes()), RECEIVED_AT)
-
-
-def normalize_document(document: dict[str, Any]):
-    return SOURCE.normalize(request(json.dumps(document).encode()), RECEIVED_AT)
-
-
-def assert_event(event: TrackingUpdated, expected: dict[str, Any]) -> None:
-    """Every field of the event, compared one by one (a missing expectation is an error)."""
-    assert set(expected) == set(TrackingUpdated.model_fields)
-    for name, value in expected.items():
-        assert getattr(event, name) == value, name
+RECORDED = Recorded("aftership", RECEIVED_AT)
+load, request = RECORDED.load, RECORDED.request
+normalize_file, normalize_document = RECORDED.normalize_file, RECORDED.normalize_document
 
 
 def given_offset(minutes: int) -> dict[str, Any]:

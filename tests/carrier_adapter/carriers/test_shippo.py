@@ -2,46 +2,28 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from services.carrier_adapter.carriers.base import PayloadError, SignatureError, WebhookRequest
+from services.carrier_adapter.carriers.base import PayloadError, SignatureError
 from services.carrier_adapter.carriers.shippo import SOURCE
 from services.carrier_adapter.carriers.shippo.services import service_level
 from services.carrier_adapter.carriers.shippo.signature import sign, token_query
 from services.carrier_adapter.carriers.shippo.statuses import classify
-from services.common.contracts.tracking import EstimatedDelivery, Location, TrackingUpdated
+from services.common.contracts.tracking import EstimatedDelivery, Location
 from services.common.vocab import EstimateSource, ExceptionReason, ServiceLevel, TrackingStatus
+from tests.carrier_adapter.carriers.recorded import Recorded, assert_event
 
 PAYLOADS = Path(__file__).parent / "payloads" / "shippo"
 RECEIVED_AT = datetime(2024, 8, 6, 14, 32, tzinfo=UTC)
 
 
-def load(name: str) -> dict[str, Any]:
-    return json.loads((PAYLOADS / name).read_text())
-
-
-def request(body: bytes, headers: dict[str, str] | None = None, query: dict[str, str] | None = None) -> WebhookRequest:
-    return WebhookRequest("POST", "/webhooks/shippo", headers or {}, query or {}, body)
-
-
-def normalize_file(name: str):
-    return SOURCE.normalize(request((PAYLOADS / name).read_bytes()), RECEIVED_AT)
-
-
-def normalize_document(document: dict[str, Any]):
-    return SOURCE.normalize(request(json.dumps(document).encode()), RECEIVED_AT)
-
-
-def assert_event(event: TrackingUpdated, expected: dict[str, Any]) -> None:
-    """Every field of the event, compared one by one (a missing expectation is an error)."""
-    assert set(expected) == set(TrackingUpdated.model_fields)
-    for name, value in expected.items():
-        assert getattr(event, name) == value, name
+RECORDED = Recorded("shippo", RECEIVED_AT)
+load, request = RECORDED.load, RECORDED.request
+normalize_file, normalize_document = RECORDED.normalize_file, RECORDED.normalize_document
 
 
 # status_date is documented as UTC: no local time is invented for it.
