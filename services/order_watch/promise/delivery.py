@@ -35,8 +35,12 @@ NEEDS_ANOTHER_DAY = frozenset({TrackingStatus.DELIVERY_ATTEMPTED, TrackingStatus
 def pickup_date(service: CarrierService, handed_over_at: dt.datetime, origin_tz: Zone) -> dt.date:
     """The carrier's ship date for a hand-over: today if a pick-up day before cut-off, else the next one."""
     local = require_aware(handed_over_at).astimezone(as_zone(origin_tz))
-    day = local.date()
-    if service.calendar.is_pickup_day(day) and local.time() <= service.pickup_cutoff:
+    return ship_date(service, local.date(), local.time())
+
+
+def ship_date(service: CarrierService, day: dt.date, at: dt.time) -> dt.date:
+    """The ship date of a hand-over at local wall-clock `at` on `day` (see `pickup_date`)."""
+    if service.calendar.is_pickup_day(day) and at <= service.pickup_cutoff:
         return day
     return service.calendar.next_pickup_day(day)
 

@@ -8,20 +8,21 @@ lands on the same Monday as the ground parcel is not a recovery (PRODUCT.md, sto
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from services.common.vocab import ServiceLevel, ServiceOption
-from services.order_watch.promise.calendar import Zone, local_date, require_aware
+from services.order_watch.promise.calendar import Zone, as_zone, local_date, require_aware
 from services.order_watch.promise.catalog import CarrierService, Catalog
 from services.order_watch.promise.delivery import (
     NO_OPTIONS,
     cutoff_instant,
     delivery_from_pickup,
     latest_handover,
-    pickup_date,
+    ship_date,
 )
 
 SATURDAY_ONLY: frozenset[ServiceOption] = frozenset({ServiceOption.SATURDAY_DELIVERY})
@@ -79,19 +80,56 @@ def recovery_options(
     Ranked: promise-meeting options first (no extra options, then slower = cheaper level, then
     the later act-by); then the rest by earliest arrival, fewer options, slower level.
     """
-    require_aware(now)
+    local = require_aware(now).astimezone(as_zone(origin_tz))
+    day, at = local.date(), _window_cutoff(catalog, local.time())
+    plans = _ranked_plans(catalog, day, at, promised_by, origin_tz, destination_tz, residential)
     wanted = {carrier.strip().lower() for carrier in carriers} if carriers is not None else None
-    candidates: list[RecoveryOption] = []
-    for service in catalog.services():
-        if wanted is not None and service.carrier not in wanted:
-            continue
-        candidates.extend(_service_variants(service, now, promised_by, origin_tz, destination_tz, residential))
-    kept = [
+    current_day = local_date(current_expected_delivery, destination_tz) if current_expected_delivery else None
+    return [
         option
-        for option in candidates
-        if option.act_by >= now and _beats(option, current_expected_delivery, destination_tz, include_late)
+        for option, arrives_on in plans
+        if (wanted is None or option.carrier in wanted)
+        and option.act_by >= now
+        and (option.meets_promise or include_late if current_day is None else arrives_on < current_day)
     ]
-    return sorted(kept, key=_rank)
+
+
+def _window_cutoff(catalog: Catalog, at: dt.time) -> dt.time:
+    """The earliest cut-off of any service at or after local time `at` (time.max when all have passed).
+
+    Every hand-over between two consecutive cut-offs of a day ships on the same dates for every
+    service, so plans are computed once per such window, as if handed over at its closing cut-off.
+    """
+    cutoffs = _cutoffs(catalog)
+    index = bisect_left(cutoffs, at)
+    return cutoffs[index] if index < len(cutoffs) else dt.time.max
+
+
+@lru_cache(maxsize=8)
+def _cutoffs(catalog: Catalog) -> tuple[dt.time, ...]:
+    return tuple(sorted({service.pickup_cutoff for service in catalog.services()}))
+
+
+@lru_cache(maxsize=16_384)
+def _ranked_plans(
+    catalog: Catalog,
+    day: dt.date,
+    at: dt.time,
+    promised_by: dt.datetime,
+    origin_tz: Zone,
+    destination_tz: Zone,
+    residential: bool,
+) -> tuple[tuple[RecoveryOption, dt.date], ...]:
+    """Every variant of every service handed over on `day` at local `at`, ranked, with its
+    destination arrival date (bounded LRU: orders sharing a promise and route share plans)."""
+    plans = [
+        option
+        for service in catalog.services()
+        for option in _service_variants(
+            service, ship_date(service, day, at), promised_by, origin_tz, destination_tz, residential
+        )
+    ]
+    return tuple((option, local_date(option.expected_delivery, destination_tz)) for option in sorted(plans, key=_rank))
 
 
 def option_sets(service: CarrierService) -> tuple[frozenset[ServiceOption], ...]:
@@ -104,16 +142,16 @@ def option_sets(service: CarrierService) -> tuple[frozenset[ServiceOption], ...]
 
 def _service_variants(
     service: CarrierService,
-    now: dt.datetime,
+    shipped_on: dt.date,
     promised_by: dt.datetime,
     origin_tz: Zone,
     destination_tz: Zone,
     residential: bool,
 ) -> list[RecoveryOption]:
-    plain = _plan(service, NO_OPTIONS, now, promised_by, origin_tz, destination_tz, residential)
+    plain = _plan(service, NO_OPTIONS, shipped_on, promised_by, origin_tz, destination_tz, residential)
     if len(option_sets(service)) == 1:
         return [plain] if plain else []
-    saturday = _plan(service, SATURDAY_ONLY, now, promised_by, origin_tz, destination_tz, residential)
+    saturday = _plan(service, SATURDAY_ONLY, shipped_on, promised_by, origin_tz, destination_tz, residential)
     # Paying for Saturday delivery is pointless when it does not arrive sooner.
     if saturday and plain and saturday.expected_delivery >= plain.expected_delivery:
         saturday = None
@@ -123,13 +161,12 @@ def _service_variants(
 def _plan(
     service: CarrierService,
     options: frozenset[ServiceOption],
-    now: dt.datetime,
+    shipped_on: dt.date,
     promised_by: dt.datetime,
     origin_tz: Zone,
     destination_tz: Zone,
     residential: bool,
 ) -> RecoveryOption | None:
-    shipped_on = pickup_date(service, now, origin_tz)
     arrives, act_by = _plan_core(service, options, shipped_on, origin_tz, destination_tz, residential)
     if act_by is None:
         return None
@@ -175,12 +212,6 @@ def _plan_core(
         worst_case=True,
     )
     return arrives, act_by
-
-
-def _beats(option: RecoveryOption, current: dt.datetime | None, destination_tz: Zone, include_late: bool) -> bool:
-    if current is None:
-        return option.meets_promise or include_late
-    return local_date(option.expected_delivery, destination_tz) < local_date(current, destination_tz)
 
 
 def _rank(option: RecoveryOption) -> tuple:

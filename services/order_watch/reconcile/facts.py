@@ -45,29 +45,35 @@ STATUS_PROGRESS = {
 CARRIER_ESTIMATE_SOURCES = frozenset({EstimateSource.CARRIER, EstimateSource.AGGREGATOR})
 
 
-_Snapshot = TypeVar("_Snapshot", ShipmentState, OrderState)
+_Snapshot = TypeVar("_Snapshot", ScanState, ShipmentState, OrderState)
 _Fact = TypeVar("_Fact")
 _MISSING = object()
 
 
-def per_snapshot(derive: Callable[[_Snapshot], _Fact]) -> Callable[[_Snapshot], _Fact]:
-    """Derive a fact once per (immutable) snapshot: the nine rules ask the same questions of it.
+def per_snapshot(derive: Callable[..., _Fact]) -> Callable[..., _Fact]:
+    """Derive a fact once per (immutable) snapshot and arguments: the nine rules, and
+    `next_check_at` after them, ask the same questions of it.
 
-    The result lives on the snapshot itself, so it is dropped with it — nothing outlives an
-    evaluation and nothing is shared between snapshots.
+    The results live on the snapshot itself, so they are dropped with it — nothing outlives an
+    evaluation and nothing is shared between snapshots. Extra arguments are part of the key, so
+    they must hash cheaply (the catalog hashes by identity).
     """
-    name = f"_fact_{derive.__name__}"
 
     @wraps(derive)
-    def cached(snapshot: _Snapshot) -> _Fact:
-        value = snapshot.__dict__.get(name, _MISSING)
+    def cached(snapshot: _Snapshot, *args: Any) -> _Fact:
+        facts = snapshot.__dict__.get("_facts")
+        if facts is None:
+            facts = snapshot.__dict__["_facts"] = {}
+        key = (derive, *args) if args else derive
+        value = facts.get(key, _MISSING)
         if value is _MISSING:
-            value = snapshot.__dict__[name] = derive(snapshot)
-        return value  # type: ignore[return-value]
+            value = facts[key] = derive(snapshot, *args)
+        return value
 
     return cached
 
 
+@per_snapshot
 def _scan_order(scan: ScanState) -> tuple[Any, ...]:
     received = scan.received_at.timestamp() if scan.received_at else float("-inf")
     return (scan.event_time.timestamp(), STATUS_PROGRESS[scan.status], scan.event_id, received)
@@ -147,6 +153,7 @@ def live_shipments(order: OrderState) -> tuple[ShipmentState, ...]:
     return tuple(sorted((s for s in order.shipments if not s.voided), key=lambda s: s.shipment_id))
 
 
+@per_snapshot
 def label_level(shipment: ShipmentState, catalog: Catalog) -> ServiceLevel | None:
     """The level the label was bought at: as stated by the warehouse, else from the carrier's code."""
     return shipment.label_service_level or catalog.resolve_level(shipment.carrier, shipment.label_service_code)
@@ -174,6 +181,7 @@ def shipment_service(order: OrderState, shipment: ShipmentState, catalog: Catalo
     return service
 
 
+@per_snapshot
 def handover_deadline(order: OrderState, catalog: Catalog) -> dt.datetime | None:
     """Latest hand-over at the paid level that still keeps the promise.
 
@@ -316,6 +324,7 @@ def _all_recovery_options(
     )
 
 
+@per_snapshot
 def fulfilled_on_time(order: OrderState) -> bool:
     """True when shipments delivered by the promise carry everything ordered: nothing left to watch."""
     on_time = [
