@@ -1,6 +1,6 @@
 """`ow-backtest`: simulate (or import) a history, replay it through the engine, write the reports.
 
-ow-backtest --orders 10000 --seed 7 --days 28 --out bench-results/backtest
+ow-backtest --orders 10000 --seed 7 --days 28 --workers 2 --out bench-results/backtest
 ow-backtest --csv docs/examples/history.csv --out /tmp/my-backtest
 """
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 import time
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 
 from services.order_watch.backtest.importer import HistoryError, read_history
 from services.order_watch.backtest.metrics import score
-from services.order_watch.backtest.replay import Replay
+from services.order_watch.backtest.partition import replay_parallel
 from services.order_watch.backtest.report import summary_text, write_reports
 from services.order_watch.backtest.simulator import SimulationConfig, simulate
 from services.order_watch.backtest.truth import Stream
@@ -31,6 +32,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--days", type=int, default=28, help="days the simulated orders are placed over")
     parser.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2026, 11, 2), help="first day (ISO)")
     parser.add_argument("--origin-tz", default="America/Chicago", help="warehouse time zone (pick-up cut-offs)")
+    parser.add_argument(
+        "--workers", type=int, default=available_cores(), help="processes to replay on (default: all cores)"
+    )
     parser.add_argument("--out", type=Path, default=Path("bench-results/backtest"), help="report directory")
     return parser.parse_args(argv)
 
@@ -44,13 +48,18 @@ def load_stream(args: argparse.Namespace) -> Stream:
     return simulate(config)
 
 
-def run_backtest(stream: Stream) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Replay and score a stream; returns the scorecard and the replay's throughput."""
+def available_cores() -> int:
+    """The cores this process may run on (its affinity, not the machine's total)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def run_backtest(stream: Stream, workers: int = 1) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Replay (on up to `workers` processes) and score a stream; returns the scorecard and the replay's throughput."""
     catalog = load_catalog()
     started = time.perf_counter()
-    result = Replay(stream.origin_tz, catalog).run(stream.events)
+    result = replay_parallel(stream.events, stream.origin_tz, workers)
     seconds = time.perf_counter() - started
-    throughput = {"events": result.events, "seconds": round(seconds, 3),
+    throughput = {"events": result.events, "seconds": round(seconds, 3), "workers": workers,
                   "events_per_second": round(result.events / seconds, 1) if seconds else None}  # fmt: skip
     return score(result, stream.truths, catalog), throughput
 
@@ -65,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:
         print(f"cannot read {args.csv}: {error}", file=sys.stderr)
         return 2
-    scorecard, throughput = run_backtest(stream)
+    scorecard, throughput = run_backtest(stream, args.workers)
     meta = {**stream.description, "throughput": throughput}
     json_path, html_path = write_reports(args.out, scorecard, meta)
     print(summary_text(scorecard, throughput))

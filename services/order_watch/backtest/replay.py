@@ -78,12 +78,16 @@ class Replay:
         self._estimate_late: set[tuple[str, str]] = set()
         self._delivered_late: set[str] = set()
 
-    def run(self, events: Iterable[Envelope[Any]], tail: dt.timedelta = DEFAULT_TAIL) -> ReplayResult:
-        """Replay events in order, then let the scheduler run `tail` past the last one."""
+    def run(
+        self, events: Iterable[Envelope[Any]], tail: dt.timedelta = DEFAULT_TAIL, until: dt.datetime | None = None
+    ) -> ReplayResult:
+        """Replay events in order, then let the scheduler run until `until` (default: `tail` past the last event)."""
         for event in events:
             self.apply(event)
-        if self.clock is not None:
-            self.run_due(self.clock.now() + tail)
+        if until is None and self.clock is not None:
+            until = self.clock.now() + tail
+        if until is not None:
+            self.run_due(until)
         return self.result
 
     def apply(self, event: Envelope[Any]) -> None:

@@ -55,7 +55,7 @@ def summary_text(scorecard: dict[str, Any], throughput: dict[str, Any] | None = 
     lines.append(f"downgrades caught at label time: {downgrades['caught_at_label_time']}/{downgrades['injected']}")
     if throughput:
         lines.append(f"replay: {throughput['events']} events in {throughput['seconds']:.2f} s "
-                     f"({throughput['events_per_second']:.0f} events/s)")  # fmt: skip
+                     f"({throughput['events_per_second']:.0f} events/s on {throughput.get('workers', 1)} processes)")  # fmt: skip
     return "\n".join(lines)
 
 
