@@ -54,8 +54,9 @@ def summary_text(scorecard: dict[str, Any], throughput: dict[str, Any] | None = 
     downgrades = scorecard["downgrades"]
     lines.append(f"downgrades caught at label time: {downgrades['caught_at_label_time']}/{downgrades['injected']}")
     if throughput:
+        rate, workers = throughput["events_per_second"], throughput.get("workers", 1)
         lines.append(f"replay: {throughput['events']} events in {throughput['seconds']:.2f} s "
-                     f"({throughput['events_per_second']:.0f} events/s on {throughput.get('workers', 1)} processes)")  # fmt: skip
+                     f"({rate:.0f} events/s on {workers} processes)")  # fmt: skip
     return "\n".join(lines)
 
 

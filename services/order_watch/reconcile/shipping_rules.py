@@ -205,8 +205,9 @@ def split_order_unshipped(order: OrderState, now: dt.datetime, catalog: Catalog)
 
 
 def split_due_at(order: OrderState, catalog: Catalog) -> list[dt.datetime]:
-    """When split_order_unshipped could start firing."""
+    """When split_order_unshipped could start firing: only a missing line can make it (a new or
+    voided label is an event, evaluated when it comes)."""
     deadline = handover_deadline(order, catalog)
-    if not order.lines or deadline is None:
+    if not order.lines or deadline is None or not live_shipments(order) or not unshipped_quantities(order):
         return []
     return [deadline + dt.timedelta(microseconds=1)]

@@ -20,6 +20,7 @@ from services.order_watch.promise import (
     delivery_from_pickup,
 )
 from services.order_watch.promise.calendar import ONE_DAY, local_date, local_instant
+from services.order_watch.promise.delivery import NEEDS_ANOTHER_DAY
 from services.order_watch.reconcile.facts import (
     after_promise_date,
     best_recovery,
@@ -156,15 +157,18 @@ def projected_late(order: OrderState, now: dt.datetime, catalog: Catalog) -> lis
 def projected_late_due_at(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[dt.datetime]:
     """When the projection or the carrier's estimate runs out, projected_late may change.
 
-    Also the next destination midnight: after a failed attempt the projection moves a day
-    further each day that passes.
+    Also the next destination midnight after a failed attempt, exception or delay: then the
+    projection moves a day further each day that passes (otherwise it only moves when it runs
+    out — see `promise.project_delivery`).
     """
     due = []
     for shipment in _in_transit(order):
         if first_carrier_scan(shipment) is None:
             continue
         due.append(projection(order, shipment, catalog, now) + dt.timedelta(microseconds=1))
-        due.append(local_instant(local_date(now, order.destination_tz) + ONE_DAY, dt.time(0), order.destination_tz))
+        if current_scan(shipment).status in NEEDS_ANOTHER_DAY:
+            midnight = local_instant(local_date(now, order.destination_tz) + ONE_DAY, dt.time(0), order.destination_tz)
+            due.append(midnight)
         estimate = latest_carrier_estimate(shipment)
         if estimate is not None:
             due.append(estimate.estimated_delivery + dt.timedelta(microseconds=1))

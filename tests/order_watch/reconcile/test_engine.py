@@ -5,10 +5,20 @@ from dataclasses import replace
 from decimal import Decimal
 
 from services.common.vocab import CustomerTier, Severity, TrackingStatus
-from services.order_watch.reconcile import RULES, Finding, evaluate, next_check_at, priority
+from services.order_watch.reconcile import (
+    RULES,
+    Finding,
+    LineState,
+    evaluate,
+    next_check_at,
+    priority,
+    shipping_rules,
+    transit_rules,
+)
 from tests.order_watch.reconcile.builders import (
     CATALOG,
     LABEL_TIME,
+    NY,
     PROMISED_BY,
     THURSDAY_CUTOFF,
     chi,
@@ -92,3 +102,25 @@ def test_state_accepts_lists_and_stores_tuples() -> None:
     state = order(label(scans=[scan("a", LABEL_TIME, TrackingStatus.ACCEPTED)]), lines=[])
     assert isinstance(state.shipments, tuple) and isinstance(state.shipments[0].scans, tuple)
     hash(state)
+
+
+def _midnights_after(now: dt.datetime) -> dt.datetime:
+    return dt.datetime.combine(now.astimezone(NY).date() + dt.timedelta(days=1), dt.time(0), tzinfo=NY)
+
+
+def test_a_moving_parcel_is_not_rechecked_at_midnight_but_one_after_a_failed_attempt_is() -> None:
+    accepted = scan("acc", chi(2026, 11, 18, 20, 30), TrackingStatus.ACCEPTED)
+    now = chi(2026, 11, 19, 9)
+    moving = order(label(code="01", scans=(accepted,)))
+    assert _midnights_after(now) not in transit_rules.projected_late_due_at(moving, now, CATALOG)
+    attempted = scan("att", ny(2026, 11, 19, 8), TrackingStatus.DELIVERY_ATTEMPTED)
+    retrying = order(label(code="01", scans=(accepted, attempted)))
+    assert _midnights_after(now) in transit_rules.projected_late_due_at(retrying, now, CATALOG)
+
+
+def test_split_order_wakes_the_scheduler_only_while_a_line_is_missing() -> None:
+    whole = order(label(lines=(LineState("DEVICE-1", 1),)))
+    part = order(label(lines=(LineState("DEVICE-1", 1),)), lines=(LineState("DEVICE-1", 1), LineState("CASE-2", 1)))
+    assert shipping_rules.split_due_at(whole, CATALOG) == []
+    [due] = shipping_rules.split_due_at(part, CATALOG)
+    assert due > LABEL_TIME
