@@ -12,8 +12,10 @@ when the carrier's estimate passes the promise". Pure: no I/O; the clock is a `M
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import heapq
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -82,12 +84,13 @@ class Replay:
         self, events: Iterable[Envelope[Any]], tail: dt.timedelta = DEFAULT_TAIL, until: dt.datetime | None = None
     ) -> ReplayResult:
         """Replay events in order, then let the scheduler run until `until` (default: `tail` past the last event)."""
-        for event in events:
-            self.apply(event)
-        if until is None and self.clock is not None:
-            until = self.clock.now() + tail
-        if until is not None:
-            self.run_due(until)
+        with _no_cycle_collection():
+            for event in events:
+                self.apply(event)
+            if until is None and self.clock is not None:
+                until = self.clock.now() + tail
+            if until is not None:
+                self.run_due(until)
         return self.result
 
     def apply(self, event: Envelope[Any]) -> None:
@@ -206,6 +209,23 @@ class Replay:
             self._record(CARRIER_ESTIMATE_BASELINE, "carrier_estimate_passes_promise", order_id, None, now)
         elif not late:
             self._estimate_late.discard(alert_key)
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a replay.
+
+    A replay allocates millions of rows, snapshots and findings, and none of them form cycles
+    (reference counting frees them; a collection after a 1,000-order replay finds nothing), but
+    the collector's full passes over the growing store took a fifth of the run.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def replay(

@@ -280,3 +280,14 @@ def test_the_scheduler_fires_not_shipped_at_the_deadline_with_no_event_then():
     monday_cutoff = dt.datetime(2026, 11, 16, 17, 0, tzinfo=dt.timezone(dt.timedelta(hours=-6)))
     assert [alert.at for alert in alerts] == [monday_cutoff + ACCEPTANCE_SCAN_GRACE + dt.timedelta(microseconds=1)]
     assert result.scheduled_checks >= 1
+
+
+def test_a_replay_makes_no_reference_cycles_so_pausing_the_cycle_collector_is_safe():
+    import gc
+
+    events = with_updates_cancels_and_voids(STREAM.events)
+    gc.collect()
+    assert gc.isenabled()
+    Replay(ORIGIN, CATALOG).run(events)
+    assert gc.isenabled(), "the collector is running again after the replay"
+    assert gc.collect() == 0, "whatever the replay left behind, reference counting freed"
