@@ -39,7 +39,7 @@ class CarrierService:
     cost_rank: int
     claim_window_days: int | None
     claim_window_from: str
-    calendar: CarrierCalendar = field(compare=False, repr=False)
+    calendar: CarrierCalendar = field(repr=False)  # part of equality and hash: memoised plans are per calendar
     aliases: tuple[str, ...] = ()
     is_default: bool = False
     """True for a stand-in built from the level table because the real service is unknown."""

@@ -189,28 +189,42 @@ def handover_deadline(order: OrderState, catalog: Catalog) -> dt.datetime | None
     knows: an order is not late to ship while some carrier could still keep the promise (no
     alarm before the facts support it — a federal holiday one carrier observes is not a reason).
     """
-    labelled = [shipment.carrier for shipment in live_shipments(order)]
-    carriers = labelled[:1] or [carrier for carrier in catalog.carriers() if carrier != "generic"] or ["generic"]
-    deadlines = [
-        _deadline(
-            catalog.service_for_level(carrier, order.paid_service_level)
-            or catalog.default_service(carrier, order.paid_service_level),
-            order.promised_by,
-            order.origin_tz,
-            order.destination_tz,
-            order.residential,
-        )
-        for carrier in carriers
-    ]
-    return max((deadline for deadline in deadlines if deadline is not None), default=None)
+    labelled = next((shipment.carrier for shipment in live_shipments(order)), None)
+    return _handover_deadline(
+        catalog,
+        labelled,
+        order.paid_service_level,
+        order.promised_by,
+        order.origin_tz,
+        order.destination_tz,
+        order.residential,
+    )
 
 
 @lru_cache(maxsize=16_384)
-def _deadline(
-    service: CarrierService, promised_by: dt.datetime, origin_tz: str, destination_tz: str, residential: bool
+def _handover_deadline(
+    catalog: Catalog,
+    carrier: str | None,
+    level: ServiceLevel,
+    promised_by: dt.datetime,
+    origin_tz: str,
+    destination_tz: str,
+    residential: bool,
 ) -> dt.datetime | None:
-    """`latest_handover`, memoised: many orders share a promise time and route (bounded LRU)."""
-    return latest_handover(service, promised_by, origin_tz, destination_tz, residential=residential)
+    """`handover_deadline` of every order sharing a carrier, paid level, promise and route (bounded LRU:
+    each snapshot of an order asks again, and many orders share a promise time and route)."""
+    carriers = [carrier] if carrier else [name for name in catalog.carriers() if name != "generic"] or ["generic"]
+    deadlines = [
+        latest_handover(
+            catalog.service_for_level(name, level) or catalog.default_service(name, level),
+            promised_by,
+            origin_tz,
+            destination_tz,
+            residential=residential,
+        )
+        for name in carriers
+    ]
+    return max((deadline for deadline in deadlines if deadline is not None), default=None)
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,11 @@ never overrides a newer one, and a finding clears itself when a newer fact contr
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
-from services.common.vocab import ExceptionReason, Severity, TrackingStatus
+from services.common.vocab import ExceptionReason, ServiceLevel, Severity, TrackingStatus
 from services.order_watch.promise import (
     Catalog,
     RecoveryOption,
@@ -19,7 +20,7 @@ from services.order_watch.promise import (
     claim_deadline,
     delivery_from_pickup,
 )
-from services.order_watch.promise.calendar import ONE_DAY, local_date, local_instant
+from services.order_watch.promise.calendar import ONE_DAY, CarrierCalendar, local_date, local_instant
 from services.order_watch.promise.delivery import NEEDS_ANOTHER_DAY
 from services.order_watch.reconcile.facts import (
     after_promise_date,
@@ -179,15 +180,11 @@ def stalled(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[Findi
     """No scan for longer than the level's normal gap, counted in carrier business hours."""
     findings = []
     for shipment in _in_transit(order):
-        last = current_scan(shipment)
-        if last is None or last.status not in MOVING:
+        silence = _silence(order, shipment, catalog)
+        if silence is None or now < silence.stalls_at:
             continue
-        level = carried_level(order, shipment, catalog)
-        gap = catalog.normal_scan_gap(level)
-        calendar = catalog.calendar(shipment.carrier)
-        silent = business_time_between(calendar, last.event_time, now, order.destination_tz)
-        if silent < gap:
-            continue
+        last, level, gap = silence.last_scan, silence.level, silence.normal_gap
+        silent = business_time_between(catalog.calendar(shipment.carrier), last.event_time, now, order.destination_tz)
         evidence = {
             "last_scan": _scan_fact(last),
             "silent_business_hours": fact(silent.total_seconds() / 3600, "order_watch", now),
@@ -201,14 +198,36 @@ def stalled(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[Findi
 
 def stalled_due_at(order: OrderState, catalog: Catalog) -> list[dt.datetime]:
     """When each moving shipment will have been silent for its normal gap."""
-    due = []
-    for shipment in _in_transit(order):
-        last = current_scan(shipment)
-        if last is None or last.status not in MOVING:
-            continue
-        gap = catalog.normal_scan_gap(carried_level(order, shipment, catalog))
-        due.append(add_business_time(catalog.calendar(shipment.carrier), last.event_time, gap, order.destination_tz))
-    return due
+    silences = (_silence(order, shipment, catalog) for shipment in _in_transit(order))
+    return [silence.stalls_at for silence in silences if silence is not None]
+
+
+@dataclass(frozen=True)
+class Silence:
+    """A moving parcel's last scan, and when the quiet after it becomes a stall."""
+
+    last_scan: ScanState
+    level: ServiceLevel
+    normal_gap: dt.timedelta
+    stalls_at: dt.datetime
+    """The instant the business time since `last_scan` reaches `normal_gap`: silent for at least
+    the gap exactly from then on (business time only grows), so "stalled" is `now >= stalls_at`."""
+
+
+def _silence(order: OrderState, shipment: ShipmentState, catalog: Catalog) -> Silence | None:
+    last = current_scan(shipment)
+    if last is None or last.status not in MOVING:
+        return None
+    level = carried_level(order, shipment, catalog)
+    gap = catalog.normal_scan_gap(level)
+    calendar = catalog.calendar(shipment.carrier)
+    return Silence(last, level, gap, _stalls_at(calendar, last.event_time, gap, order.destination_tz))
+
+
+@lru_cache(maxsize=16_384)
+def _stalls_at(calendar: CarrierCalendar, last_scan_at: dt.datetime, gap: dt.timedelta, tz: str) -> dt.datetime:
+    """`add_business_time`, memoised: every evaluation until the next scan asks the same question."""
+    return add_business_time(calendar, last_scan_at, gap, tz)
 
 
 def carrier_exception(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[Finding]:

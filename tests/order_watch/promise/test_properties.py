@@ -53,8 +53,13 @@ def test_latest_handover_keeps_the_promise(service, not_before, ahead, origin, d
     )
 
 
+# The parcel on its way arrives at least two days out, so that most draws leave room for an
+# earlier recovery (filtering out the rest would trip Hypothesis's health check at random).
+current_gaps = st.integers(min_value=2 * 24 * 60, max_value=10 * 24 * 60).map(lambda m: dt.timedelta(minutes=m))
+
+
 @settings(max_examples=60, deadline=None)
-@given(instants, gaps, gaps, zones, zones)
+@given(instants, gaps, current_gaps, zones, zones)
 def test_recovery_options_all_arrive_on_an_earlier_date(now, to_promise, to_current, origin, destination):
     current = now + to_current
     options = recovery_options(

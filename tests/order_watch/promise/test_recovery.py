@@ -1,10 +1,11 @@
 """Recovery plans, including PRODUCT.md story 1 (paid overnight, shipped ground)."""
 
 import datetime as dt
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from services.common.vocab import ServiceLevel, ServiceOption
-from services.order_watch.promise import load_catalog, recovery_options
+from services.order_watch.promise import Catalog, load_catalog, recovery_options
 
 CHI = ZoneInfo("America/Chicago")
 NY = ZoneInfo("America/New_York")
@@ -94,3 +95,31 @@ def test_with_nothing_on_its_way_late_plans_are_offered_when_asked() -> None:
     assert options and not any(option.meets_promise for option in options)
     # Next pick-up is Monday: Tuesday morning is the earliest anyone can deliver.
     assert options[0].expected_delivery == dt.datetime(2026, 11, 24, 9, 0, tzinfo=NY)
+
+
+def test_plans_are_memoised_per_calendar_so_another_catalog_in_the_same_process_gets_its_own() -> None:
+    friday = dt.date(2026, 11, 20)
+    real = plan(LABEL_CREATED)
+    assert any(option.expected_delivery.astimezone(NY).date() == friday for option in real)
+    closed = _with_holiday(load_catalog(), friday)
+    plans = recovery_options(
+        closed,
+        now=LABEL_CREATED,
+        promised_by=PROMISED_BY,
+        current_expected_delivery=GROUND_ESTIMATE,
+        origin_tz=CHI,
+        destination_tz=NY,
+    )
+    assert plans and all(option.expected_delivery.astimezone(NY).date() != friday for option in plans)
+    assert plan(LABEL_CREATED) == real
+
+
+def _with_holiday(catalog: Catalog, day: dt.date) -> Catalog:
+    """The same carriers, with every calendar closed on `day`."""
+    calendars = {name: replace(calendar, holidays={**calendar.holidays, day: "Test closure"})
+                 for name, calendar in catalog.calendars.items()}  # fmt: skip
+    services = {
+        name: tuple(replace(service, calendar=calendars[name]) for service in services)
+        for name, services in catalog.services_by_carrier.items()
+    }
+    return Catalog(calendars, services, catalog.level_defaults, catalog.claim_windows)
