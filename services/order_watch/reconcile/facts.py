@@ -59,12 +59,18 @@ def per_snapshot(derive: Callable[..., _Fact]) -> Callable[..., _Fact]:
     they must hash cheaply (the catalog hashes by identity).
     """
 
+    name = f"_fact_{derive.__module__}.{derive.__qualname__}"
+
     @wraps(derive)
     def cached(snapshot: _Snapshot, *args: Any) -> _Fact:
-        facts = snapshot.__dict__.get("_facts")
-        if facts is None:
-            facts = snapshot.__dict__["_facts"] = {}
-        key = (derive, *args) if args else derive
+        # The instance dictionary holds the facts: one lookup on the hot path (a fact with
+        # arguments keeps a dictionary of its own there).
+        facts = snapshot.__dict__
+        if args:
+            facts = facts.get(name) or facts.setdefault(name, {})
+            key: Any = args
+        else:
+            key = name
         value = facts.get(key, _MISSING)
         if value is _MISSING:
             value = facts[key] = derive(snapshot, *args)

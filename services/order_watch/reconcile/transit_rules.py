@@ -35,6 +35,7 @@ from services.order_watch.reconcile.facts import (
     latest_carrier_estimate,
     live_shipments,
     order_evidence,
+    per_snapshot,
     projection,
     shipment_service,
 )
@@ -59,9 +60,10 @@ GUARANTEE_TOLERANCE = dt.timedelta(seconds=60)
 END_OF_DAY = dt.time(23, 59, 59)
 
 
-def _in_transit(order: OrderState) -> list[ShipmentState]:
+@per_snapshot
+def _in_transit(order: OrderState) -> tuple[ShipmentState, ...]:
     """Live parcels still travelling: not delivered, returned or reported lost."""
-    return [shipment for shipment in live_shipments(order) if not is_finished(shipment) and not _gone(shipment)]
+    return tuple(shipment for shipment in live_shipments(order) if not is_finished(shipment) and not _gone(shipment))
 
 
 def _gone(shipment: ShipmentState) -> bool:
