@@ -23,7 +23,7 @@ from services.order_watch.promise import (
     project_delivery,
     recovery_options,
 )
-from services.order_watch.promise.calendar import local_date
+from services.order_watch.promise.calendar import as_zone, local_date
 from services.order_watch.reconcile.findings import fact
 from services.order_watch.reconcile.state import EstimateState, LineState, OrderState, ScanState, ShipmentState
 
@@ -380,3 +380,9 @@ def order_evidence(order: OrderState) -> dict[str, Any]:
 def day_label(instant: dt.datetime, order: OrderState) -> str:
     """A destination-local date for summaries, e.g. "Fri 2026-11-20"."""
     return local_date(instant, order.destination_tz).strftime("%a %Y-%m-%d")
+
+
+def time_label(instant: dt.datetime, zone: str) -> str:
+    """A wall-clock time for summaries, in the zone its reader thinks in: the warehouse's for
+    hand-overs, the customer's for deliveries. E.g. "Thu 2026-11-19 17:00 CST"."""
+    return instant.astimezone(as_zone(zone)).strftime("%a %Y-%m-%d %H:%M %Z")

@@ -22,6 +22,7 @@ from services.order_watch.reconcile.facts import (
     live_shipments,
     order_evidence,
     reported_levels,
+    time_label,
     unshipped_quantities,
 )
 from services.order_watch.reconcile.findings import Finding, fact
@@ -156,12 +157,15 @@ def _not_shipped_finding(
     }
     if shipment is None:
         evidence["live_labels"] = fact(0, "shipments", now)
-        summary = f"No label bought by the {order.paid_service_level.value} hand-over deadline {deadline.isoformat()}"
+        summary = (
+            f"No label bought by the {order.paid_service_level.value} hand-over deadline "
+            f"{time_label(deadline, order.origin_tz)}"
+        )
     else:
         evidence["label"] = _label_fact(shipment, catalog)
         evidence["carrier_scans"] = fact(0, "tracking", now)
         label = f"{shipment.carrier} {shipment.tracking_number}"
-        summary = f"{label} has no carrier scan; the hand-over deadline was {deadline.isoformat()}"
+        summary = f"{label} has no carrier scan; the hand-over deadline was {time_label(deadline, order.origin_tz)}"
     return Finding(
         rule=NOT_SHIPPED_IN_TIME,
         order_id=order.order_id,

@@ -38,6 +38,7 @@ from services.order_watch.reconcile.facts import (
     per_snapshot,
     projection,
     shipment_service,
+    time_label,
 )
 from services.order_watch.reconcile.findings import Finding, fact
 from services.order_watch.reconcile.state import EstimateState, OrderState, ScanState, ShipmentState
@@ -289,7 +290,10 @@ def delivered_late(order: OrderState, now: dt.datetime, catalog: Catalog) -> lis
             continue
         guarantee = _guarantee(order, shipment, delivered, catalog)
         act_by = guarantee.pop("claim_by")
-        summary = f"Delivered {delivered.event_time.isoformat()}, promised {order.promised_by.isoformat()}" + (
+        delivered_at, promised = (
+            time_label(t, order.destination_tz) for t in (delivered.event_time, order.promised_by)
+        )
+        summary = f"Delivered {delivered_at}, promised {promised}" + (
             "; refund claimable" if guarantee["refund_eligible"]["value"] else ""
         )
         evidence = {"delivered": _scan_fact(delivered), **guarantee}
