@@ -26,8 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from services.order_watch.backtest.cli import available_cores
-from services.order_watch.backtest.partition import replay_parallel
+from services.order_watch.backtest.partition import available_cores, replay_parallel
 from services.order_watch.backtest.replay import Replay
 from services.order_watch.backtest.simulator import SimulationConfig, simulate
 from services.order_watch.backtest.store import Store

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import sys
 import time
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any
 
 from services.order_watch.backtest.importer import HistoryError, read_history
 from services.order_watch.backtest.metrics import score
-from services.order_watch.backtest.partition import replay_parallel
+from services.order_watch.backtest.partition import available_cores, replay_parallel
 from services.order_watch.backtest.report import summary_text, write_reports
 from services.order_watch.backtest.simulator import SimulationConfig, simulate
 from services.order_watch.backtest.truth import Stream
@@ -46,11 +45,6 @@ def load_stream(args: argparse.Namespace) -> Stream:
         orders=args.orders, seed=args.seed, days=args.days, start=args.start, origin_tz=args.origin_tz
     )
     return simulate(config)
-
-
-def available_cores() -> int:
-    """The cores this process may run on (its affinity, not the machine's total)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def run_backtest(stream: Stream, workers: int = 1) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import os
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -49,6 +50,11 @@ def partition_stream(events: Sequence[Envelope[Any]], parts: int) -> list[Part]:
         else:
             split[part_of(event.payload.order_id, parts)].append(event)
     return split
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its affinity, not the machine's total): the default workers."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def part_of(order_id: str, parts: int) -> int:

@@ -90,7 +90,7 @@ def recovery_options(
         for option, arrives_on in plans
         if (wanted is None or option.carrier in wanted)
         and option.act_by >= now
-        and (option.meets_promise or include_late if current_day is None else arrives_on < current_day)
+        and ((option.meets_promise or include_late) if current_day is None else arrives_on < current_day)
     ]
 
 

@@ -187,7 +187,6 @@ def shipment_service(order: OrderState, shipment: ShipmentState, catalog: Catalo
     return service
 
 
-@per_snapshot
 def handover_deadline(order: OrderState, catalog: Catalog) -> dt.datetime | None:
     """Latest hand-over at the paid level that still keeps the promise.
 

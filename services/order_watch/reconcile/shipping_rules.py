@@ -181,10 +181,8 @@ def _not_shipped_finding(
 def split_order_unshipped(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[Finding]:
     """Part of the order is in no live shipment once the last hand-over time has passed."""
     deadline = handover_deadline(order, catalog)
-    if not order.lines or not live_shipments(order) or deadline is None or now <= deadline:
-        return []
-    missing = unshipped_quantities(order)
-    if not missing:
+    missing = _missing_lines(order)
+    if not missing or deadline is None or now <= deadline:
         return []
     recovery = best_recovery(order, catalog, now, None)
     evidence = {
@@ -212,6 +210,14 @@ def split_due_at(order: OrderState, catalog: Catalog) -> list[dt.datetime]:
     """When split_order_unshipped could start firing: only a missing line can make it (a new or
     voided label is an event, evaluated when it comes)."""
     deadline = handover_deadline(order, catalog)
-    if not order.lines or deadline is None or not live_shipments(order) or not unshipped_quantities(order):
+    if deadline is None or not _missing_lines(order):
         return []
     return [deadline + dt.timedelta(microseconds=1)]
+
+
+def _missing_lines(order: OrderState) -> dict[str, int]:
+    """Ordered quantities no live shipment carries, once something has shipped (before any label,
+    not_shipped_in_time speaks for the whole order)."""
+    if not order.lines or not live_shipments(order):
+        return {}
+    return unshipped_quantities(order)
