@@ -6,6 +6,9 @@ Measures, in one process and one run:
   document (round trips/s), so the numbers below can be read as ratios, not only raw rates;
 * backtest: events/s of the in-process replay over a seeded simulation (target: 50,000), on one
   process and split by order over every core (`backtest.partition`);
+* store floor: events/s of the replay's work before any rule runs (applying each event to the
+  in-memory tables and building the snapshot of every order it touched): what the replay could
+  reach if every rule took no time at all;
 * rules: per-call latency of reconcile `evaluate()`, `next_check_at()` and `recovery_options()`
   on snapshots taken from that simulation.
 
@@ -27,7 +30,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from services.order_watch.backtest.partition import available_cores, replay_parallel
-from services.order_watch.backtest.replay import Replay
+from services.order_watch.backtest.replay import Replay, no_cycle_collection
 from services.order_watch.backtest.simulator import SimulationConfig, simulate
 from services.order_watch.backtest.store import Store
 from services.order_watch.promise import load_catalog, recovery_options
@@ -64,6 +67,10 @@ def backtest_rate(orders: int, seed: int, workers: int) -> dict[str, Any]:
     started = time.perf_counter()
     serial = Replay(stream.origin_tz).run(stream.events)
     serial_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    with no_cycle_collection():  # as the replay runs
+        _store_pass(stream.events, stream.origin_tz, keep=False)
+    store_seconds = time.perf_counter() - started
     return {
         "orders": orders,
         "events": serial.events,
@@ -75,16 +82,26 @@ def backtest_rate(orders: int, seed: int, workers: int) -> dict[str, Any]:
         "workers": workers,
         "parallel_seconds": round(parallel_seconds, 3),
         "parallel_events_per_second": round(serial.events / parallel_seconds, 1),
+        "store_floor_events_per_second": round(serial.events / store_seconds, 1),
     }
+
+
+def _store_pass(events: list[Any], origin_tz: str, keep: bool = True) -> list[tuple[Any, Any]]:
+    """Apply each event to the replay's tables and snapshot the orders it touched, as the replay
+    does before its rules run; returns the (snapshot, now) pairs when `keep`."""
+    store, taken = Store(origin_tz), []
+    for event in events:
+        for order_id in store.apply_batch([event], event.occurred_at):
+            snapshot = store.snapshot(order_id)
+            if keep:
+                taken.append((snapshot, event.occurred_at))
+    return taken
 
 
 def snapshots(orders: int, seed: int, limit: int) -> list[tuple[Any, Any]]:
     """(snapshot, now) pairs as the worker would evaluate them, from a seeded simulation."""
     stream = simulate(SimulationConfig(orders=orders, seed=seed))
-    store, taken = Store(stream.origin_tz), []
-    for event in stream.events:
-        for order_id in store.apply_batch([event], event.occurred_at):
-            taken.append((store.snapshot(order_id), event.occurred_at))
+    taken = _store_pass(stream.events, stream.origin_tz)
     step = max(1, len(taken) // limit)
     return taken[::step][:limit]
 
@@ -137,6 +154,20 @@ def rule_latencies(samples: list[tuple[Any, Any]]) -> dict[str, Any]:
     }
 
 
+def _per_event_costs(backtest: dict[str, Any]) -> dict[str, float]:
+    """Where one event's time goes on one process, in microseconds, next to what the target allows
+    (its share of the target on every core, at the measured parallel speed-up)."""
+    speedup = backtest["parallel_events_per_second"] / backtest["events_per_second"]
+    total = 1e6 / backtest["events_per_second"]
+    store = 1e6 / backtest["store_floor_events_per_second"]
+    return {
+        "budget_at_target": round(speedup * 1e6 / TARGET_EVENTS_PER_SECOND, 1),
+        "total": round(total, 1),
+        "store_and_snapshot": round(store, 1),
+        "rules_and_scheduling": round(total - store, 1),
+    }
+
+
 def _document(seed: int) -> dict[str, Any]:
     """A real tracking envelope from the simulation: the size of what the replay handles."""
     events = simulate(SimulationConfig(orders=20, seed=seed)).events
@@ -166,7 +197,9 @@ def main(argv: list[str] | None = None) -> int:
         "parallel_events_per_second_vs_target": round(
             backtest["parallel_events_per_second"] / TARGET_EVENTS_PER_SECOND, 4
         ),
+        "store_floor_vs_target": round(backtest["store_floor_events_per_second"] / TARGET_EVENTS_PER_SECOND, 4),
         "parallel_speedup": round(backtest["parallel_events_per_second"] / backtest["events_per_second"], 2),
+        "per_event_us": _per_event_costs(backtest),
         "loop_additions_per_event": round(machine["loop_additions_per_second"] / backtest["events_per_second"]),
         "json_round_trips_per_event": round(machine["json_round_trips_per_second"] / backtest["events_per_second"], 1),
         "evaluate_mean_in_json_round_trips": round(
@@ -201,6 +234,16 @@ def _table(results: dict[str, Any]) -> str:
             f"backtest on {backtest['workers']} processes",
             f"{backtest['parallel_events_per_second']:,.0f} events/s ({backtest['parallel_seconds']} s, "
             f"{ratios['parallel_speedup']}x one process, {machine['cores']} cores)",
+        ),
+        (
+            "store floor (rules free)",
+            f"{backtest['store_floor_events_per_second']:,.0f} events/s on one process "
+            f"({ratios['store_floor_vs_target']:.1%} of target)",
+        ),
+        (
+            "one event, one process",
+            "{total} us = store+snapshot {store_and_snapshot} + rules, scheduling and alerts "
+            "{rules_and_scheduling}; the target allows {budget_at_target} us".format(**ratios["per_event_us"]),
         ),
         (
             "target",

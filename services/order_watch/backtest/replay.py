@@ -76,7 +76,9 @@ class Replay:
         self.result = ReplayResult()
         self._open: dict[str, dict[tuple[str, str], bool]] = {}
         self._due: dict[str, dt.datetime] = {}
-        self._queue: list[tuple[dt.datetime, str]] = []
+        # (due in UTC, order id, due): the heap compares UTC instants, which share one tzinfo and so
+        # compare without asking each zone for its offset (dues come in every customer's zone).
+        self._queue: list[tuple[dt.datetime, str, dt.datetime]] = []
         self._estimate_late: set[tuple[str, str]] = set()
         self._delivered_late: set[str] = set()
 
@@ -84,7 +86,7 @@ class Replay:
         self, events: Iterable[Envelope[Any]], tail: dt.timedelta = DEFAULT_TAIL, until: dt.datetime | None = None
     ) -> ReplayResult:
         """Replay events in order, then let the scheduler run until `until` (default: `tail` past the last event)."""
-        with _no_cycle_collection():
+        with no_cycle_collection():
             for event in events:
                 self.apply(event)
             if until is None and self.clock is not None:
@@ -106,8 +108,9 @@ class Replay:
 
     def run_due(self, until: dt.datetime) -> None:
         """Fire every scheduled check due at or before `until`, each at its own due time."""
+        until = until.astimezone(dt.UTC)
         while self._queue and self._queue[0][0] <= until:
-            due, order_id = heapq.heappop(self._queue)
+            _, order_id, due = heapq.heappop(self._queue)
             if self._due.get(order_id) != due:
                 continue  # superseded by a later evaluation
             del self._due[order_id]
@@ -138,7 +141,7 @@ class Replay:
             self._due.pop(order_id, None)
             return
         self._due[order_id] = due
-        heapq.heappush(self._queue, (due, order_id))
+        heapq.heappush(self._queue, (due.astimezone(dt.UTC), order_id, due))
 
     def _sync_alerts(self, order_id: str, findings: list[Finding], now: dt.datetime) -> None:
         """Raise new findings, reopen resolved ones, resolve those that disappeared (one alert per rule, shipment)."""
@@ -212,7 +215,7 @@ class Replay:
 
 
 @contextmanager
-def _no_cycle_collection() -> Iterator[None]:
+def no_cycle_collection() -> Iterator[None]:
     """Pause Python's cyclic garbage collector for a replay.
 
     A replay allocates millions of rows, snapshots and findings, and none of them form cycles
