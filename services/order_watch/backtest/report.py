@@ -26,6 +26,8 @@ body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1000px;color
 table{border-collapse:collapse;margin:1rem 0;width:100%}
 th,td{border-bottom:1px solid #e5e7eb;padding:.35rem .5rem;text-align:right}
 th:first-child,td:first-child{text-align:left}h2{margin-top:2rem}.note{color:#4b5563}svg{max-width:100%}
+table.run{width:auto;color:#4b5563}
+table.run th,table.run td{text-align:left;font-weight:normal;padding:.15rem .75rem .15rem 0}
 """
 
 
@@ -60,9 +62,16 @@ def summary_text(scorecard: dict[str, Any], throughput: dict[str, Any] | None = 
     return "\n".join(lines)
 
 
+# Rough width of one character of the charts' 11–12 px labels, to size the label column.
+CHAR_WIDTH = 6.6
+
+
 def bar_chart(title: str, bars: Sequence[tuple[str, float, str]], unit: str = "", width: int = 640) -> str:
-    """A horizontal bar chart as inline SVG: (label, value, color) per bar."""
-    row, left, top = 26, 260, 30
+    """A horizontal bar chart as inline SVG: (label, value, color) per bar; the label column is as
+    wide as the longest label, so labels never run into their bars."""
+    row, top = 26, 30
+    longest = max((len(label) for label, _, _ in bars), default=0)
+    left = int(min(width - 200, max(160, CHAR_WIDTH * longest + 12)))
     peak = max((value for _, value, _ in bars), default=0) or 1
     height = top + row * len(bars) + 10
     parts = [f'<svg role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}">',
@@ -78,9 +87,11 @@ def bar_chart(title: str, bars: Sequence[tuple[str, float, str]], unit: str = ""
 
 
 def histogram_chart(title: str, series: dict[str, list[dict[str, Any]]], width: int = 640, height: int = 240) -> str:
-    """Grouped columns: one group per lead-time bin, one column per system."""
+    """Grouped columns: one group per lead-time bin, one column per system, and a colour key."""
     bins = next(iter(series.values()), [])
-    left, bottom, top = 40, 40, 30
+    legend_row = 16
+    height += legend_row * len(series)
+    left, bottom, top = 40, 30 + legend_row * len(series), 30
     peak = max((b["count"] for bins_ in series.values() for b in bins_), default=0) or 1
     group = (width - left) / max(1, len(bins))
     column = group * 0.8 / max(1, len(series))
@@ -90,7 +101,8 @@ def histogram_chart(title: str, series: dict[str, list[dict[str, Any]]], width: 
     for index, bin_ in enumerate(bins):
         x0 = left + index * group
         upper = "+" if bin_["to_hours"] is None else f"–{bin_['to_hours']}"
-        parts.append(f'<text x="{x0 + 2:.1f}" y="{height - 22}" font-size="11">{bin_["from_hours"]}{upper} h</text>')
+        label_y = top + plot + 16
+        parts.append(f'<text x="{x0 + 2:.1f}" y="{label_y}" font-size="11">{bin_["from_hours"]}{upper} h</text>')
         for offset, (system, counts) in enumerate(series.items()):
             count = counts[index]["count"]
             bar = plot * count / peak
@@ -98,8 +110,13 @@ def histogram_chart(title: str, series: dict[str, list[dict[str, Any]]], width: 
             y = top + plot - bar
             parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{column - 1:.1f}" height="{bar:.1f}" '
                          f'fill="{COLORS.get(system, "#6b7280")}"><title>{count}</title></rect>')  # fmt: skip
-    legend = " · ".join(LABELS.get(system, system) for system in series)
-    parts.append(f'<text x="0" y="{height - 4}" font-size="11">{html.escape(legend)} (colours as above)</text></svg>')
+    for index, (system, counts) in enumerate(series.items()):
+        y = height - legend_row * (len(series) - index) + 2
+        total = sum(b["count"] for b in counts)
+        label = f"{LABELS.get(system, system)} ({total} late orders alerted before the promise)"
+        parts.append(f'<rect x="{left}" y="{y}" width="10" height="10" fill="{COLORS.get(system, "#6b7280")}"/>'
+                     f'<text x="{left + 16}" y="{y + 9}" font-size="11">{html.escape(label)}</text>')  # fmt: skip
+    parts.append("</svg>")
     return "".join(parts)
 
 
@@ -133,6 +150,23 @@ def _failure_table(scorecard: dict[str, Any]) -> str:
     return f"<table>{head}{''.join(rows)}</table>"
 
 
+def _run_table(meta: dict[str, Any]) -> str:
+    """What was replayed and how fast, one row per setting (nested settings on one line)."""
+    rows = "".join(
+        f"<tr><th>{html.escape(name.replace('_', ' '))}</th><td>{html.escape(_setting(value))}</td></tr>"
+        for name, value in meta.items()
+    )
+    return f'<table class="run">{rows}</table>'
+
+
+def _setting(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{name.replace('_', ' ')} {_setting(item)}" for name, item in value.items())
+    if isinstance(value, float):
+        return f"{value:,.2f}".rstrip("0").rstrip(".") if value >= 1 else f"{value:g}"
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+
+
 def render_html(scorecard: dict[str, Any], meta: dict[str, Any]) -> str:
     """The whole report as one HTML document."""
     systems = scorecard["systems"]
@@ -148,7 +182,7 @@ def render_html(scorecard: dict[str, Any], meta: dict[str, Any]) -> str:
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>Order Watch backtest</title><style>{CSS}</style></head><body>
 <h1>Order Watch backtest</h1>
-<p class="note">{html.escape(json.dumps(meta, default=str))}</p>
+{_run_table(meta)}
 <p>{scorecard["orders"]} orders, {scorecard["late_orders"]} late (delivered after the promise or never),
 {scorecard["never_at_risk_orders"]} never at risk. Downgrades caught at label time:
 {downgrades["caught_at_label_time"]} of {downgrades["injected"]}.</p>
