@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from services.order_watch.backtest.cli import main, run_backtest
 from services.order_watch.backtest.replay import CARRIER_ESTIMATE_BASELINE, DELIVERED_LATE_BASELINE, ENGINE, SYSTEMS
-from services.order_watch.backtest.report import render_html, summary_text, write_reports
+from services.order_watch.backtest.report import CHAR_WIDTH, LABELS, bar_chart, render_html, summary_text, write_reports
 from services.order_watch.backtest.simulator import DEFAULT_FAILURE_RATES, SimulationConfig, simulate
 
 # Failures three times as often as the default so a small run still has every kind of late order.
@@ -51,6 +52,21 @@ def test_the_html_report_is_self_contained(scorecard, tmp_path):
     assert "<svg" in page and "<script" not in page and "http" not in page.replace("xmlns", "")
     assert json.loads(json_path.read_text())["systems"][ENGINE]["recall"] == scorecard["systems"][ENGINE]["recall"]
     assert "Order Watch engine" in summary_text(scorecard) and render_html(scorecard, {}).startswith("<!doctype html>")
+
+
+def test_the_report_reads_as_prose_and_keys_its_colours(scorecard):
+    page = render_html(scorecard, {"origin_tz": "America/Chicago", "failure_rates": {"lost": 0.01}})
+    assert "<th>origin tz</th><td>America/Chicago</td>" in page and "<th>failure rates</th><td>lost 0.01</td>" in page
+    assert "{" not in page.split("<body>")[1].split("<svg")[0]  # no raw JSON above the charts
+    for label in LABELS.values():
+        assert f"{label} (" in page  # each system in the histogram's colour key, with its count
+
+
+def test_bar_labels_never_run_into_their_bars():
+    label = "Baseline: carrier estimate passes promise: false alarms"
+    svg = bar_chart("t", [(label, 1.0, "#000"), ("short", 2.0, "#000")])
+    bar_starts = {float(x) for x in re.findall(r'<rect x="([0-9.]+)"', svg)}
+    assert bar_starts and min(bar_starts) >= CHAR_WIDTH * len(label)
 
 
 def test_the_cli_writes_both_reports(tmp_path, capsys):
