@@ -24,13 +24,15 @@ class ChannelSettings(BaseModel):
 
 
 class RouteSettings(BaseModel):
-    """Which alert changes go to a channel; an empty list matches everything."""
+    """Which alert changes (and changes of an alert's reship task) go to a channel; an empty list matches everything."""
 
     channel: str
     severities: list[str] = Field(default_factory=list)
     rules: list[str] = Field(default_factory=list)
     teams: list[str] = Field(default_factory=list)
-    changes: list[str] = Field(default_factory=list, description="raised, escalated, reopened, resolved, assigned")
+    changes: list[str] = Field(
+        default_factory=list, description="raised, escalated, reopened, resolved, assigned, task_created, task_expired"
+    )
     min_escalation_level: int = Field(0, description="Only alerts escalated at least this far (1 = lead).")
 
 

@@ -22,7 +22,10 @@ EVENT_TYPES = {
     "reopened": "alert.reopened",
     "resolved": "alert.resolved",
     "assigned": "alert.assigned",
+    "task_created": "task.created",
+    "task_expired": "task.expired",
 }
+TASK_HEADLINES = {"task_created": "reship task to do", "task_expired": "reship task expired undone"}
 
 
 def order_page(public_url: str, alert: dict[str, Any]) -> str:
@@ -32,11 +35,26 @@ def order_page(public_url: str, alert: dict[str, Any]) -> str:
 
 
 def headline(change: str, alert: dict[str, Any]) -> str:
+    prefix = f"[{alert['severity'].upper()}] Order {alert['order_id']}"
+    if "task" in alert:
+        task = alert["task"]
+        return f"{prefix}: {TASK_HEADLINES.get(change, change)}: {task['service_name']} by {_instant(task['act_by'])}"
     level = f" (escalation level {alert['escalation_level']})" if alert["escalation_level"] else ""
-    return f"[{alert['severity'].upper()}] Order {alert['order_id']}: {alert['rule']} {change}{level}"
+    return f"{prefix}: {alert['rule']} {change}{level}"
 
 
 def body_lines(alert: dict[str, Any], link: str) -> list[str]:
+    if "task" in alert:
+        task = alert["task"]
+        return [
+            task["reason"],
+            f"Reship: {task['carrier']} {task['service_name']}"
+            + (f" with {', '.join(task['options'])}" if task["options"] else "")
+            + f", expected {_instant(task['expected_delivery'])}",
+            f"Act by: {_instant(task['act_by'])} · task {task['status']} · owner {task['owner'] or 'nobody yet'}",
+            f"Alert: {alert['rule']} · team {alert['team']} · priority {alert['priority']}",
+            f"Order page: {link}",
+        ]
     return [
         alert["summary"],
         f"Owner: {alert['owner'] or 'nobody yet'} · team {alert['team']} · priority {alert['priority']}",

@@ -1,4 +1,8 @@
-"""Notice an alert change for notification, in the caller's transaction (called by alert flows)."""
+"""Notice an alert change — or a change of the reshipment task raised for it — for notification,
+in the caller's transaction (called by alert and task flows).
+
+A task change is noticed on its alert: routes match it by the alert's severity, rule and team,
+and the message carries the alert as the staff API shows it, with the task under `task`."""
 
 from __future__ import annotations
 
@@ -10,9 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.order_watch.alerts.models import Alert
 from services.order_watch.alerts.schemas import AlertOut
 from services.order_watch.notifications.models import AlertNotice
+from services.order_watch.tasks.models import Task
+from services.order_watch.tasks.schemas import TaskOut
 
 # Changes a person should hear about; routine evidence updates and notes are not among them.
 NOTIFIABLE = frozenset({"raised", "escalated", "reopened", "resolved", "assigned"})
+# Task changes someone must act on: a reship to make, or one nobody made in time. Claims,
+# completions and cancellations are people's own doing (and the audit trail keeps them).
+TASK_NOTIFIABLE = frozenset({"task_created", "task_expired"})
 
 
 def alert_message(alert: Alert) -> dict[str, Any]:
@@ -26,15 +35,22 @@ def dedupe_key(alert: Alert) -> str:
 
 
 def notice_alert_change(session: AsyncSession, alert: Alert, change: str, now: datetime) -> None:
-    if change not in NOTIFIABLE:
-        return
+    if change in NOTIFIABLE:
+        _notice(session, alert, change, dedupe_key(alert), alert_message(alert), now)
+
+
+def notice_task_change(session: AsyncSession, alert: Alert, task: Task, change: str, now: datetime) -> None:
+    """`change` is "task_created", "task_expired", …; one notice per task state, like alerts."""
+    if change in TASK_NOTIFIABLE:
+        message = {**alert_message(alert), "task": TaskOut.model_validate(task).model_dump(mode="json")}
+        key = f"{alert.alert_id}:task:{task.task_id}:{task.version}:{task.status}"
+        _notice(session, alert, change, key, message, now)
+
+
+def _notice(session: AsyncSession, alert: Alert, change: str, key: str, message: dict[str, Any], now: datetime) -> None:
     session.add(
         AlertNotice(
-            dedupe_key=dedupe_key(alert),
-            alert_id=str(alert.alert_id),
-            order_id=alert.order_id,
-            change=change,
-            alert=alert_message(alert),
+            dedupe_key=key, alert_id=str(alert.alert_id), order_id=alert.order_id, change=change, alert=message,
             created_at=now,
         )
-    )
+    )  # fmt: skip

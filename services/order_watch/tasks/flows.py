@@ -18,6 +18,7 @@ from services.order_watch.alerts.flows import SYSTEM, escalate
 from services.order_watch.alerts.models import Alert
 from services.order_watch.audit.service import record
 from services.order_watch.db import publish
+from services.order_watch.notifications.notices import notice_task_change
 from services.order_watch.promise import RecoveryOption
 from services.order_watch.reconcile.findings import Finding
 from services.order_watch.tasks.models import LIVE_STATUSES, Task
@@ -47,6 +48,7 @@ def sync_task(
         _close(session, task, "expired", "act-by passed with no reship", now)
         alert = alerts.get((order_id, task.evidence.get("rule", ""), task.evidence.get("shipment_key", "")))
         if alert is not None:
+            notice_task_change(session, alert, task, "task_expired", now)
             escalate(session, alert, f"reship task expired at {task.act_by.isoformat()}", now)
         task = None
     source = needed_recovery(findings)
@@ -136,6 +138,8 @@ def _create(
     session.add(task)
     record(session, "task", str(task.task_id), "created", SYSTEM, now, None, task_snapshot(task), order_id=order_id)
     _publish(session, TaskCreatedEvent, task, now)
+    if alert is not None:
+        notice_task_change(session, alert, task, "task_created", now)
     return task
 
 

@@ -22,6 +22,8 @@ from services.order_watch.settings import ChannelSettings, RouteSettings
 from tests.support.receivers import http_receiver, smtp_receiver
 
 pytestmark = pytest.mark.integration
+# The story's reship: next-day air by Thursday's 17:00 cut-off at the Chicago warehouse.
+TASK_TO_DO = "reship task to do: UPS Next Day Air Saver by 2026-11-19T17:00:00-06:00"
 SECRET = "whsec_" + "bm90aWZpY2F0aW9uLXNpZ25pbmcta2V5LTEyMzQ1Ng=="
 
 
@@ -62,7 +64,8 @@ async def test_routed_signed_retried_and_sent_once_per_alert_state(api):
 
             await notify_round(settings, api.sessions, client, api.clock)
             assert [json.loads(r["body"])["text"] for r in slack.accepted] == [
-                f"[CRITICAL] Order {order_id}: service_downgrade raised"
+                f"[CRITICAL] Order {order_id}: service_downgrade raised",
+                f"[CRITICAL] Order {order_id}: {TASK_TO_DO}",  # the fulfillment route has no change filter
             ]
             assert [r["answered"] for r in hook.received] == [503]
             async with api.sessions() as session:
@@ -93,6 +96,7 @@ async def test_routed_signed_retried_and_sent_once_per_alert_state(api):
 
         assert [json.loads(r["body"])["text"].split(": ", 1)[1] for r in slack.accepted] == [
             "service_downgrade raised",
+            TASK_TO_DO,
             "service_downgrade escalated (escalation level 1)",
         ]
         (mail,) = smtp.messages
@@ -104,16 +108,46 @@ async def test_routed_signed_retried_and_sent_once_per_alert_state(api):
         assert page in json.loads(slack.accepted[0]["body"])["blocks"][1]["text"]["text"]
 
     async with api.sessions() as session:
-        assert await session.scalar(select(func.count()).select_from(AlertNotice)) == 2
+        assert await session.scalar(select(func.count()).select_from(AlertNotice)) == 3
         statuses = list(await session.scalars(select(Notification.status)))
-    assert sorted(statuses) == ["sent"] * 5
+    assert sorted(statuses) == ["sent"] * 6
+
+
+async def test_a_reship_task_to_do_and_one_left_undone_are_notified_on_their_alert(api):
+    tasks_only = ["task_created", "task_expired"]
+    with smtp_receiver() as smtp:
+        async with http_receiver() as slack, http_receiver() as hook, httpx.AsyncClient() as client:
+            settings = notifying(api.settings, slack, hook, smtp.port).model_copy(
+                update={
+                    "notification_routes": [
+                        RouteSettings(channel="crm-hook", changes=tasks_only),
+                        RouteSettings(channel="leads-mail", changes=["task_expired"]),
+                    ]
+                }
+            )
+            order_id = await api.story_order()
+            (task,) = (await api.call("GET", "/tasks", params={"order_id": order_id})).json()
+            api.clock.set(datetime.fromisoformat(task["act_by"]) + timedelta(hours=1))  # nobody reshipped
+            await api.reevaluate(order_id)
+            await notify_round(settings, api.sessions, client, api.clock)
+
+    created, expired, replanned = (verified(request) for request in hook.received)
+    assert [created["type"], expired["type"], replanned["type"]] == ["task.created", "task.expired", "task.created"]
+    assert created["data"]["task"]["task_id"] == expired["data"]["task"]["task_id"] == task["task_id"]
+    assert (created["data"]["rule"], created["data"]["order_id"]) == ("service_downgrade", order_id)
+    assert expired["data"]["task"]["status"] == "expired"
+    assert replanned["data"]["task"]["options"] == ["SATURDAY_DELIVERY"], "the next plan, heard at once"
+    (mail,) = smtp.messages
+    assert mail["Subject"].startswith(f"[CRITICAL] Order {order_id}: reship task expired undone: UPS Next Day Air")
+    assert "Reship: ups UPS Next Day Air Saver, expected" in mail.get_content()
+    assert f"Order page: {settings.public_url}/ui/orders/{order_id}" in mail.get_content()
 
 
 async def test_the_last_failed_attempt_leaves_the_delivery_dead(api):
     with smtp_receiver() as smtp:
         async with http_receiver(fail_first=99) as hook, httpx.AsyncClient() as client:
             settings = notifying(api.settings, hook, hook, smtp.port, notification_max_attempts=3).model_copy(
-                update={"notification_routes": [RouteSettings(channel="crm-hook")]}
+                update={"notification_routes": [RouteSettings(channel="crm-hook", changes=["raised"])]}
             )
             await api.story_order()
             for _ in range(5):
