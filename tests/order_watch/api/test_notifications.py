@@ -23,7 +23,7 @@ from tests.support.receivers import http_receiver, smtp_receiver
 
 pytestmark = pytest.mark.integration
 # The story's reship: next-day air by Thursday's 17:00 cut-off at the Chicago warehouse.
-TASK_TO_DO = "reship task to do: UPS Next Day Air Saver by 2026-11-19T17:00:00-06:00"
+TASK_TO_DO = "reship task to do: UPS Next Day Air Saver by 2026-11-19T23:00:00+00:00"
 SECRET = "whsec_" + "bm90aWZpY2F0aW9uLXNpZ25pbmcta2V5LTEyMzQ1Ng=="
 
 
