@@ -154,10 +154,9 @@ def rule_latencies(samples: list[tuple[Any, Any]]) -> dict[str, Any]:
     }
 
 
-def _per_event_costs(backtest: dict[str, Any]) -> dict[str, float]:
+def _per_event_costs(backtest: dict[str, Any], speedup: float) -> dict[str, float]:
     """Where one event's time goes on one process, in microseconds, next to what the target allows
-    (its share of the target on every core, at the measured parallel speed-up)."""
-    speedup = backtest["parallel_events_per_second"] / backtest["events_per_second"]
+    (its share of the target on every core, at the measured parallel `speedup`)."""
     total = 1e6 / backtest["events_per_second"]
     store = 1e6 / backtest["store_floor_events_per_second"]
     return {
@@ -192,14 +191,15 @@ def main(argv: list[str] | None = None) -> int:
     }
     backtest = backtest_rate(args.orders, args.seed, machine["cores"])
     rules = rule_latencies(samples)
+    speedup = backtest["parallel_events_per_second"] / backtest["events_per_second"]
     ratios = {
         "events_per_second_vs_target": round(backtest["events_per_second"] / TARGET_EVENTS_PER_SECOND, 4),
         "parallel_events_per_second_vs_target": round(
             backtest["parallel_events_per_second"] / TARGET_EVENTS_PER_SECOND, 4
         ),
         "store_floor_vs_target": round(backtest["store_floor_events_per_second"] / TARGET_EVENTS_PER_SECOND, 4),
-        "parallel_speedup": round(backtest["parallel_events_per_second"] / backtest["events_per_second"], 2),
-        "per_event_us": _per_event_costs(backtest),
+        "parallel_speedup": round(speedup, 2),
+        "per_event_us": _per_event_costs(backtest, speedup),
         "loop_additions_per_event": round(machine["loop_additions_per_second"] / backtest["events_per_second"]),
         "json_round_trips_per_event": round(machine["json_round_trips_per_second"] / backtest["events_per_second"], 1),
         "evaluate_mean_in_json_round_trips": round(

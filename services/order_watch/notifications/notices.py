@@ -19,9 +19,6 @@ from services.order_watch.tasks.schemas import TaskOut
 
 # Changes a person should hear about; routine evidence updates and notes are not among them.
 NOTIFIABLE = frozenset({"raised", "escalated", "reopened", "resolved", "assigned"})
-# Task changes someone must act on: a reship to make, or one nobody made in time. Claims,
-# completions and cancellations are people's own doing (and the audit trail keeps them).
-TASK_NOTIFIABLE = frozenset({"task_created", "task_expired"})
 
 
 def alert_message(alert: Alert) -> dict[str, Any]:
@@ -40,17 +37,22 @@ def notice_alert_change(session: AsyncSession, alert: Alert, change: str, now: d
 
 
 def notice_task_change(session: AsyncSession, alert: Alert, task: Task, change: str, now: datetime) -> None:
-    """`change` is "task_created", "task_expired", …; one notice per task state, like alerts."""
-    if change in TASK_NOTIFIABLE:
-        message = {**alert_message(alert), "task": TaskOut.model_validate(task).model_dump(mode="json")}
-        key = f"{alert.alert_id}:task:{task.task_id}:{task.version}:{task.status}"
-        _notice(session, alert, change, key, message, now)
+    """Task flows call this for the changes someone must act on — "task_created" (a reship to make)
+    and "task_expired" (nobody made it in time); claims, completions and cancellations are people's
+    own doing. One notice per task state, like alerts."""
+    message = {**alert_message(alert), "task": TaskOut.model_validate(task).model_dump(mode="json")}
+    key = f"{alert.alert_id}:task:{task.task_id}:{task.version}:{task.status}"
+    _notice(session, alert, change, key, message, now)
 
 
 def _notice(session: AsyncSession, alert: Alert, change: str, key: str, message: dict[str, Any], now: datetime) -> None:
     session.add(
         AlertNotice(
-            dedupe_key=key, alert_id=str(alert.alert_id), order_id=alert.order_id, change=change, alert=message,
+            dedupe_key=key,
+            alert_id=str(alert.alert_id),
+            order_id=alert.order_id,
+            change=change,
+            alert=message,
             created_at=now,
         )
-    )  # fmt: skip
+    )
