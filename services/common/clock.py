@@ -6,6 +6,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
+def utc_iso(instant: datetime) -> str:
+    """An instant as ISO 8601 in UTC: one spelling per instant.
+
+    Rules compute times in the warehouse's or the customer's zone; PostgreSQL gives them back in
+    UTC. What compares or dedupes by text (alert and task snapshots, escalation keys, messages)
+    must spell one instant one way, or a re-evaluation sees a change where there is none.
+    """
+    return instant.astimezone(UTC).isoformat()
+
+
 class Clock(Protocol):
     def now(self) -> datetime: ...
 

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.clock import utc_iso
 from services.common.contracts.alerts import (
     AlertChange,
     AlertEscalatedEvent,
@@ -34,6 +35,7 @@ from services.order_watch.reconcile.findings import Finding
 SYSTEM = "system"
 CONDITION_CLEARED = "condition_cleared"
 OPEN_STATUSES = ("open", "acknowledged")
+ESCALATION_REASON = "escalation_reason"
 
 
 def snapshot(alert: Alert) -> dict[str, Any]:
@@ -44,7 +46,7 @@ def snapshot(alert: Alert) -> dict[str, Any]:
         "priority": alert.priority,
         "summary": alert.summary,
         "evidence": alert.evidence,
-        "act_by": alert.act_by.isoformat() if alert.act_by else None,
+        "act_by": utc_iso(alert.act_by) if alert.act_by else None,
         "escalation_level": alert.escalation_level,
         "owner": alert.owner,
         "resolution": alert.resolution,
@@ -83,7 +85,7 @@ def sync_alerts(
             "severity": finding.severity.value,
             "priority": priorities[key],
             "summary": finding.summary[:500],
-            "evidence": finding.evidence,
+            "evidence": finding.evidence if alert is None else kept_evidence(alert.evidence, finding.evidence),
             "act_by": finding.act_by,
         }
         if alert is None:
@@ -103,9 +105,28 @@ def sync_alerts(
             change_alert(session, alert, changes, "resolved", now)
 
 
+def kept_evidence(known: dict[str, Any], found: dict[str, Any]) -> dict[str, Any]:
+    """The evidence just found, keeping what the alert already knew of it.
+
+    A fact whose value and source are unchanged keeps its first as-of (a projection re-made at
+    every check is still the one made then; its as-of moving is not a change to tell anyone of),
+    and an escalation's reason stays until the next escalation replaces it.
+    """
+    kept = {name: known[name] if _same_fact(known.get(name), item) else item for name, item in found.items()}
+    if ESCALATION_REASON in known:
+        kept[ESCALATION_REASON] = known[ESCALATION_REASON]
+    return kept
+
+
+def _same_fact(known: Any, found: Any) -> bool:
+    if not (isinstance(known, dict) and isinstance(found, dict) and "as_of" in found):
+        return known == found
+    return {**known, "as_of": None} == {**found, "as_of": None}
+
+
 def escalate(session: AsyncSession, alert: Alert, reason: str, now: datetime, actor: str = SYSTEM) -> None:
     """Raise an alert one escalation level (an expired task, an unowned act-by coming close)."""
-    evidence = {**alert.evidence, "escalation_reason": reason}
+    evidence = {**alert.evidence, ESCALATION_REASON: reason}
     change_alert(
         session, alert, {"escalation_level": alert.escalation_level + 1, "evidence": evidence}, "escalated", now, actor
     )

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from services.common.clock import utc_iso
 from services.common.vocab import Severity
 
 
@@ -112,7 +113,7 @@ def _unacknowledged(alert: AlertClock, policy: EscalationPolicy, now: datetime) 
             break
         waited = int((deadline - alert.opened_at).total_seconds() // 60)
         reason = f"not acknowledged within {waited} min: {policy.level_name(level)} now"
-        due.append(Escalation(f"unacknowledged:{alert.opened_at.isoformat()}:{level}", level, reason))
+        due.append(Escalation(f"unacknowledged:{utc_iso(alert.opened_at)}:{level}", level, reason))
     return due
 
 
@@ -131,7 +132,7 @@ def _unowned_act_by(alert: AlertClock, policy: EscalationPolicy, now: datetime) 
         return []
     act_by, level = window[1], alert.escalation_level + 1
     reason = (
-        f"act-by {act_by.isoformat()} is less than {policy.unowned_act_by_minutes} min away and nobody owns "
+        f"act-by {utc_iso(act_by)} is less than {policy.unowned_act_by_minutes} min away and nobody owns "
         f"the alert: {policy.level_name(level)} now"
     )
-    return [Escalation(f"unowned_act_by:{act_by.isoformat()}", level, reason)]
+    return [Escalation(f"unowned_act_by:{utc_iso(act_by)}", level, reason)]

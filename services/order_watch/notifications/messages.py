@@ -11,10 +11,12 @@ import base64
 import hashlib
 import hmac
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import quote
+
+from services.common.clock import utc_iso
 
 EVENT_TYPES = {
     "raised": "alert.raised",
@@ -66,7 +68,7 @@ def body_lines(alert: dict[str, Any], link: str) -> list[str]:
 def _instant(value: str) -> str:
     """An ISO 8601 instant in UTC with its offset spelled out (`+00:00`, where JSON says `Z`): every
     message gives times alike, whether they were read back from the database or just computed."""
-    return datetime.fromisoformat(value).astimezone(UTC).isoformat()
+    return utc_iso(datetime.fromisoformat(value))
 
 
 def slack_payload(change: str, alert: dict[str, Any], link: str) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.clock import utc_iso
 from services.common.contracts.envelope import Envelope
 from services.common.contracts.tasks import TaskChange, TaskClosedEvent, TaskCreatedEvent, TaskUpdatedEvent
 from services.order_watch.alerts.flows import SYSTEM, escalate
@@ -49,7 +50,7 @@ def sync_task(
         alert = alerts.get((order_id, task.evidence.get("rule", ""), task.evidence.get("shipment_key", "")))
         if alert is not None:
             notice_task_change(session, alert, task, "task_expired", now)
-            escalate(session, alert, f"reship task expired at {task.act_by.isoformat()}", now)
+            escalate(session, alert, f"reship task expired at {utc_iso(task.act_by)}", now)
         task = None
     source = needed_recovery(findings)
     if source is None:
@@ -98,8 +99,8 @@ def task_snapshot(task: Task) -> dict[str, Any]:
         "service_name": task.service_name,
         "service_level": task.service_level,
         "options": list(task.options or []),
-        "expected_delivery": task.expected_delivery.isoformat() if task.expected_delivery else None,
-        "act_by": task.act_by.isoformat() if task.act_by else None,
+        "expected_delivery": utc_iso(task.expected_delivery) if task.expected_delivery else None,
+        "act_by": utc_iso(task.act_by) if task.act_by else None,
         "reason": task.reason,
         "close_reason": task.close_reason,
         "new_tracking_number": task.new_tracking_number,

@@ -121,3 +121,27 @@ async def test_filters(api):
     assert await ids(team="customer_care") == set()
     assert await ids(due_before="2026-11-19T17:00:00-06:00") == set()
     assert await ids(due_before="2026-11-19T17:00:01-06:00") == {order_id, other}
+
+
+async def test_looking_again_at_an_unchanged_order_changes_nothing(api):
+    # The worker computes act-by times in the warehouse's zone; the scheduler reads them back from
+    # the database in UTC. The same instant spelled two ways is not a change anyone should see.
+    order_id = await api.story_order()
+    await api.reevaluate(order_id)
+    api.clock.advance(timedelta(minutes=1))
+    await api.reevaluate(order_id)
+
+    alert = await only_alert(api, order_id)
+    detail = (await api.call("GET", f"/alerts/{alert['alert_id']}", Role.SALES)).json()
+    assert [change["change"] for change in detail["history"]] == ["raised"]
+    assert detail["version"] == 1
+    trail = (await api.call("GET", f"/orders/{order_id}/audit", Role.SALES)).json()
+    assert [(e["entity"], e["action"]) for e in trail] == [("alert", "raised"), ("task", "created")]
+
+    # An escalation's reason outlives the next look at the order.
+    api.clock.advance(timedelta(minutes=16))
+    assert await run_escalations(api.settings, api.sessions, api.clock) == 1
+    await api.reevaluate(order_id)
+    detail = (await api.call("GET", f"/alerts/{alert['alert_id']}", Role.SALES)).json()
+    assert [change["change"] for change in detail["history"]] == ["raised", "escalated"]
+    assert "lead" in detail["evidence"]["escalation_reason"]
