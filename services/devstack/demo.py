@@ -1,66 +1,59 @@
-"""The live demo feed of `make run`: the PRODUCT.md story, then a steady trickle of traffic.
+"""The live demo feed of `make run`: the PRODUCT.md story, then the backtest simulator played in real time.
 
-Orders and labels go to Kafka as the order system and warehouse would send them. Carrier
-updates go through the carrier adapter's real, signed webhook endpoints in each carrier's own
-dialect (UPS Track Alert, FedEx tracking webhooks, our generic format), so a newcomer sees the
-whole path — and alerts and tasks appear within a minute of starting.
+At start it sends the story (paid next-day, labelled UPS Ground just now: an alert and a reship
+task within seconds) and a backlog: the simulator's orders placed over the last few days, with
+every event already past sent at once, so the boards open on a real mix of parcels delivered, on
+their way, stalled, lost or late. Then, every `DEMO_INTERVAL_SECONDS`, one new order is placed and
+every planned event whose time has come is sent. Nothing is sent before its event time: a parcel is
+scanned and delivered when the carrier calendars say, never early because a demo is in a hurry.
+
+Orders and labels go to Kafka as the order system and warehouse would send them; scans go through
+the carrier adapter's real, signed webhook endpoints in each carrier's own dialect (`dialects`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import json
 import logging
 import os
 import random
 import uuid
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 
 from services.carrier_adapter.carriers import all_sources
-from services.common.contracts.envelope import new_envelope
+from services.common.contracts.envelope import Envelope, new_envelope
 from services.common.contracts.orders import Address, Customer, Money, OrderPlaced, OrderPlacedEvent
 from services.common.contracts.shipments import ShipmentLabelCreated, ShipmentLabelCreatedEvent
 from services.common.logs import configure_logging
 from services.common.publish import send
 from services.common.settings import ServiceSettings
 from services.common.vocab import CustomerTier, ServiceLevel
+from services.devstack.dialects import DIALECTS, webhook_for
+from services.order_watch.backtest.journeys import Leg, journey
+from services.order_watch.backtest.simulator import (
+    DESTINATIONS,
+    SimulationConfig,
+    scan_events,
+    simulate,
+    simulate_order,
+)
+from services.order_watch.backtest.truth import Failure
+from services.order_watch.promise import Catalog, load_catalog
 
 log = logging.getLogger("demo")
 PRODUCER = "demo-feed"
-ORIGIN = {"city": "CHICAGO", "region": "IL", "postal_code": "60601", "country": "US"}
-DESTINATIONS = [
-    Address(postal_code="10001", country="US", region="NY", city="New York", time_zone="America/New_York"),
-    Address(postal_code="30303", country="US", region="GA", city="Atlanta", time_zone="America/New_York"),
-    Address(postal_code="80202", country="US", region="CO", city="Denver", time_zone="America/Denver"),
-    Address(postal_code="98101", country="US", region="WA", city="Seattle", time_zone="America/Los_Angeles"),
-]
-SERVICE_CODES = {
-    "ups": {ServiceLevel.NEXT_DAY: "01", ServiceLevel.TWO_DAY: "02", ServiceLevel.GROUND: "03"},
-    "fedex": {
-        ServiceLevel.NEXT_DAY: "PRIORITY_OVERNIGHT",
-        ServiceLevel.TWO_DAY: "FEDEX_2_DAY",
-        ServiceLevel.GROUND: "FEDEX_GROUND",
-    },
-}
-TRANSIT_DAYS = {ServiceLevel.NEXT_DAY: 1, ServiceLevel.TWO_DAY: 2, ServiceLevel.GROUND: 5}
-STAGES = ("accepted", "in_transit", "out_for_delivery", "delivered")
-
-
-@dataclass
-class Parcel:
-    order_id: str
-    carrier: str
-    tracking_number: str
-    destination: Address
-    promised_by: datetime
-    stage: int = -1
-    slips: bool = False
-    weather: bool = False
+BACKLOG_DAYS = 4
+BACKLOG_ORDERS = 120
+STORY_CARRIER, STORY_LABEL_CODE = "ups", "03"  # paid next-day, labelled UPS Ground
 
 
 def end_of_day(moment: datetime, days: int, zone: str) -> datetime:
@@ -68,105 +61,48 @@ def end_of_day(moment: datetime, days: int, zone: str) -> datetime:
     return local.replace(hour=20, minute=0, second=0, microsecond=0)
 
 
-def new_order(rng: random.Random, now: datetime, *, story: bool = False) -> tuple[list, Parcel]:
-    """An order and its label; the story (and one order in ten) is paid fast but shipped ground."""
-    paid = (
-        ServiceLevel.NEXT_DAY
-        if story
-        else rng.choice([ServiceLevel.NEXT_DAY, ServiceLevel.TWO_DAY, *[ServiceLevel.GROUND] * 2])
-    )
-    carrier = "ups" if story else rng.choice(["ups", "fedex"])
-    shipped = ServiceLevel.GROUND if story or (paid != ServiceLevel.GROUND and rng.random() < 0.1) else paid
-    destination = DESTINATIONS[0] if story else rng.choice(DESTINATIONS)
-    order_id = f"DEMO-{'STORY-' if story else ''}{uuid.uuid4().hex[:8].upper()}"
-    promised_by = end_of_day(now, TRANSIT_DAYS[paid] + 1, destination.time_zone)
-    tier = CustomerTier.PRIORITY if story else rng.choice([CustomerTier.STANDARD] * 4 + [CustomerTier.VIP])
+def story_events(rng: random.Random, now: datetime, catalog: Catalog, origin_tz: str) -> list[Envelope[Any]]:
+    """PRODUCT.md story 1: paid next-day, labelled UPS Ground now, then scanned as ground goes."""
+    new_york = next(destination for destination in DESTINATIONS if destination.city == "New York")
+    order_id = f"DEMO-STORY-{uuid.uuid4().hex[:8].upper()}"
+    tracking_number = f"1Z{uuid.uuid4().hex[:16].upper()}"
     placed = OrderPlaced(
         order_id=order_id,
-        customer=Customer(customer_id=f"cust-{rng.randint(1, 400)}", name="Avery Quinn" if story else None, tier=tier),
-        order_value=Money(amount=Decimal("1899.00") if story else Decimal(rng.randint(20, 1500)), currency="USD"),
+        customer=Customer(customer_id=f"cust-{rng.randint(1, 400)}", name="Avery Quinn", tier=CustomerTier.PRIORITY),
+        order_value=Money(amount=Decimal("1899.00"), currency="USD"),
         placed_at=now - timedelta(hours=2),
-        destination=destination,
-        paid_service_level=paid,
-        promised_by=promised_by,
+        destination=Address(
+            postal_code=new_york.postal_code,
+            country="US",
+            region=new_york.region,
+            city=new_york.city,
+            time_zone=new_york.time_zone,
+        ),
+        paid_service_level=ServiceLevel.NEXT_DAY,
+        promised_by=end_of_day(now, 2, new_york.time_zone),
     )
-    tracking_number = f"1Z{uuid.uuid4().hex[:16].upper()}" if carrier == "ups" else str(rng.randint(10**11, 10**12 - 1))
     label = ShipmentLabelCreated(
         order_id=order_id,
         shipment_id=f"{order_id}-S1",
-        carrier=carrier,
+        carrier=STORY_CARRIER,
         tracking_number=tracking_number,
-        label_service_code=SERVICE_CODES[carrier][shipped],
+        label_service_code=STORY_LABEL_CODE,
         label_created_at=now,
     )
-    events = [
+    ground = catalog.service(STORY_CARRIER, STORY_LABEL_CODE)
+    if ground is None:
+        raise LookupError(f"the carrier catalog has no {STORY_CARRIER} {STORY_LABEL_CODE}")
+    trip = journey(rng, Leg(ground, origin_tz, new_york.time_zone, True, new_york.lane_days), now, Failure.NONE)
+    return [
         new_envelope(OrderPlacedEvent, placed, occurred_at=placed.placed_at, produced_at=now, producer=PRODUCER),
         new_envelope(ShipmentLabelCreatedEvent, label, occurred_at=now, produced_at=now, producer=PRODUCER),
+        *scan_events(rng, ground, tracking_number, trip.scans),
     ]
-    parcel = Parcel(
-        order_id,
-        carrier,
-        tracking_number,
-        destination,
-        promised_by,
-        slips=story or rng.random() < 0.1,
-        weather=rng.random() < 0.05,
-    )
-    return events, parcel
-
-
-def ups_alert(parcel: Parcel, stage: str, now: datetime, estimate: datetime) -> dict[str, object]:
-    """A UPS Track Alert push (carriers.md §4): local time, GMT time and offset."""
-    codes = {
-        "accepted": ("I", "OR", "Origin Scan"),
-        "in_transit": ("I", "AR", "Arrived at Facility"),
-        "out_for_delivery": ("I", "OT", "Out For Delivery Today"),
-        "delivered": ("D", "FS", "Delivered"),
-        "weather": ("X", "WX", "Severe weather conditions have delayed delivery."),
-    }
-    kind, code, description = codes[stage]
-    local = now.astimezone(ZoneInfo("America/Chicago"))
-    offset_hours = local.utcoffset().total_seconds() / 3600  # type: ignore[union-attr]
-    return {
-        "trackingNumber": parcel.tracking_number,
-        "localActivityDate": local.strftime("%Y%m%d"),
-        "localActivityTime": local.strftime("%H%M%S"),
-        "gmtActivityDate": now.strftime("%Y%m%d"),
-        "gmtActivityTime": now.strftime("%H%M%S"),
-        "gmtOffset": f"{offset_hours:+06.2f}",
-        "activityLocation": {"city": "CHICAGO", "stateProvince": "IL", "postalCode": "60601", "country": "US"},
-        "activityStatus": {"type": kind, "code": code, "description": description},
-        "scheduledDeliveryDate": estimate.strftime("%Y%m%d"),
-    }
-
-
-def fedex_push(parcel: Parcel, stage: str, now: datetime, estimate: datetime) -> dict[str, object]:
-    """A FedEx tracking webhook (carriers.md §5): ISO times with offsets."""
-    codes = {"accepted": "PU", "in_transit": "IT", "out_for_delivery": "OD", "delivered": "DL", "weather": "DE"}
-    local = now.astimezone(ZoneInfo("America/Chicago")).isoformat(timespec="seconds")
-    scan = {
-        "date": local,
-        "eventType": codes[stage],
-        "eventDescription": stage.replace("_", " ").title(),
-        "scanLocation": {"city": "CHICAGO", "stateOrProvinceCode": "IL", "postalCode": "60601", "countryCode": "US"},
-    }
-    if stage == "weather":
-        scan["exceptionDescription"] = "Weather delay"
-    result = {
-        "trackingNumberInfo": {"trackingNumber": parcel.tracking_number, "carrierCode": "FDXE"},
-        "dateAndTimes": [{"type": "ESTIMATED_DELIVERY", "dateTime": estimate.isoformat(timespec="seconds")}],
-        "scanEvents": [scan],
-    }
-    return {
-        "transactionId": str(uuid.uuid4()),
-        "output": {"completeTrackResults": [{"trackingNumber": parcel.tracking_number, "trackResults": [result]}]},
-    }
-
-
-BUILDERS = {"ups": ups_alert, "fedex": fedex_push}
 
 
 class Feed:
+    """The story, the backlog and the live orders, each event sent once its time has come."""
+
     def __init__(
         self,
         settings: ServiceSettings,
@@ -174,40 +110,60 @@ class Feed:
         adapter_url: str,
         secrets: dict[str, str],
         seed: int | None = None,
+        origin_tz: str = "America/Chicago",
+        catalog: Catalog | None = None,
     ) -> None:
         self.settings = settings
         self.secrets = secrets
         self.client = client
         self.adapter_url = adapter_url
         self.rng = random.Random(seed)
-        self.parcels: list[Parcel] = []
+        self.catalog = catalog or load_catalog()
+        # A seed of its own per run: simulated order ids stay unique across runs on one database.
+        self.config = SimulationConfig(seed=self.rng.getrandbits(32), origin_tz=origin_tz)
+        self.refused = 0
+        self._planned: list[tuple[datetime, int, Envelope[Any]]] = []
+        self._sequence = itertools.count()
+        self._order_index = itertools.count(BACKLOG_ORDERS)
 
-    async def start(self, now: datetime) -> str:
-        events, story = new_order(self.rng, now, story=True)
-        await send(self.settings, events)
-        self.parcels.append(story)
-        return story.order_id
+    async def start(self, now: datetime, backlog_orders: int = BACKLOG_ORDERS) -> str:
+        """Send the story and the backlog's past; returns the story's order id."""
+        story = story_events(self.rng, now, self.catalog, self.config.origin_tz)
+        self._plan(story)
+        await self.send_due(now)  # the story first: its alert must not wait behind the backlog
+        first_day = (now - timedelta(days=BACKLOG_DAYS)).astimezone(ZoneInfo(self.config.origin_tz)).date()
+        backlog = replace(self.config, orders=backlog_orders, days=BACKLOG_DAYS, start=first_day)
+        self._plan(simulate(backlog, self.catalog).events)  # its past goes now, its future in time
+        await self.send_due(now)
+        return story[0].payload.order_id
 
-    async def tick(self, now: datetime) -> None:
-        events, parcel = new_order(self.rng, now)
-        await send(self.settings, events)
-        self.parcels.append(parcel)
-        for parcel in list(self.parcels):
-            if self.rng.random() < 0.5:
-                await self.advance(parcel, now)
+    async def tick(self, now: datetime) -> int:
+        """Place one new order now, then send every planned event whose time has come."""
+        events, _ = simulate_order(self.rng, self.config, self.catalog, next(self._order_index), placed_at=now)
+        self._plan(events)
+        return await self.send_due(now)
 
-    async def advance(self, parcel: Parcel, now: datetime) -> None:
-        parcel.stage += 1
-        stage = "weather" if parcel.weather and parcel.stage == 1 else STAGES[min(parcel.stage, 3)]
-        estimate = parcel.promised_by + (timedelta(days=3) if parcel.slips else timedelta(hours=-4))
-        body = json.dumps(BUILDERS[parcel.carrier](parcel, stage, now, estimate)).encode()
-        await self.post(parcel.carrier, body, now)
-        if stage == "delivered":
-            self.parcels.remove(parcel)
+    async def send_due(self, now: datetime) -> int:
+        """Orders and labels to Kafka, then scans to the webhooks: everything planned up to `now`."""
+        due = []
+        while self._planned and self._planned[0][0] <= now:
+            due.append(heapq.heappop(self._planned)[2])
+        published = [event for event in due if event.event_type != "tracking.updated"]
+        if published:
+            await send(self.settings, published)
+        for event in due:
+            if event.event_type == "tracking.updated":
+                await self.post(*webhook_for(event.payload))
+        return len(due)
 
-    async def post(self, source: str, body: bytes, now: datetime) -> None:
-        secret = self.secrets[source]
-        headers, query = all_sources()[source].sign_request(body, secret, now)
+    def _plan(self, events: Any) -> None:
+        for event in events:
+            heapq.heappush(self._planned, (event.occurred_at.astimezone(UTC), next(self._sequence), event))
+
+    async def post(self, source: str, document: dict[str, Any]) -> None:
+        """Sign and post one webhook as the source would (signed now, whatever the scan's time)."""
+        body = json.dumps(document).encode()
+        headers, query = all_sources()[source].sign_request(body, self.secrets[source], datetime.now(UTC))
         response = await self.client.post(
             f"{self.adapter_url}/webhooks/{source}",
             content=body,
@@ -215,6 +171,7 @@ class Feed:
             headers={**headers, "content-type": "application/json"},
         )
         if response.status_code >= 300:
+            self.refused += 1
             log.warning(
                 "demo webhook refused",
                 extra={"source": source, "status": response.status_code, "body": response.text[:300]},
@@ -227,11 +184,17 @@ async def main() -> None:
     async with httpx.AsyncClient(timeout=10) as client:
         secrets = {
             source: os.environ[f"CARRIER_ADAPTER_WEBHOOK_SECRETS__{source.upper()}"].split(",")[0]
-            for source in BUILDERS
+            for source in ("generic", *DIALECTS)
         }
-        feed = Feed(ServiceSettings(), client, os.environ.get("CARRIER_ADAPTER_URL", "http://127.0.0.1:8081"), secrets)
+        feed = Feed(
+            ServiceSettings(),
+            client,
+            os.environ.get("CARRIER_ADAPTER_URL", "http://127.0.0.1:8081"),
+            secrets,
+            origin_tz=os.environ.get("ORDER_WATCH_ORIGIN_TIME_ZONE", "America/Chicago"),
+        )
         story = await feed.start(datetime.now(UTC))
-        log.info("demo story sent", extra={"order_id": story})
+        log.info("demo story and backlog sent", extra={"order_id": story})
         while True:
             await asyncio.sleep(interval)
             await feed.tick(datetime.now(UTC))

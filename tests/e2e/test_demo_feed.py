@@ -1,4 +1,6 @@
-"""The live demo feed through the real, signed webhook endpoints: its story raises the alert."""
+"""The live demo feed through the real broker and the real, signed webhook endpoints: the story
+raises its alert and task at once and keeps them (its ground parcel is days from delivery), the
+backlog's past arrives in every dialect, and nothing is sent before its time."""
 
 from __future__ import annotations
 
@@ -11,16 +13,18 @@ from sqlalchemy import func, select
 from services.carrier_adapter.webhooks.models import TrackingEventRow
 from services.devstack.demo import Feed
 from services.order_watch.alerts.models import Alert
+from services.order_watch.orders.models import Order, Shipment
+from services.order_watch.tasks.models import Task
 from tests.support.polling import eventually
 from tests.support.system import running_system
 
 pytestmark = pytest.mark.integration
 
 
-async def test_demo_story_raises_a_downgrade_alert_and_carrier_dialects_are_accepted(
+async def test_demo_story_keeps_its_alert_while_the_backlog_and_trickle_arrive_on_time(
     carrier_adapter_settings, order_watch_settings, sessions
 ):
-    secrets = {"ups": "demo-ups", "fedex": "demo-fedex"}
+    secrets = {"ups": "demo-ups", "fedex": "demo-fedex", "generic": "whsec_ZGVtby1nZW5lcmljLXNlY3JldA=="}
     adapter_settings = carrier_adapter_settings.model_copy(update={"webhook_secrets": secrets})
     async with (
         running_system(adapter_settings, order_watch_settings, sessions) as system,
@@ -28,20 +32,39 @@ async def test_demo_story_raises_a_downgrade_alert_and_carrier_dialects_are_acce
     ):
         feed = Feed(order_watch_settings, client, system.adapter_url, secrets, seed=7)
         now = datetime.now(UTC)
-        story = await feed.start(now)
+        story = await feed.start(now, backlog_orders=30)
 
-        async def story_alert():
+        async def story_alert_and_task():
             async with sessions() as session:
-                return await session.scalar(
+                alert = await session.scalar(
                     select(Alert).where(Alert.order_id == story, Alert.rule == "service_downgrade")
                 )
+                task = await session.scalar(select(Task).where(Task.order_id == story))
+            return (alert, task) if alert and task else None
 
-        alert = await eventually(story_alert, timeout=30)
-        assert alert.status == "open"
-        # The trickle goes on (it may deliver the story parcel, which rightly clears things).
-        for step in range(6):  # every webhook must be accepted (raise_for_status inside)
-            await feed.tick(now + timedelta(minutes=step))
+        alert, task = await eventually(story_alert_and_task, timeout=30)
+        assert (alert.status, task.status) == ("open", "open")
+        last = now
+        for minutes in range(1, 7):
+            last = now + timedelta(minutes=minutes)
+            await feed.tick(last)
+        assert feed.refused == 0  # every webhook, in every dialect, was accepted
+
+        async def backlog_orders_stored():
+            async with sessions() as session:
+                count = await session.scalar(select(func.count()).select_from(Order).where(Order.order_id != story))
+            return count if count >= 30 else None
+
+        await eventually(backlog_orders_stored, timeout=30)
     async with sessions() as session:
         sources = set(await session.scalars(select(TrackingEventRow.source).distinct()))
-        count = await session.scalar(select(func.count()).select_from(TrackingEventRow))
-    assert count > 0 and sources <= {"ups", "fedex"}
+        latest = await session.scalar(select(func.max(TrackingEventRow.event_time)))
+        parcel = await session.scalar(select(Shipment.tracking_number).where(Shipment.order_id == story))
+        story_statuses = set(
+            await session.scalars(select(TrackingEventRow.status).where(TrackingEventRow.tracking_number == parcel))
+        )
+        alert = await session.scalar(select(Alert).where(Alert.order_id == story, Alert.rule == "service_downgrade"))
+    assert sources == {"ups", "fedex", "generic"}
+    assert latest <= last  # nothing is sent before its event time
+    assert alert.status == "open"  # UPS Ground is days from New York: nothing clears the story
+    assert "delivered" not in story_statuses

@@ -125,17 +125,19 @@ def simulate(config: SimulationConfig, catalog: Catalog | None = None) -> Stream
     events: list[tuple[dt.datetime, int, Envelope[Any]]] = []
     truths: dict[str, OrderTruth] = {}
     for index in range(config.orders):
-        order_events, truth = _simulate_order(rng, config, catalog, index)
+        order_events, truth = simulate_order(rng, config, catalog, index)
         events.extend((event.occurred_at, len(events), event) for event in order_events)
         truths[truth.order_id] = truth
     events.sort(key=lambda item: (item[0], item[1]))
     return Stream([event for _, _, event in events], truths, config.origin_tz, config.describe())
 
 
-def _simulate_order(
-    rng: random.Random, config: SimulationConfig, catalog: Catalog, index: int
+def simulate_order(
+    rng: random.Random, config: SimulationConfig, catalog: Catalog, index: int, placed_at: dt.datetime | None = None
 ) -> tuple[list[Envelope[Any]], OrderTruth]:
-    draft = _draft(rng, config, catalog, index)
+    """One order's envelopes (order, label, scans) and truth; placed at a random
+    moment of the config's period, or at `placed_at` (the live demo's orders are placed now)."""
+    draft = _draft(rng, config, catalog, index, placed_at)
     leg = Leg(draft.label_service, config.origin_tz, draft.destination.time_zone, True, draft.destination.lane_days)
     promised_by = _promise(draft, leg)
     label_at = _label_time(rng, draft, config.origin_tz)
@@ -158,7 +160,9 @@ def _pick(rng: random.Random, weights: Mapping[Any, float]) -> Any:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
-def _draft(rng: random.Random, config: SimulationConfig, catalog: Catalog, index: int) -> _Draft:
+def _draft(
+    rng: random.Random, config: SimulationConfig, catalog: Catalog, index: int, placed_at: dt.datetime | None
+) -> _Draft:
     failure = _pick_failure(rng, config.failure_rates)
     mix = dict(PAID_MIX)
     if failure is Failure.DOWNGRADE:
@@ -168,8 +172,9 @@ def _draft(rng: random.Random, config: SimulationConfig, catalog: Catalog, index
     carrier: str = _pick(rng, carriers)
     paid = rng.choice([s for s in catalog.services(carrier) if s.level == paid_level])
     label_service = _downgraded(catalog, paid) if failure is Failure.DOWNGRADE else paid
-    start = local_instant(config.start, dt.time(0), ZoneInfo(config.origin_tz))
-    placed_at = start + dt.timedelta(seconds=rng.randint(0, config.days * 86_400 - 1))
+    if placed_at is None:
+        start = local_instant(config.start, dt.time(0), ZoneInfo(config.origin_tz))
+        placed_at = start + dt.timedelta(seconds=rng.randint(0, config.days * 86_400 - 1))
     destination = rng.choices(DESTINATIONS, weights=[d.weight for d in DESTINATIONS])[0]
     return _Draft(f"SIM-{config.seed}-{index:06d}", placed_at, destination, paid, label_service, failure)
 
@@ -233,7 +238,7 @@ def _envelopes(
         _order_event(rng, draft, promised_by, lines),
         _label_event(rng, draft, label_at, tracking_number, lines),
     ]
-    events.extend(_scan_event(rng, draft, tracking_number, scan) for scan in trip.scans)
+    events.extend(scan_events(rng, draft.label_service, tracking_number, trip.scans))
     return events
 
 
@@ -285,13 +290,22 @@ def _label_event(
     )
 
 
-def _scan_event(rng: random.Random, draft: _Draft, tracking_number: str, scan: ScanPlan) -> TrackingUpdatedEvent:
+def scan_events(
+    rng: random.Random, service: CarrierService, tracking_number: str, scans: list[ScanPlan]
+) -> list[TrackingUpdatedEvent]:
+    """The carrier's tracking events for a parcel's planned scans, as the carrier adapter publishes them."""
+    return [_scan_event(rng, service, tracking_number, scan) for scan in scans]
+
+
+def _scan_event(
+    rng: random.Random, service: CarrierService, tracking_number: str, scan: ScanPlan
+) -> TrackingUpdatedEvent:
     zone = ZoneInfo(scan.zone)
     local = scan.at.astimezone(zone)
     estimate = EstimatedDelivery(date=scan.estimate, source_field="simulated") if scan.estimate else None
     payload = TrackingUpdated(
-        source=draft.label_service.carrier,
-        carrier=draft.label_service.carrier,
+        source=service.carrier,
+        carrier=service.carrier,
         tracking_number=tracking_number,
         status=scan.status,
         exception_reason=scan.reason,
@@ -303,7 +317,7 @@ def _scan_event(rng: random.Random, draft: _Draft, tracking_number: str, scan: S
         location=Location(country="US"),
         estimated_delivery=estimate,
         service_level=scan.service_level,
-        raw_service=draft.label_service.name if scan.service_level else None,
+        raw_service=service.name if scan.service_level else None,
         source_event_id=f"{tracking_number}-{int(scan.at.timestamp())}-{scan.status.value}",
     )
     return new_envelope(

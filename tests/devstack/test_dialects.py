@@ -1,0 +1,51 @@
+"""The demo feed speaks each carrier's dialect faithfully: every simulated scan, posted as UPS,
+FedEx or generic, comes back out of the carrier adapter's own mapper as the scan it was."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from services.carrier_adapter.carriers import all_sources
+from services.carrier_adapter.carriers.base import WebhookRequest
+from services.common.vocab import ExceptionReason, TrackingStatus
+from services.devstack.dialects import EXCEPTION_WORDS, webhook_for
+from services.order_watch.backtest.simulator import SimulationConfig, simulate
+
+SCANS = [
+    event.payload
+    for event in simulate(SimulationConfig(orders=400, seed=1, days=7)).events
+    if event.event_type == "tracking.updated"
+]
+
+
+def through_the_adapter(scan):
+    source, body = webhook_for(scan)
+    request = WebhookRequest("POST", f"/webhooks/{source}", {}, {}, json.dumps(body).encode())
+    (normalized,) = all_sources()[source].normalize(request, datetime.now(UTC)).events
+    return source, normalized
+
+
+def test_every_simulated_status_and_failure_is_in_the_sample():
+    statuses = {scan.status for scan in SCANS}
+    assert statuses >= {TrackingStatus.PRE_TRANSIT, TrackingStatus.DELIVERED, TrackingStatus.RETURN_TO_SENDER}
+    assert {scan.exception_reason for scan in SCANS} >= set(EXCEPTION_WORDS)
+    assert {scan.carrier for scan in SCANS} == {"ups", "fedex", "usps", "dhl"}
+
+
+def test_every_scan_comes_back_as_it_was_sent():
+    for scan in SCANS:
+        source, back = through_the_adapter(scan)
+        assert source == {"ups": "ups", "fedex": "fedex"}.get(scan.carrier, "generic")
+        assert (back.carrier.lower(), back.tracking_number) == (scan.carrier, scan.tracking_number)
+        assert back.event_time == scan.event_time
+        # UPS and FedEx file weather under "delayed"; everything else keeps its status and cause.
+        weather = scan.exception_reason is ExceptionReason.WEATHER and source != "generic"
+        assert back.status is (TrackingStatus.DELAYED if weather else scan.status), (source, scan)
+        assert back.exception_reason is scan.exception_reason, (source, scan)
+        if scan.estimated_delivery is None:
+            assert back.estimated_delivery is None, (source, scan)
+        else:
+            zone = ZoneInfo(scan.time_zone)
+            assert back.estimated_delivery.latest(zone).date() == scan.estimated_delivery.date, (source, scan)
