@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 
 def utc_iso(instant: datetime) -> str:
@@ -14,6 +15,12 @@ def utc_iso(instant: datetime) -> str:
     must spell one instant one way, or a re-evaluation sees a change where there is none.
     """
     return instant.astimezone(UTC).isoformat()
+
+
+def wall_clock(instant: datetime, zone: str) -> str:
+    """ "Thu Nov 19, 17:00 CST": an instant as people read it where `zone` is."""
+    local = instant.astimezone(ZoneInfo(zone))
+    return f"{local:%a %b} {local.day}, {local:%H:%M} {local.tzname()}"
 
 
 class Clock(Protocol):

@@ -43,6 +43,7 @@ def build_truth(records: OrderRecords, state: OrderState, now: dt.datetime, cata
         customer_id=state.customer_id,
         customer_name=records.order.customer_name,
         placed_at=state.placed_at,
+        destination_time_zone=state.destination_tz,
         verdict=verdict.value,
         reason=reason,
         summary="",

@@ -108,6 +108,9 @@ class OrderTruth(BaseModel):
     customer_id: str
     customer_name: str | None
     placed_at: datetime
+    destination_time_zone: str = Field(
+        description="The customer's IANA time zone: promises and deliveries are days and hours there."
+    )
     verdict: str = Field(description="on track, at risk, late, delivered on time, delivered late or cancelled")
     reason: str
     summary: str = Field(description="Plain language a sales rep can read to the customer.")

@@ -4,7 +4,9 @@ itself — in event-time order, each entry with when we received it."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
+from services.common.clock import wall_clock
 from services.order_watch.truth.schemas import TimelineEntry
 from services.order_watch.truth.service import OrderRecords
 
@@ -22,7 +24,7 @@ def _order_entries(records: OrderRecords) -> list[TimelineEntry]:
         if version.paid_service_level:
             changes.append(f"paid {version.paid_service_level}")
         if version.promised_by:
-            changes.append(f"promised by {version.promised_by.isoformat()}")
+            changes.append(f"promised by {wall_clock(version.promised_by, records.order.destination_tz)}")
         if version.destination:
             changes.append(f"ship to {version.destination.get('city') or version.destination.get('postal_code')}")
         kind = "order.placed" if index == 0 else "order.updated"
@@ -90,7 +92,7 @@ def _scan_entries(records: OrderRecords) -> list[TimelineEntry]:
             parts.append(f"service {scan.service_level}")
         estimate = estimates.get(scan.event_id)
         if estimate is not None:
-            parts.append(f"estimate {estimate.estimate.get('date') or estimate.estimated_by.date().isoformat()}")
+            parts.append(f"estimate {estimate.estimate.get('date') or _customer_day(estimate.estimated_by, records)}")
         entries.append(
             TimelineEntry(
                 event_time=scan.event_time,
@@ -119,3 +121,8 @@ def _audit_entries(records: OrderRecords) -> list[TimelineEntry]:
             )
         )
     return entries
+
+
+def _customer_day(instant: dt.datetime, records: OrderRecords) -> str:
+    """An estimate's day where the customer is (a window ending 20:00 in New York is tomorrow in UTC)."""
+    return instant.astimezone(ZoneInfo(records.order.destination_tz)).date().isoformat()

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from services.common.clock import wall_clock
 from services.order_watch.alerts.schemas import Resolution
 from services.order_watch.alerts.teams import TEAM_BY_RULE
 from services.order_watch.web.session import Viewer, forget_notice, notice_of
@@ -30,13 +30,12 @@ SECURITY_HEADERS = {
 
 
 def when(instant: dt.datetime | str | None, zone: str) -> str:
-    """ "Thu Nov 19, 17:00 CST": an instant in the warehouse's time zone."""
+    """ "Thu Nov 19, 17:00 CST": an instant in `zone` (the warehouse's, or the customer's for deliveries)."""
     if instant is None:
         return "—"
     if isinstance(instant, str):
         instant = dt.datetime.fromisoformat(instant)
-    local = instant.astimezone(ZoneInfo(zone))
-    return f"{local:%a %b} {local.day}, {local:%H:%M} {local.tzname()}"
+    return wall_clock(instant, zone)
 
 
 def as_instant(value: Any) -> dt.datetime | None:

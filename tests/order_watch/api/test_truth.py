@@ -107,6 +107,10 @@ async def test_the_story_in_one_answer(carrier_adapter_settings, order_watch_set
     assert {alert["rule"] for alert in truth["open_alerts"]} >= {"service_downgrade", "carrier_estimate_late"}
 
     timeline = truth["timeline"]
+    # The promise reads in the customer's zone, as the customer was told it (not as an ISO instant).
+    assert truth["destination_time_zone"] == "America/New_York"
+    placed_entry = next(entry for entry in timeline if entry["kind"] == "order.placed")
+    assert "promised by Fri Nov 20, 20:00 EST" in placed_entry["description"]
     times = [datetime.fromisoformat(entry["event_time"]) for entry in timeline]
     assert times == sorted(times)
     kinds = [entry["kind"] for entry in timeline]

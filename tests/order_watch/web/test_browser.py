@@ -151,6 +151,10 @@ async def test_a_sales_rep_reads_everything_and_sees_no_act_buttons(browser, sys
     await page.goto(f"/ui/orders/{order_id}")
     await expect(page.locator("[data-verdict]")).to_have_text("At risk")
     await expect(page.locator("main form")).to_have_count(0)
+    # Promises are the customer's (New York) days and hours, as in every alert's words.
+    await expect(page.locator(".trio dd").filter(has_text="order (orders.v1)")).to_contain_text(
+        ["next day", "Fri Nov 20, 20:00 EST"]
+    )
     await page.screenshot(path=SCREENSHOTS / "order-truth-sales-tablet.png", full_page=True)
 
     await page.get_by_role("button", name="Sign out").click()
