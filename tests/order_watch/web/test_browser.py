@@ -74,6 +74,12 @@ def alert_row(page: Page, order_id: str):  # type: ignore[no-untyped-def]
     return page.locator(f'#alerts tr[data-order="{order_id}"]').filter(has_text="service downgrade")
 
 
+async def assert_no_sideways_scroll(page) -> None:
+    """A laptop-wide board fits its window: long words wrap, nothing hides off to the right."""
+    overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{page.url} is {overflow}px wider than the window"
+
+
 async def test_fulfillment_watches_an_alert_arrive_acts_and_reads_the_truth(
     browser, system, contexts, order_watch_settings
 ):
@@ -91,6 +97,7 @@ async def test_fulfillment_watches_an_alert_arrive_acts_and_reads_the_truth(
     await expect(row.locator(".countdown")).to_contain_text(re.compile(r"left|overdue"))
     await expect(page.locator("[data-announce]")).to_contain_text(order_id)
     await page.screenshot(path=SCREENSHOTS / "alerts-board.png", full_page=True)
+    await assert_no_sideways_scroll(page)
 
     # A post without the CSRF token is refused, even with the session cookie.
     alert_id = (await row.get_attribute("id") or "").removeprefix("alert-")
@@ -113,6 +120,7 @@ async def test_fulfillment_watches_an_alert_arrive_acts_and_reads_the_truth(
     task = page.locator(f'#tasks tr[data-order="{order_id}"]')
     await expect(task).to_contain_text("UPS Next Day Air")
     await page.screenshot(path=SCREENSHOTS / "tasks-board.png", full_page=True)
+    await assert_no_sideways_scroll(page)
     await task.get_by_role("button", name=re.compile("Claim")).click()
     await expect(task.locator(".owner")).to_have_text("fulfillment")
     await task.get_by_label("New tracking number").fill("1ZRESHIP000000001")
