@@ -14,3 +14,10 @@ README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 @pytest.mark.parametrize("variable", sorted(setting_names()))
 def test_every_setting_is_in_the_readme(variable: str) -> None:
     assert f"`{variable}`" in README or f"`{variable}__" in README, f"{variable} is not documented in README.md"
+
+
+def test_each_setting_has_one_row_in_the_configuration_table() -> None:
+    rows = [line.split("|")[1].strip() for line in README.splitlines() if line.startswith("| `")]
+    settings = [row for row in rows if row.strip("`").split("`")[0] in setting_names()]
+    duplicated = sorted({row for row in settings if settings.count(row) > 1})
+    assert not duplicated, f"documented twice in README.md: {duplicated}"
