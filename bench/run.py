@@ -29,7 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from services.order_watch.backtest.partition import available_cores, replay_parallel
+from services.order_watch.backtest.partition import available_cores, replay_parallel, worker_count
 from services.order_watch.backtest.replay import Replay, no_cycle_collection
 from services.order_watch.backtest.simulator import SimulationConfig, simulate
 from services.order_watch.backtest.store import Store
@@ -79,7 +79,7 @@ def backtest_rate(orders: int, seed: int, workers: int) -> dict[str, Any]:
         "seconds": round(serial_seconds, 3),
         "events_per_second": round(serial.events / serial_seconds, 1),
         "evaluations_per_second": round(serial.evaluations / serial_seconds, 1),
-        "workers": workers,
+        "workers": worker_count(len(stream.events), workers),  # what replay_parallel really used
         "parallel_seconds": round(parallel_seconds, 3),
         "parallel_events_per_second": round(serial.events / parallel_seconds, 1),
         "store_floor_events_per_second": round(serial.events / store_seconds, 1),
@@ -231,7 +231,7 @@ def _table(results: dict[str, Any]) -> str:
             f"{backtest['seconds']} s, {backtest['evaluations']:,} evaluations)",
         ),
         (
-            f"backtest on {backtest['workers']} processes",
+            f"backtest on {backtest['workers']} process{'es' if backtest['workers'] > 1 else ''}",
             f"{backtest['parallel_events_per_second']:,.0f} events/s ({backtest['parallel_seconds']} s, "
             f"{ratios['parallel_speedup']}x one process, {machine['cores']} cores)",
         ),

@@ -83,6 +83,11 @@ def alert_order(alert: Any) -> tuple[Any, ...]:
     return (alert.at, alert.system, alert.order_id, alert.rule, alert.shipment_id or "")
 
 
+def worker_count(events: int, workers: int, min_events_per_worker: int = MIN_EVENTS_PER_WORKER) -> int:
+    """How many processes `replay_parallel` uses: at most `workers`, each with enough events to pay for its fork."""
+    return max(1, min(workers, events // max(1, min_events_per_worker)))
+
+
 def replay_parallel(
     events: Sequence[Envelope[Any]],
     origin_tz: str,
@@ -91,7 +96,7 @@ def replay_parallel(
     min_events_per_worker: int = MIN_EVENTS_PER_WORKER,
 ) -> ReplayResult:
     """Replay a stream (in event-time order) on up to `workers` processes; the same alerts as one `Replay`."""
-    workers = max(1, min(workers, len(events) // max(1, min_events_per_worker)))
+    workers = worker_count(len(events), workers, min_events_per_worker)
     if workers == 1:
         result = Replay(origin_tz).run(events, tail)
         result.alerts.sort(key=alert_order)
