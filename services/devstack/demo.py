@@ -21,6 +21,7 @@ import logging
 import os
 import random
 import uuid
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -156,7 +157,7 @@ class Feed:
                 await self.post(*webhook_for(event.payload))
         return len(due)
 
-    def _plan(self, events: Any) -> None:
+    def _plan(self, events: Iterable[Envelope[Any]]) -> None:
         for event in events:
             heapq.heappush(self._planned, (event.occurred_at.astimezone(UTC), next(self._sequence), event))
 
