@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from aiokafka import AIOKafkaProducer
 from pydantic import ValidationError
 
 from services.common.contracts import TOPICS, Envelope, decode_event
@@ -59,20 +60,26 @@ def _reason(exc: Exception) -> str:
 
 
 async def send(settings: ServiceSettings, events: list[Envelope[Any]]) -> None:
+    """Send events on a producer of their own (one-off callers such as `ow-publish`)."""
     producer = make_producer(settings)
     await producer.start()
     try:
-        pending = [
-            await producer.send(
-                settings.topic(topic_for_event(event.event_type).name),
-                value=event.to_json_bytes(),
-                key=message_key(event).encode(),
-            )
-            for event in events
-        ]
-        await asyncio.gather(*pending)
+        await publish(producer, settings, events)
     finally:
         await producer.stop()
+
+
+async def publish(producer: AIOKafkaProducer, settings: ServiceSettings, events: list[Envelope[Any]]) -> None:
+    """Send events to their topics, keyed like every publisher, on a started producer; wait for every ack."""
+    pending = [
+        await producer.send(
+            settings.topic(topic_for_event(event.event_type).name),
+            value=event.to_json_bytes(),
+            key=message_key(event).encode(),
+        )
+        for event in events
+    ]
+    await asyncio.gather(*pending)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -32,10 +32,11 @@ import httpx
 
 from services.carrier_adapter.carriers import all_sources
 from services.common.contracts.envelope import Envelope, new_envelope
-from services.common.contracts.orders import Address, Customer, Money, OrderPlaced, OrderPlacedEvent
+from services.common.contracts.orders import Customer, Money, OrderPlaced, OrderPlacedEvent
 from services.common.contracts.shipments import ShipmentLabelCreated, ShipmentLabelCreatedEvent
+from services.common.kafka import make_producer
 from services.common.logs import configure_logging
-from services.common.publish import send
+from services.common.publish import publish
 from services.common.settings import ServiceSettings
 from services.common.vocab import CustomerTier, ServiceLevel
 from services.devstack.dialects import DIALECTS, webhook_for
@@ -72,13 +73,7 @@ def story_events(rng: random.Random, now: datetime, catalog: Catalog, origin_tz:
         customer=Customer(customer_id=f"cust-{rng.randint(1, 400)}", name="Avery Quinn", tier=CustomerTier.PRIORITY),
         order_value=Money(amount=Decimal("1899.00"), currency="USD"),
         placed_at=now - timedelta(hours=2),
-        destination=Address(
-            postal_code=new_york.postal_code,
-            country="US",
-            region=new_york.region,
-            city=new_york.city,
-            time_zone=new_york.time_zone,
-        ),
+        destination=new_york.address(),
         paid_service_level=ServiceLevel.NEXT_DAY,
         promised_by=end_of_day(now, 2, new_york.time_zone),
     )
@@ -102,7 +97,10 @@ def story_events(rng: random.Random, now: datetime, catalog: Catalog, origin_tz:
 
 
 class Feed:
-    """The story, the backlog and the live orders, each event sent once its time has come."""
+    """The story, the backlog and the live orders, each event sent once its time has come.
+
+    Use it as `async with Feed(...) as feed`: one Kafka producer serves the feed's whole life.
+    """
 
     def __init__(
         self,
@@ -126,6 +124,14 @@ class Feed:
         self._planned: list[tuple[datetime, int, Envelope[Any]]] = []
         self._sequence = itertools.count()
         self._order_index = itertools.count(BACKLOG_ORDERS)
+        self._producer = make_producer(settings)
+
+    async def __aenter__(self) -> Feed:
+        await self._producer.start()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self._producer.stop()
 
     async def start(self, now: datetime, backlog_orders: int = BACKLOG_ORDERS) -> str:
         """Send the story and the backlog's past; returns the story's order id."""
@@ -151,7 +157,7 @@ class Feed:
             due.append(heapq.heappop(self._planned)[2])
         published = [event for event in due if event.event_type != "tracking.updated"]
         if published:
-            await send(self.settings, published)
+            await publish(self._producer, self.settings, published)
         for event in due:
             if event.event_type == "tracking.updated":
                 await self.post(*webhook_for(event.payload))
@@ -194,11 +200,12 @@ async def main() -> None:
             secrets,
             origin_tz=os.environ.get("ORDER_WATCH_ORIGIN_TIME_ZONE", "America/Chicago"),
         )
-        story = await feed.start(datetime.now(UTC))
-        log.info("demo story and backlog sent", extra={"order_id": story})
-        while True:
-            await asyncio.sleep(interval)
-            await feed.tick(datetime.now(UTC))
+        async with feed:
+            story = await feed.start(datetime.now(UTC))
+            log.info("demo story and backlog sent", extra={"order_id": story})
+            while True:
+                await asyncio.sleep(interval)
+                await feed.tick(datetime.now(UTC))
 
 
 if __name__ == "__main__":

@@ -7,17 +7,20 @@ import json
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from services.carrier_adapter.carriers import all_sources
 from services.carrier_adapter.carriers.base import WebhookRequest
 from services.common.vocab import ExceptionReason, TrackingStatus
 from services.devstack.dialects import EXCEPTION_WORDS, webhook_for
 from services.order_watch.backtest.simulator import SimulationConfig, simulate
 
-SCANS = [
-    event.payload
-    for event in simulate(SimulationConfig(orders=400, seed=1, days=7)).events
-    if event.event_type == "tracking.updated"
-]
+
+@pytest.fixture(scope="module")
+def scans():
+    """Every scan of a 400-order simulation: all four carriers, every status and exception cause."""
+    stream = simulate(SimulationConfig(orders=400, seed=1, days=7))
+    return [event.payload for event in stream.events if event.event_type == "tracking.updated"]
 
 
 def through_the_adapter(scan):
@@ -27,15 +30,15 @@ def through_the_adapter(scan):
     return source, normalized
 
 
-def test_every_simulated_status_and_failure_is_in_the_sample():
-    statuses = {scan.status for scan in SCANS}
+def test_every_simulated_status_and_failure_is_in_the_sample(scans):
+    statuses = {scan.status for scan in scans}
     assert statuses >= {TrackingStatus.PRE_TRANSIT, TrackingStatus.DELIVERED, TrackingStatus.RETURN_TO_SENDER}
-    assert {scan.exception_reason for scan in SCANS} >= set(EXCEPTION_WORDS)
-    assert {scan.carrier for scan in SCANS} == {"ups", "fedex", "usps", "dhl"}
+    assert {scan.exception_reason for scan in scans} >= set(EXCEPTION_WORDS)
+    assert {scan.carrier for scan in scans} == {"ups", "fedex", "usps", "dhl"}
 
 
-def test_every_scan_comes_back_as_it_was_sent():
-    for scan in SCANS:
+def test_every_scan_comes_back_as_it_was_sent(scans):
+    for scan in scans:
         source, back = through_the_adapter(scan)
         assert source == {"ups": "ups", "fedex": "fedex"}.get(scan.carrier, "generic")
         assert (back.carrier.lower(), back.tracking_number) == (scan.carrier, scan.tracking_number)

@@ -29,8 +29,8 @@ async def test_demo_story_keeps_its_alert_while_the_backlog_and_trickle_arrive_o
     async with (
         running_system(adapter_settings, order_watch_settings, sessions) as system,
         httpx.AsyncClient(timeout=10) as client,
+        Feed(order_watch_settings, client, system.adapter_url, secrets, seed=7) as feed,
     ):
-        feed = Feed(order_watch_settings, client, system.adapter_url, secrets, seed=7)
         now = datetime.now(UTC)
         story = await feed.start(now, backlog_orders=30)
 

@@ -69,6 +69,12 @@ class Destination:
     """Extra ground/economy days on this lane from the warehouse (capped at the service maximum)."""
     weight: float
 
+    def address(self) -> Address:
+        """Where the order ships to, as the order system says it."""
+        return Address(
+            postal_code=self.postal_code, country="US", region=self.region, city=self.city, time_zone=self.time_zone
+        )
+
 
 DESTINATIONS: tuple[Destination, ...] = (
     Destination("New York", "NY", "10001", "America/New_York", 1, 0.16),
@@ -245,15 +251,12 @@ def _envelopes(
 def _order_event(
     rng: random.Random, draft: _Draft, promised_by: dt.datetime, lines: list[OrderLine]
 ) -> OrderPlacedEvent:
-    where = draft.destination
     payload = OrderPlaced(
         order_id=draft.order_id,
         customer=Customer(customer_id=f"CUST-{rng.randint(1, 5000):05d}", tier=_pick(rng, TIER_MIX)),
         order_value=Money(amount=Decimal(rng.randint(1500, 250_000)) / 100, currency="USD"),
         placed_at=draft.placed_at,
-        destination=Address(
-            postal_code=where.postal_code, country="US", region=where.region, city=where.city, time_zone=where.time_zone
-        ),
+        destination=draft.destination.address(),
         paid_service_level=draft.paid.level,
         promised_by=promised_by,
         lines=lines,
