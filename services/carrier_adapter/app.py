@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from services.carrier_adapter.settings import CarrierAdapterSettings
 from services.carrier_adapter.webhooks.views import router as webhooks_router
 from services.common.clock import Clock, SystemClock
 from services.common.db import database
 from services.common.health import health_router
+from services.common.inputs import refuse_nul_in_request_line
 from services.common.problems import install_problem_handlers
 
 
@@ -29,6 +30,7 @@ def create_app(settings: CarrierAdapterSettings | None = None, clock: Clock | No
         version="1",
         description="Verifies and normalizes carrier and aggregator tracking webhooks; publishes tracking.v1.",
         lifespan=lifespan,
+        dependencies=[Depends(refuse_nul_in_request_line)],
     )
     app.state.settings = settings
     app.state.clock = clock or SystemClock()

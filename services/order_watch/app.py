@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from services.common.clock import Clock, SystemClock
 from services.common.db import database
 from services.common.health import health_router
+from services.common.inputs import refuse_unstorable_input
 from services.common.problems import install_problem_handlers, problem_response
 from services.order_watch.alerts.actions import InvalidTransition
 from services.order_watch.alerts.views import router as alerts_router
@@ -39,7 +40,13 @@ def create_app(settings: OrderWatchSettings | None = None, clock: Clock | None =
             app.state.engine, app.state.sessions = db.engine, db.sessions
             yield
 
-    app = FastAPI(title="Order Watch", version="1", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="Order Watch",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        dependencies=[Depends(refuse_unstorable_input)],
+    )
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
     install_problem_handlers(app)
