@@ -21,6 +21,7 @@ from aiokafka.structs import ConsumerRecord
 from services.common.contracts import TOPICS
 from services.common.dlq import (
     DeadLetter,
+    Position,
     Selection,
     dead_letter_topic,
     list_lines,
@@ -132,7 +133,7 @@ def _add_selection(parser: argparse.ArgumentParser, choices: list[str]) -> None:
     )
 
 
-def _position(text: str) -> tuple[int, int]:
+def _position(text: str) -> Position:
     try:
         return parse_position(text)
     except ValueError as exc:
@@ -141,16 +142,13 @@ def _position(text: str) -> tuple[int, int]:
 
 async def run_dlq_command(settings: ServiceSettings, args: argparse.Namespace) -> int:
     """Run `dlq <action>`; returns the exit code (1: a named dead letter is not there, 2: usage)."""
-    if args.action == "show":
-        selection = Selection(topic=args.topic, positions=frozenset([args.at]))
-    else:
-        if args.at and not args.topic:
-            return _refuse("--at needs --topic: offsets are per dead-letter topic", 2)
-        if args.action == "replay" and not (args.at or args.all):
-            return _refuse("replay needs --topic T --at PARTITION:OFFSET, or --all (with optional filters)", 2)
-        selection = Selection(args.topic, args.reason, frozenset(args.at))
+    if usage := _usage_error(args):
+        print(usage, file=sys.stderr)
+        return 2
+    selection = _selection(args)
     chosen = selection.select(await read_dead_letters(settings))
-    for partition, offset in selection.missing(chosen):
+    missing = selection.missing(chosen)
+    for partition, offset in missing:
         print(f"no dead letter {selection.topic} {partition}:{offset}", file=sys.stderr)
     if args.action == "list":
         print("\n".join(list_lines(chosen)) if chosen else "no dead letters")
@@ -159,7 +157,23 @@ async def run_dlq_command(settings: ServiceSettings, args: argparse.Namespace) -
             print(show_text(letter))
     else:
         _print_replay(await replay(settings, chosen))
-    return 1 if selection.missing(chosen) else 0
+    return 1 if missing else 0
+
+
+def _usage_error(args: argparse.Namespace) -> str | None:
+    if args.action == "show":
+        return None
+    if args.at and not args.topic:
+        return "--at needs --topic: offsets are per dead-letter topic"
+    if args.action == "replay" and not (args.at or args.all):
+        return "replay needs --topic T --at PARTITION:OFFSET, or --all (with optional filters)"
+    return None
+
+
+def _selection(args: argparse.Namespace) -> Selection:
+    if args.action == "show":
+        return Selection(topic=args.topic, positions=frozenset([args.at]))
+    return Selection(args.topic, args.reason, frozenset(args.at))
 
 
 def _print_replay(outcomes: list[ReplayOutcome]) -> None:
@@ -170,8 +184,3 @@ def _print_replay(outcomes: list[ReplayOutcome]) -> None:
             print(f"not replayed {outcome.letter.name}: {outcome.refusal}")
     sent = sum(outcome.refusal is None for outcome in outcomes)
     print(f"{sent} replayed, {len(outcomes) - sent} not replayed; an event already applied is skipped by its consumer")
-
-
-def _refuse(message: str, code: int) -> int:
-    print(message, file=sys.stderr)
-    return code
