@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install lint schemas bench backtest clean
+.PHONY: run test faults install lint schemas bench backtest clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ run: $(STAMP)
 test: $(STAMP) $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## faults: break the running system (kill processes, stop PostgreSQL, drop connections, restart the broker) and count what was lost
+faults: $(STAMP)
+	PYTHONPATH=. $(BIN)/python -m faults.run $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

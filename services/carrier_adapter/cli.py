@@ -63,12 +63,20 @@ def sign(settings: CarrierAdapterSettings, args: argparse.Namespace) -> None:
     print(curl_command(args.source, body, secret, url, SystemClock().now()))
 
 
+def republish(settings: CarrierAdapterSettings, args: argparse.Namespace) -> None:
+    from services.carrier_adapter.webhooks.models import OutboxMessage
+    from services.common.outbox import republish_command
+
+    republish_command(settings, OutboxMessage, args.since)
+
+
 COMMANDS = {
     "serve": (serve, "serve POST /webhooks/{source}, /healthz, /readyz, /metrics"),
     "relay": (relay, "publish stored tracking events to tracking.v1"),
     "migrate": (migrate, "create or upgrade the carrier_adapter schema"),
     "renormalize": (renormalize, "re-run today's mappers over stored raw deliveries"),
     "sign": (sign, "sign a payload file for a source and print the curl command to send it"),
+    "republish": (republish, "publish again the tracking events sent since --since (a broker lost them)"),
 }
 
 
@@ -84,5 +92,9 @@ def main(argv: list[str] | None = None) -> None:
             sub.add_argument("--file", required=True, help="payload file to send")
             sub.add_argument("--secret", help="secret or token (default: the first configured one)")
             sub.add_argument("--url", help="base URL of the adapter (default: from settings)")
+        if name == "republish":
+            from services.common.outbox import since_argument
+
+            sub.add_argument("--since", required=True, type=since_argument, help="ISO 8601 instant with offset")
     args = parser.parse_args(argv)
     COMMANDS[args.command][0](CarrierAdapterSettings(), args)

@@ -178,6 +178,38 @@ class OutboxRelay:
                 await sleep_or_stop(stop, self.idle_seconds)
 
 
+async def mark_unsent_since(sessions: async_sessionmaker[AsyncSession], model: type[Any], since: datetime) -> int:
+    """Mark every row published at or after `since` unsent, so the relay publishes it again.
+
+    For a broker that lost what it had acknowledged (the embedded broker restarted empty, or a
+    topic deleted by mistake). Consumers skip by event id whatever they had already applied,
+    so publishing too much is harmless; publishing too little is not.
+    """
+    async with transaction(sessions) as session:
+        result = await session.execute(update(model).where(model.sent_at >= since).values(sent_at=None))
+    return int(result.rowcount or 0)
+
+
+def republish_command(settings: ServiceSettings, model: type[Any], since: datetime) -> None:
+    """`… republish --since ISO`: what `mark_unsent_since` does, from the command line."""
+    from services.common.db import database
+
+    async def run() -> int:
+        async with database(settings.database_url, pool_size=1) as db:
+            return await mark_unsent_since(db.sessions, model, since)
+
+    marked = asyncio.run(run())
+    print(f"{marked} outbox events published since {since.isoformat()} will be published again by the relay")
+
+
+def since_argument(text: str) -> datetime:
+    """A timezone-aware ISO 8601 instant, for `--since`."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError("give an offset, e.g. 2026-12-01T20:00:00+00:00")
+    return moment
+
+
 async def run_relay(settings: ServiceSettings, model: type[Any], clock: Clock, stop: asyncio.Event) -> None:
     """Run one outbox relay process until `stop`: its own database pool, producer and admin client."""
     from aiokafka.admin import AIOKafkaAdminClient

@@ -68,6 +68,13 @@ def _with_database(
     return main
 
 
+def republish(settings: OrderWatchSettings, args: argparse.Namespace) -> None:
+    from services.common.outbox import republish_command
+    from services.order_watch.db import OutboxMessage
+
+    republish_command(settings, OutboxMessage, args.since)
+
+
 def token(settings: OrderWatchSettings, args: argparse.Namespace) -> None:
     from services.order_watch.auth.commands import run_token_command
 
@@ -97,6 +104,7 @@ COMMANDS = {
     "token": (token, "staff API tokens: create NAME ROLE | revoke TOKEN_ID | list"),
     "dlq": (dlq, "dead letters: list | show TOPIC PARTITION:OFFSET | replay (--topic T --at P:O | --all)"),
     "migrate": (migrate, "create or upgrade the order_watch schema"),
+    "republish": (republish, "publish again the alert and task events sent since --since (a broker lost them)"),
 }
 
 
@@ -113,5 +121,9 @@ def main(argv: list[str] | None = None) -> None:
             from services.common.dlq_commands import add_dlq_arguments
 
             add_dlq_arguments(command)
+        if name == "republish":
+            from services.common.outbox import since_argument
+
+            command.add_argument("--since", required=True, type=since_argument, help="ISO 8601 instant with offset")
     args = parser.parse_args(argv)
     COMMANDS[args.command][0](OrderWatchSettings(), args)
