@@ -133,7 +133,9 @@ class Services:
     def start(self, name: str) -> None:
         program, *args = self.COMMANDS[name]
         log = self.work_dir / f"{self.prefix}{name}.log"
-        self.processes[name] = spawn([str(BIN / program), *args], env=self.env(), log_path=log)
+        # Each process serves /metrics on an operations port of its own; two workers need two.
+        ports = {"ORDER_WATCH_WORKER_OPS_PORT": str(free_port()), "CARRIER_ADAPTER_RELAY_OPS_PORT": str(free_port())}
+        self.processes[name] = spawn([str(BIN / program), *args], env={**self.env(), **ports}, log_path=log)
         if name == "adapter":
             wait_until(lambda: port_open(self.adapter_port), timeout=30, what="carrier-adapter serve")
 

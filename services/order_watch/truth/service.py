@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.order_watch.alerts.models import Alert
@@ -82,12 +82,21 @@ async def _versions_received(session: AsyncSession, order_id: str) -> list[tuple
 async def find_orders(
     session: AsyncSession, *, tracking_number: str | None, customer_id: str | None, limit: int
 ) -> list[str]:
-    """Order ids by tracking number (any carrier) or by customer, newest first."""
+    """Order ids by tracking number (any carrier) or by customer, newest first.
+
+    Forgiving as people type (PRODUCT.md: sales reps read numbers off a phone call or an email):
+    a tracking number matches whatever its case, spaces and dashes; a customer id its case.
+    """
     query = select(Order.order_id).order_by(Order.placed_at.desc()).limit(limit)
     if tracking_number is not None:
-        query = query.where(
-            Order.order_id.in_(select(Shipment.order_id).where(Shipment.tracking_number == tracking_number))
-        )
+        typed = typed_tracking_number(tracking_number)
+        stored = func.upper(func.translate(Shipment.tracking_number, " -", ""))
+        query = query.where(Order.order_id.in_(select(Shipment.order_id).where(stored == typed)))
     if customer_id is not None:
-        query = query.where(Order.customer_id == customer_id)
+        query = query.where(func.lower(Order.customer_id) == customer_id.strip().lower())
     return list(await session.scalars(query))
+
+
+def typed_tracking_number(text: str) -> str:
+    """A tracking number as compared: upper case, without spaces or dashes."""
+    return "".join(character for character in text.upper() if character not in " -\t")

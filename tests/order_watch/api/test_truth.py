@@ -120,3 +120,14 @@ async def test_the_story_in_one_answer(carrier_adapter_settings, order_watch_set
     scan_entry = next(entry for entry in timeline if entry["kind"] == "tracking.accepted")
     assert "estimate 2026-11-23" in scan_entry["description"]
     assert datetime.fromisoformat(scan_entry["received_at"]) == datetime(2026, 11, 19, 10, 5, tzinfo=CHICAGO)
+
+
+async def test_lookup_forgives_how_people_type(api):
+    order_id = await api.story_order()
+    tracking_number = f"1Z{order_id[-10:]}"
+    typed = f" {tracking_number[:4].lower()}-{tracking_number[4:8]} {tracking_number[8:].lower()} "
+    by_number = await api.call("GET", "/lookup", Role.SALES, params={"tracking_number": typed})
+    by_customer = await api.call("GET", "/lookup", Role.SALES, params={"customer_id": " CUST-1"})
+    assert by_number.status_code == 200, by_number.text
+    assert [brief["order_id"] for brief in by_number.json()] == [order_id]
+    assert order_id in [brief["order_id"] for brief in by_customer.json()]
