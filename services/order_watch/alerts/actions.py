@@ -29,8 +29,18 @@ class InvalidTransition(Exception):
     """An action the current status does not allow."""
 
     def __init__(self, entity: str, action: str, status: str, allowed: tuple[str, ...]) -> None:
-        super().__init__(f"cannot {action} a {status} {entity}; only from: {', '.join(allowed)}")
+        super().__init__(f"cannot {action} {with_article(status)} {entity}; only {either(allowed)} ones")
         self.status = status
+
+
+def with_article(word: str) -> str:
+    """'an acknowledged', 'an open', 'a resolved': read aloud, the article follows the sound."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
+
+
+def either(words: tuple[str, ...]) -> str:
+    """'open', 'open or acknowledged', 'open, acknowledged or escalated'."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
 
 
 def check_transition(entity: str, action: str, status: str, allowed: tuple[str, ...]) -> None:

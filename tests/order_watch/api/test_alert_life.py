@@ -145,3 +145,14 @@ async def test_looking_again_at_an_unchanged_order_changes_nothing(api):
     detail = (await api.call("GET", f"/alerts/{alert['alert_id']}", Role.SALES)).json()
     assert [change["change"] for change in detail["history"]] == ["raised", "escalated"]
     assert "lead" in detail["evidence"]["escalation_reason"]
+
+
+def test_a_refusal_reads_as_a_sentence():
+    from services.order_watch.alerts.actions import InvalidTransition
+
+    assert str(InvalidTransition("alert", "acknowledge", "acknowledged", ("open",))) == (
+        "cannot acknowledge an acknowledged alert; only open ones"
+    )
+    assert str(InvalidTransition("task", "claim", "done", ("open", "claimed"))) == (
+        "cannot claim a done task; only open or claimed ones"
+    )
