@@ -22,9 +22,11 @@ def serve(settings: CarrierAdapterSettings, _: argparse.Namespace) -> None:
 def relay(settings: CarrierAdapterSettings, _: argparse.Namespace) -> None:
     from services.carrier_adapter.webhooks.models import OutboxMessage
     from services.common.cli import run_daemon
+    from services.common.ops import Ops, outbox_backlog
     from services.common.outbox import run_relay
 
-    run_daemon(settings, lambda stop: run_relay(settings, OutboxMessage, SystemClock(), stop))
+    ops = Ops("carrier-adapter relay", settings.relay_ops_port, [outbox_backlog(OutboxMessage, "carrier_adapter")])
+    run_daemon(settings, lambda stop: run_relay(settings, OutboxMessage, SystemClock(), stop), ops)
 
 
 def migrate(settings: CarrierAdapterSettings, _: argparse.Namespace) -> None:

@@ -7,10 +7,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 
 from services.common.clock import Clock, SystemClock
 from services.common.db import database
 from services.common.health import health_router
+from services.common.ops import instrument_http
 from services.common.problems import install_problem_handlers, problem_response
 from services.order_watch.alerts.actions import InvalidTransition
 from services.order_watch.alerts.views import router as alerts_router
@@ -39,7 +41,8 @@ def create_app(settings: OrderWatchSettings | None = None, clock: Clock | None =
             app.state.engine, app.state.sessions = db.engine, db.sessions
             yield
 
-    app = FastAPI(title="Order Watch", version="1", description=DESCRIPTION, lifespan=lifespan)
+    # Swagger UI and ReDoc assets come from the fastapi-offline package: /docs works without internet.
+    app = FastAPIOffline(title="Order Watch", version="1", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
     install_problem_handlers(app)
@@ -53,4 +56,5 @@ def create_app(settings: OrderWatchSettings | None = None, clock: Clock | None =
     app.include_router(tokens_router)
     app.include_router(health_router(settings, lambda: app.state.engine))
     install_web_ui(app, settings)
+    instrument_http(app)
     return app
