@@ -52,4 +52,5 @@ NOTIFICATIONS = Gauge(
     "Notification deliveries by channel and outcome (pending, sent, dead)",
     ["channel", "status"],
 )
+NOTICES_UNROUTED = Gauge("orderwatch_notices_unrouted", "Alert notices not yet routed to channels by the notifier")
 SAMPLE_FAILURES = Counter("orderwatch_sample_failures_total", "Sampler rounds that failed", ["sampler"])

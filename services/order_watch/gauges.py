@@ -11,13 +11,13 @@ import itertools
 from sqlalchemy import func, select, text
 
 from services.common.db import Database
-from services.common.metrics import ESCALATIONS, NOTIFICATIONS, OPEN_ALERTS, OPEN_TASKS
+from services.common.metrics import ESCALATIONS, NOTICES_UNROUTED, NOTIFICATIONS, OPEN_ALERTS, OPEN_TASKS
 from services.common.ops import GaugeTable, Sampler
 from services.common.vocab import Severity
 from services.order_watch.alerts.models import UNRESOLVED, Alert
 from services.order_watch.alerts.teams import TEAM_BY_RULE
 from services.order_watch.escalation.models import EscalationRecord
-from services.order_watch.notifications.models import DEAD, PENDING, SENT, Notification
+from services.order_watch.notifications.models import DEAD, PENDING, SENT, AlertNotice, Notification
 from services.order_watch.tasks.models import LIVE_STATUSES, Task
 
 NO_ALERT = "none"  # a task made without an alert (not expected, but counted rather than lost)
@@ -62,7 +62,7 @@ def escalations() -> Sampler:
 
 
 def notifications(channels: list[str]) -> Sampler:
-    """Notification deliveries by channel and outcome; every configured channel is reported."""
+    """Notices waiting to be routed, and deliveries by channel and outcome (every configured channel reported)."""
     table = GaugeTable(NOTIFICATIONS, itertools.product(channels, (PENDING, SENT, DEAD)))
 
     async def notifications(db: Database) -> None:
@@ -73,5 +73,6 @@ def notifications(channels: list[str]) -> Sampler:
                 )
             )
             table.update({(channel, status): count for channel, status, count in rows})
+            NOTICES_UNROUTED.set(await session.scalar(select(func.count()).where(AlertNotice.routed_at.is_(None))) or 0)
 
     return notifications
