@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -96,16 +97,14 @@ def ops_app(settings: ServiceSettings, db: Database) -> FastAPI:
 @contextlib.asynccontextmanager
 async def serving_ops(settings: ServiceSettings, ops: Ops) -> AsyncIterator[str]:
     """Serve the operations port and run the samplers for the length of the block; yields the base URL."""
+    listener = _bind(ops.role, settings.ops_host, ops.port)
     async with database(settings.database_url, pool_size=1) as db:
-        config = uvicorn.Config(
-            ops_app(settings, db), host=settings.ops_host, port=ops.port, log_config=None, access_log=False
-        )
+        config = uvicorn.Config(ops_app(settings, db), log_config=None, access_log=False)
         server = _OpsServer(config)
-        serving = asyncio.create_task(server.serve())
+        serving = asyncio.create_task(server.serve(sockets=[listener]))
         while not server.started:
             if serving.done():
-                # uvicorn logs the cause and exits; say which setting to change instead
-                raise OSError(f"{ops.role}: cannot serve operations on {settings.ops_host}:{ops.port}")
+                serving.result()
             await asyncio.sleep(0.02)
         stop = asyncio.Event()
         sampling = [asyncio.create_task(_sample_until(stop, settings, sampler, db)) for sampler in ops.samplers]
@@ -116,6 +115,18 @@ async def serving_ops(settings: ServiceSettings, ops: Ops) -> AsyncIterator[str]
             stop.set()
             server.should_exit = True
             await asyncio.gather(serving, *sampling, return_exceptions=True)
+
+
+def _bind(role: str, host: str, port: int) -> socket.socket:
+    """Bind here rather than in uvicorn, which would exit the process on a taken port without naming it."""
+    listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host, port))
+    except OSError as exc:
+        listener.close()
+        raise OSError(f"{role}: cannot serve operations on {host}:{port}: {exc.strerror}") from None
+    return listener
 
 
 async def _sample_until(stop: asyncio.Event, settings: ServiceSettings, sampler: Sampler, db: Database) -> None:
