@@ -23,6 +23,7 @@ from fastapi import FastAPI
 from prometheus_client import Gauge
 from prometheus_fastapi_instrumentator import Instrumentator, metrics
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.common.db import Database, database
 from services.common.health import health_router
@@ -88,9 +89,10 @@ def instrument_http(app: FastAPI, *extra: Instrumentation) -> None:
     instrumentator.instrument(app)
 
 
-def ops_app(settings: ServiceSettings, db: Database) -> FastAPI:
+def ops_app(settings: ServiceSettings, engine: Callable[[], AsyncEngine]) -> FastAPI:
+    """Only the operations routes: a daemon has no API to document."""
     app = FastAPI(title="Order Watch operations", docs_url=None, redoc_url=None, openapi_url=None)
-    app.include_router(health_router(settings, lambda: db.engine))
+    app.include_router(health_router(settings, engine))
     return app
 
 
@@ -99,7 +101,7 @@ async def serving_ops(settings: ServiceSettings, ops: Ops) -> AsyncIterator[str]
     """Serve the operations port and run the samplers for the length of the block; yields the base URL."""
     listener = _bind(ops.role, settings.ops_host, ops.port)
     async with database(settings.database_url, pool_size=1) as db:
-        config = uvicorn.Config(ops_app(settings, db), log_config=None, access_log=False)
+        config = uvicorn.Config(ops_app(settings, lambda: db.engine), log_config=None, access_log=False)
         server = _OpsServer(config)
         serving = asyncio.create_task(server.serve(sockets=[listener]))
         while not server.started:
