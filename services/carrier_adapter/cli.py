@@ -87,4 +87,6 @@ def main(argv: list[str] | None = None) -> None:
             sub.add_argument("--secret", help="secret or token (default: the first configured one)")
             sub.add_argument("--url", help="base URL of the adapter (default: from settings)")
     args = parser.parse_args(argv)
-    COMMANDS[args.command][0](CarrierAdapterSettings(), args)
+    from services.common.cli import run_command
+
+    run_command(parser.prog, CarrierAdapterSettings, lambda settings: COMMANDS[args.command][0](settings, args))

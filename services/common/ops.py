@@ -172,8 +172,8 @@ def consumer_lag(settings: ServiceSettings, group: str, topics: Collection[str])
             enable_auto_commit=False,
             request_timeout_ms=5_000,
         )
-        await probe.start()
         try:
+            await probe.start()  # inside the try: a consumer that failed to start still needs closing
             listed = await probe.topics()
             lag = await _lag(probe, [settings.topic(t) for t in topics if settings.topic(t) in listed])
             dead = await _end_totals(

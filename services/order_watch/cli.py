@@ -113,4 +113,6 @@ def main(argv: list[str] | None = None) -> None:
 
             add_token_arguments(command)
     args = parser.parse_args(argv)
-    COMMANDS[args.command][0](OrderWatchSettings(), args)
+    from services.common.cli import run_command
+
+    run_command(parser.prog, OrderWatchSettings, lambda settings: COMMANDS[args.command][0](settings, args))
