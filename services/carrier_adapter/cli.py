@@ -25,7 +25,8 @@ def relay(settings: CarrierAdapterSettings, _: argparse.Namespace) -> None:
     from services.common.ops import Ops, outbox_backlog
     from services.common.outbox import run_relay
 
-    ops = Ops("carrier-adapter relay", settings.relay_ops_port, [outbox_backlog(OutboxMessage, "carrier_adapter")])
+    samplers = [outbox_backlog(OutboxMessage, "carrier_adapter")]
+    ops = Ops("carrier-adapter relay", settings.relay_ops_port, "CARRIER_ADAPTER_RELAY_OPS_PORT", samplers)
     run_daemon(settings, lambda stop: run_relay(settings, OutboxMessage, SystemClock(), stop), ops)
 
 

@@ -4,8 +4,10 @@ errors for what an operator can fix (a setting, an unreachable database or broke
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import os
+import socket
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from typing import NoReturn, TypeVar
@@ -19,12 +21,13 @@ from sqlalchemy.exc import ProgrammingError
 
 from services.common.lifecycle import run_until_stopped
 from services.common.logs import configure_logging
-from services.common.ops import Ops, serving_ops
+from services.common.ops import Ops, PortTaken, serving_ops
 from services.common.outbox import TopicsMissing
 from services.common.settings import ServiceSettings
 
 EXIT_OPERATOR_ERROR = 2  # argparse's code for a usage error: the command cannot run as configured
 S = TypeVar("S", bound=ServiceSettings)
+UNREACHABLE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL}
 DEV_HINT = "for `make run`'s stack: `. .devstack/env`"
 
 
@@ -91,6 +94,11 @@ def causes(exc: BaseException) -> Iterator[BaseException]:
 def explain(exc: BaseException, settings: ServiceSettings, prog: str) -> str | None:
     """One sentence naming the setting to check, for failures an operator can fix; None for a bug."""
     chain = list(causes(exc))
+    taken = next((e for e in chain if isinstance(e, PortTaken)), None)
+    if taken is not None:
+        return str(taken)
+    if isinstance(exc, FileNotFoundError):
+        return f"no such file: {exc.filename}"
     missing_topics = next((e for e in chain if isinstance(e, TopicsMissing)), None)
     if missing_topics is not None:
         return f"{missing_topics}; create them with `ow-topics` (a restarted embedded broker forgets its topics)"
@@ -117,8 +125,8 @@ def _database_reason(exc: BaseException) -> str | None:
         return "no such database"
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused"
-    if isinstance(exc, OSError):
-        return exc.strerror or str(exc)
+    if isinstance(exc, ConnectionError | socket.gaierror | TimeoutError) or getattr(exc, "errno", None) in UNREACHABLE:
+        return exc.strerror or str(exc) or type(exc).__name__  # type: ignore[union-attr]
     return None
 
 

@@ -47,11 +47,16 @@ HTTP_METRICS: Instrumentation = metrics.default()
 
 @dataclass(frozen=True)
 class Ops:
-    """What a process serves on its operations port: its role (for logs), the port, its samplers."""
+    """What a process serves on its operations port: its role, the port and the setting that moves it, its samplers."""
 
     role: str
     port: int
+    setting: str
     samplers: Sequence[Sampler] = field(default_factory=tuple)
+
+
+class PortTaken(OSError):
+    """The operations port is in use (another process, or a second copy of this one)."""
 
 
 class GaugeTable:
@@ -99,7 +104,7 @@ def ops_app(settings: ServiceSettings, engine: Callable[[], AsyncEngine]) -> Fas
 @contextlib.asynccontextmanager
 async def serving_ops(settings: ServiceSettings, ops: Ops) -> AsyncIterator[str]:
     """Serve the operations port and run the samplers for the length of the block; yields the base URL."""
-    listener = _bind(ops.role, settings.ops_host, ops.port)
+    listener = _bind(ops, settings.ops_host)
     async with database(settings.database_url, pool_size=1) as db:
         config = uvicorn.Config(ops_app(settings, lambda: db.engine), log_config=None, access_log=False)
         server = _OpsServer(config)
@@ -119,15 +124,16 @@ async def serving_ops(settings: ServiceSettings, ops: Ops) -> AsyncIterator[str]
             await asyncio.gather(serving, *sampling, return_exceptions=True)
 
 
-def _bind(role: str, host: str, port: int) -> socket.socket:
+def _bind(ops: Ops, host: str) -> socket.socket:
     """Bind here rather than in uvicorn, which would exit the process on a taken port without naming it."""
     listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        listener.bind((host, port))
+        listener.bind((host, ops.port))
     except OSError as exc:
         listener.close()
-        raise OSError(f"{role}: cannot serve operations on {host}:{port}: {exc.strerror}") from None
+        where = f"{host}:{ops.port}"
+        raise PortTaken(f"{ops.role} cannot serve operations on {where} ({exc.strerror}); set {ops.setting}") from None
     return listener
 
 

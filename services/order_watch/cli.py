@@ -30,7 +30,7 @@ def worker(settings: OrderWatchSettings, _: argparse.Namespace) -> None:
     from services.order_watch.worker import CONSUMED_TOPICS, run_worker
 
     samplers = [consumer_lag(settings, settings.consumer_group, CONSUMED_TOPICS), open_work()]
-    ops = Ops("order-watch worker", settings.worker_ops_port, samplers)
+    ops = Ops("order-watch worker", settings.worker_ops_port, "ORDER_WATCH_WORKER_OPS_PORT", samplers)
     run_daemon(settings, _with_database(settings, run_worker, pool_size=4), ops)
 
 
@@ -40,7 +40,12 @@ def relay(settings: OrderWatchSettings, _: argparse.Namespace) -> None:
     from services.common.outbox import run_relay
     from services.order_watch.db import OutboxMessage
 
-    ops = Ops("order-watch relay", settings.relay_ops_port, [outbox_backlog(OutboxMessage, "order_watch")])
+    ops = Ops(
+        "order-watch relay",
+        settings.relay_ops_port,
+        "ORDER_WATCH_RELAY_OPS_PORT",
+        [outbox_backlog(OutboxMessage, "order_watch")],
+    )
     run_daemon(settings, lambda stop: run_relay(settings, OutboxMessage, SystemClock(), stop), ops)
 
 
@@ -50,7 +55,7 @@ def scheduler(settings: OrderWatchSettings, _: argparse.Namespace) -> None:
     from services.order_watch.evaluation.scheduled import run_scheduler
     from services.order_watch.gauges import escalations
 
-    ops = Ops("order-watch scheduler", settings.scheduler_ops_port, [escalations()])
+    ops = Ops("order-watch scheduler", settings.scheduler_ops_port, "ORDER_WATCH_SCHEDULER_OPS_PORT", [escalations()])
     run_daemon(settings, _with_database(settings, run_scheduler, pool_size=2), ops)
 
 
@@ -60,7 +65,8 @@ def notifier(settings: OrderWatchSettings, _: argparse.Namespace) -> None:
     from services.order_watch.gauges import notifications
     from services.order_watch.notifications.scheduled import run_notifier
 
-    ops = Ops("order-watch notifier", settings.notifier_ops_port, [notifications(list(settings.notification_channels))])
+    samplers = [notifications(list(settings.notification_channels))]
+    ops = Ops("order-watch notifier", settings.notifier_ops_port, "ORDER_WATCH_NOTIFIER_OPS_PORT", samplers)
     run_daemon(settings, _with_database(settings, run_notifier, pool_size=2), ops)
 
 

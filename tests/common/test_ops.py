@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from services.common.clock import SystemClock
 from services.common.db import transaction
 from services.common.kafka import ensure_topics
-from services.common.ops import GaugeTable, Ops, consumer_lag, outbox_backlog, serving_ops
+from services.common.ops import GaugeTable, Ops, PortTaken, consumer_lag, outbox_backlog, serving_ops
 from services.common.outbox import enqueue
 from services.common.publish import send
 from services.devstack.processes import free_port
@@ -41,7 +41,10 @@ async def test_the_ops_port_serves_health_and_sampled_backlog_and_lag(order_watc
         enqueue(session, OutboxMessage, events[0], now - timedelta(seconds=30))
     group = f"lag-{uuid.uuid4().hex[:8]}"
     samplers = [outbox_backlog(OutboxMessage, "ops_test"), consumer_lag(settings, group, CONSUMED_TOPICS)]
-    async with serving_ops(settings, Ops("test", free_port(), samplers)) as url, httpx.AsyncClient() as client:
+    async with (
+        serving_ops(settings, Ops("test", free_port(), "TEST_OPS_PORT", samplers)) as url,
+        httpx.AsyncClient() as client,
+    ):
         assert (await client.get(f"{url}/healthz")).json() == {"status": "ok"}
         assert (await client.get(f"{url}/readyz")).status_code == 200
 
@@ -61,9 +64,9 @@ async def test_the_ops_port_serves_health_and_sampled_backlog_and_lag(order_watc
 
 async def test_a_taken_port_is_an_error_naming_the_process(order_watch_settings) -> None:
     port = free_port()
-    async with serving_ops(order_watch_settings, Ops("first", port)):
-        with pytest.raises(OSError, match=f"second: cannot serve operations on 127.0.0.1:{port}"):
-            async with serving_ops(order_watch_settings, Ops("second", port)):
+    async with serving_ops(order_watch_settings, Ops("first", port, "FIRST_PORT")):
+        with pytest.raises(PortTaken, match=f"second cannot serve operations on 127.0.0.1:{port} .*; set SECOND_PORT"):
+            async with serving_ops(order_watch_settings, Ops("second", port, "SECOND_PORT")):
                 pass
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -76,3 +77,20 @@ def test_ow_publish_into_missing_topics_reports_nothing_sent(tmp_path: Path, sta
     line = one_line(result)
     assert line.startswith(f"ow-publish: the broker does not list topic(s) {topic_prefix}")
     assert "ow-topics" in line and "sent" not in result.stdout
+
+
+def test_a_taken_operations_port_names_its_setting(tmp_path: Path) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        line = one_line(run(["order-watch", "worker"], tmp_path, ORDER_WATCH_WORKER_OPS_PORT=str(port)))
+    assert line.startswith(f"order-watch: order-watch worker cannot serve operations on 127.0.0.1:{port} ")
+    assert line.endswith("set ORDER_WATCH_WORKER_OPS_PORT")
+
+
+def test_a_missing_payload_file_is_named(tmp_path: Path) -> None:
+    line = one_line(
+        run(["carrier-adapter", "sign", "--source", "generic", "--file", "nope.json", "--secret", "x"], tmp_path)
+    )
+    assert line == "carrier-adapter: no such file: nope.json"
