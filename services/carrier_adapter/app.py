@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi_offline import FastAPIOffline
 from prometheus_fastapi_instrumentator.metrics import Info
 
@@ -15,6 +15,7 @@ from services.carrier_adapter.webhooks.views import router as webhooks_router
 from services.common.clock import Clock, SystemClock
 from services.common.db import database
 from services.common.health import health_router
+from services.common.inputs import refuse_nul_in_request_line
 from services.common.metrics import WEBHOOK_SECONDS
 from services.common.ops import instrument_http
 from services.common.problems import install_problem_handlers
@@ -35,6 +36,7 @@ def create_app(settings: CarrierAdapterSettings | None = None, clock: Clock | No
         version="1",
         description="Verifies and normalizes carrier and aggregator tracking webhooks; publishes tracking.v1.",
         lifespan=lifespan,
+        dependencies=[Depends(refuse_nul_in_request_line)],
     )
     app.state.settings = settings
     app.state.clock = clock or SystemClock()

@@ -1,5 +1,5 @@
 """`/healthz` (the process is up), `/readyz` (database and broker reachable, no loop waiting out
-an outage), `/metrics`; and the process-local record of such waits (`STALLS`)."""
+an outage: `retry.STALLS`), `/metrics`."""
 
 from __future__ import annotations
 
@@ -12,35 +12,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.common.db import database_reachable
-from services.common.metrics import STALLED, STALLS_TOTAL
+from services.common.retry import STALLS
 from services.common.settings import ServiceSettings
-
-
-class Stalls:
-    """Which of this process's loops are waiting out an outage, and why (ARCHITECTURE §5.9).
-
-    A consumer that cannot reach the database keeps its batch and waits; while it does, the
-    process is not ready, so a load balancer or an operator sees it without reading logs.
-    """
-
-    def __init__(self) -> None:
-        self._reasons: dict[str, str] = {}
-
-    def begin(self, loop: str, reason: str) -> None:
-        if loop not in self._reasons:
-            STALLS_TOTAL.labels(loop=loop).inc()
-            STALLED.labels(loop=loop).set(1)
-        self._reasons[loop] = reason
-
-    def end(self, loop: str) -> None:
-        if self._reasons.pop(loop, None) is not None:
-            STALLED.labels(loop=loop).set(0)
-
-    def active(self) -> dict[str, str]:
-        return dict(self._reasons)
-
-
-STALLS = Stalls()
 
 
 async def broker_reachable(settings: ServiceSettings, timeout: float = 2.0) -> bool:

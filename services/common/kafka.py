@@ -2,7 +2,9 @@
 
 The loop is the heart of at-least-once delivery: decode a `getmany()` batch, send what cannot
 be decoded to `<topic>.dlq`, hand the rest to the handler (which commits the database), and
-only then commit offsets, explicitly per partition.
+only then commit offsets, explicitly per partition. An outage of the database or the broker is
+not the messages' fault: the loop keeps the batch and retries it until the outage ends, and
+dead-letters a message only when it fails alone while its dependencies are healthy.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pydantic import ValidationError
 
 from services.common.contracts import TOPICS, Envelope, decode_event
 from services.common.metrics import CONSUMED, DEAD_LETTERED
-from services.common.retry import transient_retry
+from services.common.retry import Outage, describe, is_transient
 from services.common.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -86,6 +88,11 @@ class Delivered:
 
 
 BatchHandler = Callable[[list[Delivered]], Awaitable[None]]
+HealthCheck = Callable[[], Awaitable[bool]]
+
+
+class Stopped(Exception):
+    """Asked to stop while waiting out an outage: leave the batch uncommitted for redelivery."""
 
 
 class _LogRebalance(ConsumerRebalanceListener):
@@ -115,6 +122,8 @@ class BatchConsumer:
         topics: Iterable[str],
         timeout_ms: int = 200,
         max_records: int = 500,
+        healthy: HealthCheck | None = None,
+        name: str = "consumer",
     ) -> None:
         self.settings = settings
         self.consumer = consumer
@@ -123,14 +132,21 @@ class BatchConsumer:
         self.topics = list(topics)
         self.timeout_ms = timeout_ms
         self.max_records = max_records
-        self._contract_names = {settings.topic(name): name for name in self.topics}
+        self.healthy = healthy
+        self.outage = Outage(name)
+        self._stop = asyncio.Event()
+        self._contract_names = {settings.topic(topic): topic for topic in self.topics}
 
     def subscribe(self) -> None:
         self.consumer.subscribe(list(self._contract_names), listener=_LogRebalance())
 
     async def run(self, stop: asyncio.Event) -> None:
+        self._stop = stop
         while not stop.is_set():
-            await self.run_once()
+            try:
+                await self.run_once()
+            except Stopped:
+                return
 
     async def run_once(self) -> int:
         """Consume, apply and commit one batch; returns how many messages it covered."""
@@ -148,6 +164,33 @@ class BatchConsumer:
         await self._commit({tp: records[-1].offset + 1 for tp, records in batch.items()})
         return sum(len(records) for records in batch.values())
 
+    async def _through_outages(self, work: Callable[[], Awaitable[None]]) -> None:
+        """Run `work` until it succeeds or fails for a reason of its own (raised).
+
+        A transient error, or any error while a dependency is down, means the same work is
+        retried after a backoff, however long that takes; `Stopped` if asked to stop meanwhile.
+        """
+        while True:
+            try:
+                await work()
+            except Exception as exc:
+                if is_transient(exc) or not await self._dependencies_healthy():
+                    await self.outage.wait(exc, self._stop)
+                    if self._stop.is_set():
+                        raise Stopped from exc
+                    continue
+                raise
+            self.outage.over()
+            return
+
+    async def _dependencies_healthy(self) -> bool:
+        if self.healthy is None:
+            return True
+        try:
+            return await self.healthy()
+        except Exception:
+            return False
+
     async def _decode_or_dead_letter(self, record: ConsumerRecord) -> Delivered | None:
         contract = self._contract_names[record.topic]
         try:
@@ -159,16 +202,17 @@ class BatchConsumer:
         return Delivered(contract, event, record)
 
     async def _apply(self, delivered: list[Delivered]) -> None:
-        """Apply the batch; if it keeps failing for a non-transient reason, isolate the bad messages."""
+        """Apply the batch through any outage; if it fails on its own, isolate the bad messages."""
         try:
-            async for attempt in transient_retry(attempts=5):
-                with attempt:
-                    await self.handler(delivered)
+            await self._through_outages(lambda: self.handler(delivered))
             return
-        except Exception:
+        except Stopped:
+            raise
+        except Exception as exc:
             if len(delivered) == 1:
-                log.exception("message cannot be applied", extra={"event_id": str(delivered[0].event.event_id)})
-                await self.dead_letter(delivered[0].record, "unprocessable", "handler failed; see logs")
+                event_id = str(delivered[0].event.event_id)
+                log.error("message cannot be applied", exc_info=exc, extra={"event_id": event_id})
+                await self.dead_letter(delivered[0].record, "unprocessable", describe(exc))
                 return
             log.warning("batch failed; applying its messages one by one", extra={"size": len(delivered)})
         for one in delivered:
@@ -183,17 +227,19 @@ class BatchConsumer:
             ("dlq.source", f"{record.topic}:{record.partition}:{record.offset}".encode()),
             ("dlq.failed_at", datetime.now(UTC).isoformat().encode()),
         ]
-        async for attempt in transient_retry(attempts=10):
-            with attempt:
-                await self.producer.send_and_wait(
-                    self.settings.topic(f"{contract}.dlq"), value=record.value, key=record.key, headers=headers
-                )
+
+        async def send() -> None:
+            await self.producer.send_and_wait(
+                self.settings.topic(f"{contract}.dlq"), value=record.value, key=record.key, headers=headers
+            )
+
+        await self._through_outages(send)
         DEAD_LETTERED.labels(topic=contract, reason=reason).inc()
         log.warning("message dead-lettered", extra={"topic": contract, "reason": reason, "offset": record.offset})
 
     async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
         try:
-            await self.consumer.commit(offsets)
+            await self._through_outages(lambda: self.consumer.commit(offsets))
         except (CommitFailedError, IllegalStateError) as exc:
             # The group rebalanced under us; the new owner re-reads and skips what we applied.
             log.warning("offset commit failed after a rebalance", extra={"error": str(exc)})

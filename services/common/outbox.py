@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import random
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -28,6 +27,7 @@ from services.common.contracts.topics import message_key, topic_for_event
 from services.common.db import transaction
 from services.common.lifecycle import sleep_or_stop
 from services.common.metrics import OUTBOX_FAILURES, OUTBOX_PUBLISHED
+from services.common.retry import Outage, transient_retry
 from services.common.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -100,6 +100,7 @@ class OutboxRelay:
         self.max_backoff_seconds = max_backoff_seconds
         self.recover = recover
         self.confirm = confirm
+        self.outage = Outage(f"outbox_relay:{model.__table__.fullname}", max_seconds=max_backoff_seconds)
 
     async def relay_once(self) -> int:
         """Publish one batch and mark it sent in the same transaction that claimed it."""
@@ -158,28 +159,23 @@ class OutboxRelay:
             return False
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Relay until `stop`; on failure back off (jittered, capped), recover, and resume."""
-        failures = 0
+        """Relay until `stop`; on failure wait (jittered, capped backoff), recover, and resume.
+
+        Rows stay unsent until a publish is confirmed, so any failure is safe to wait out.
+        """
         while not stop.is_set():
-            if failures and not await self._recover():
-                failures += 1
-                await sleep_or_stop(stop, self._backoff(failures))
+            if self.outage.attempts and not await self._recover():
+                await self.outage.wait(RuntimeError("recovery step failed"), stop)
                 continue
             try:
                 sent = await self.relay_once()
-                failures = 0
             except Exception as exc:
-                failures += 1
                 OUTBOX_FAILURES.labels(topic="*").inc()
-                delay = self._backoff(failures)
-                log.warning("outbox relay failed; retrying", extra={"error": repr(exc), "retry_in_s": round(delay, 2)})
-                await sleep_or_stop(stop, delay)
+                await self.outage.wait(exc, stop)
                 continue
+            self.outage.over()
             if sent < self.batch_size:
                 await sleep_or_stop(stop, self.idle_seconds)
-
-    def _backoff(self, failures: int) -> float:
-        return random.uniform(0, min(self.max_backoff_seconds, 0.2 * 2**failures))
 
 
 async def run_relay(settings: ServiceSettings, model: type[Any], clock: Clock, stop: asyncio.Event) -> None:
@@ -222,6 +218,4 @@ async def run_relay(settings: ServiceSettings, model: type[Any], clock: Clock, s
 
 
 def _startup_retry() -> Any:
-    from services.common.retry import transient_retry
-
     return transient_retry(attempts=30, max_wait=5.0)

@@ -217,7 +217,10 @@ def run(ports: Ports, with_demo: bool) -> int:
 
 
 async def dev_tokens(database_url: str) -> dict[str, str]:
-    """A fresh staff API token per role (`dev-<role>`), the previous dev tokens revoked: ORDER_WATCH_TOKEN_<ROLE>."""
+    """A fresh staff API token per role (`dev-<role>`), the previous dev tokens revoked: ORDER_WATCH_TOKEN_<ROLE>.
+
+    The new tokens come first: the last active admin token cannot be revoked.
+    """
     from sqlalchemy import select
 
     from services.common.clock import SystemClock
@@ -229,9 +232,10 @@ async def dev_tokens(database_url: str) -> dict[str, str]:
     now = SystemClock().now()
     async with database(database_url, pool_size=1) as db, transaction(db.sessions) as session:
         names = [f"dev-{role.value}" for role in Role]
-        for old in await session.scalars(select(ApiToken).where(ApiToken.name.in_(names))):
-            await revoke_token(session, old.token_id, "devstack", now)
+        previous = list(await session.scalars(select(ApiToken.token_id).where(ApiToken.name.in_(names))))
         created = {role: create_token(session, f"dev-{role.value}", role, "devstack", now)[1] for role in Role}
+        for token_id in previous:
+            await revoke_token(session, token_id, "devstack", now)
     return {f"ORDER_WATCH_TOKEN_{role.value.upper()}": token for role, token in created.items()}
 
 

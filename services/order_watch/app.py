@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 
 from services.common.clock import Clock, SystemClock
 from services.common.db import database
 from services.common.health import health_router
+from services.common.inputs import refuse_unstorable_input
 from services.common.ops import instrument_http
 from services.common.problems import install_problem_handlers, problem_response
 from services.order_watch.alerts.actions import InvalidTransition
@@ -42,7 +43,13 @@ def create_app(settings: OrderWatchSettings | None = None, clock: Clock | None =
             yield
 
     # Swagger UI and ReDoc assets come from the fastapi-offline package: /docs works without internet.
-    app = FastAPIOffline(title="Order Watch", version="1", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPIOffline(
+        title="Order Watch",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        dependencies=[Depends(refuse_unstorable_input)],
+    )
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
     install_problem_handlers(app)

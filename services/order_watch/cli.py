@@ -1,10 +1,11 @@
 """`order-watch`: serve the staff API, run the worker, the outbox relay, the scheduler, the notifier,
-migrate, and manage staff API tokens."""
+migrate, manage staff API tokens, and inspect and replay dead letters."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -91,6 +92,13 @@ def token(settings: OrderWatchSettings, args: argparse.Namespace) -> None:
     asyncio.run(run_token_command(settings, args))
 
 
+def dlq(settings: OrderWatchSettings, args: argparse.Namespace) -> None:
+    from services.common.dlq_commands import run_dlq_command
+
+    if code := asyncio.run(run_dlq_command(settings, args)):
+        sys.exit(code)
+
+
 def migrate(settings: OrderWatchSettings, _: argparse.Namespace) -> None:
     from services.common.migrations import upgrade
 
@@ -105,6 +113,7 @@ COMMANDS = {
     "scheduler": (scheduler, "fire time-based rules for orders whose next check is due"),
     "notifier": (notifier, "deliver alert notifications (Slack, signed webhooks, email) with retries"),
     "token": (token, "staff API tokens: create NAME ROLE | revoke TOKEN_ID | list"),
+    "dlq": (dlq, "dead letters: list | show TOPIC PARTITION:OFFSET | replay (--topic T --at P:O | --all)"),
     "migrate": (migrate, "create or upgrade the order_watch schema"),
 }
 
@@ -118,6 +127,10 @@ def main(argv: list[str] | None = None) -> None:
             from services.order_watch.auth.commands import add_token_arguments
 
             add_token_arguments(command)
+        if name == "dlq":
+            from services.common.dlq_commands import add_dlq_arguments
+
+            add_dlq_arguments(command)
     args = parser.parse_args(argv)
     from services.common.cli import run_command
 

@@ -13,7 +13,7 @@ import time
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.common.clock import Clock
-from services.common.db import transaction
+from services.common.db import database_reachable, transaction
 from services.common.kafka import BatchConsumer, Delivered, ensure_topics, make_consumer, make_producer
 from services.common.metrics import BATCH_SECONDS, BATCH_SIZE
 from services.order_watch.evaluation.flows import evaluate_orders
@@ -62,6 +62,8 @@ async def run_worker(
             BatchApplier(settings, sessions, clock),
             topics=CONSUMED_TOPICS,
             max_records=settings.worker_max_batch,
+            healthy=lambda: database_reachable(sessions.kw["bind"]),
+            name="order_watch_worker",
         )
         loop.subscribe()
         log.info("worker consuming", extra={"topics": list(CONSUMED_TOPICS), "group": settings.consumer_group})

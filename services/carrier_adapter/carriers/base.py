@@ -41,6 +41,19 @@ class PayloadError(Exception):
         self.detail = detail
 
 
+# A signed timestamp is seconds since 1970; more than 11 digits is past the year 5000 and can
+# only be garbage (and comparing a 400-digit integer with a float overflows).
+MAX_UNIX_TIME_DIGITS = 11
+
+
+def signed_unix_time(text: str, where: str) -> int:
+    """The integer seconds of a signature's timestamp; anything else is `SignatureError`."""
+    text = text.strip()
+    if not text.isdigit() or len(text) > MAX_UNIX_TIME_DIGITS:
+        raise SignatureError("bad_timestamp", f"{where} is not a unix time in seconds")
+    return int(text)
+
+
 @dataclass(frozen=True)
 class WebhookRequest:
     """The parts of an HTTP request a signature check may need. Header names are lower case."""

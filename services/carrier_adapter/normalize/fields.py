@@ -28,6 +28,8 @@ def parse_json(data: bytes | str, field: str = "body") -> Any:
         return json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise PayloadError(field, f"malformed JSON: {exc}") from exc
+    except RecursionError:
+        raise PayloadError(field, "JSON nested too deep to read") from None
 
 
 def load_object(body: bytes) -> JsonObject:

@@ -68,10 +68,17 @@ def keyed_scans(events: list[TrackingUpdated]) -> list[tuple[str, TrackingUpdate
     return keyed
 
 
+MAX_DELIVERY_ID = 200  # the key column holds 300; a longer id is kept as its digest
+
+
 def delivery_key(request: WebhookRequest, normalized: Normalized) -> str:
-    """The sender's delivery id where it has one, else a digest of the exact bytes."""
-    if normalized.delivery_id:
-        return f"id:{normalized.delivery_id}"
+    """The sender's delivery id where it has one (its digest if absurdly long), else a digest of
+    the exact bytes."""
+    delivery_id = normalized.delivery_id
+    if delivery_id and len(delivery_id) > MAX_DELIVERY_ID:
+        return "id-sha256:" + hashlib.sha256(delivery_id.encode()).hexdigest()
+    if delivery_id:
+        return f"id:{delivery_id}"
     return "sha256:" + hashlib.sha256(request.body).hexdigest()
 
 

@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter
+from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from services.carrier_adapter.carriers import all_sources
-from services.carrier_adapter.carriers.base import CarrierSource, PayloadError, SignatureError, WebhookRequest
+from services.carrier_adapter.carriers.base import (
+    CarrierSource,
+    Normalized,
+    PayloadError,
+    SignatureError,
+    WebhookRequest,
+)
 from services.carrier_adapter.webhooks.flows import accept_webhook
 from services.common.db import transaction
-from services.common.problems import Problem
+from services.common.inputs import nul_path, refuse_nul_in_json, refuse_nul_in_parameters
+from services.common.problems import RETRY_AFTER, Problem
+from services.common.retry import describe, is_transient
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["webhooks"])
@@ -34,9 +44,17 @@ RESPONSES = {
 }
 
 
-def reject(source: str, reason: str, status: int, title: str, detail: str, **extra: object) -> Problem:
+def reject(
+    source: str,
+    reason: str,
+    status: int,
+    title: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    **extra: object,
+) -> Problem:
     REJECTED.labels(source=source, reason=reason).inc()
-    return Problem(status, title, detail, **extra)
+    return Problem(status, title, detail, headers=headers, **extra)
 
 
 @router.post("/webhooks/{source_slug}", status_code=202, responses=RESPONSES, summary="Receive a carrier webhook")
@@ -59,17 +77,22 @@ async def receive_webhook(source_slug: str, request: Request) -> JSONResponse:
         source.verify(webhook, state.settings.secrets_for(source.slug), now)
     except SignatureError as exc:
         raise reject(source.slug, exc.reason, 401, "Unauthorized", exc.detail) from None
-    try:
-        normalized = source.normalize(webhook, now)
-    except PayloadError as exc:
-        status, title = (400, "Bad Request") if exc.field == "body" else (422, "Unprocessable Content")
-        raise reject(source.slug, "bad_payload", status, title, str(exc), field=exc.field) from None
+    normalized = _normalize(source, webhook, now)
     try:
         async with transaction(state.sessions) as session:
             accepted = await accept_webhook(session, source, webhook, normalized, content_type=content_type, now=now)
-    except SQLAlchemyError:
-        log.exception("webhook not stored", extra={"source": source.slug})
-        raise reject(source.slug, "storage", 503, "Service Unavailable", "not stored; retry later") from None
+    except SQLAlchemyError as exc:
+        if not is_transient(exc):
+            raise  # our fault, not the sender's: a 500 with a correlation id (problems.py)
+        log.warning("webhook not stored; database unavailable", extra={"source": source.slug, "error": describe(exc)})
+        raise reject(
+            source.slug,
+            "storage",
+            503,
+            "Service Unavailable",
+            "not stored; retry later",
+            headers={"retry-after": RETRY_AFTER},
+        ) from None
     outcome = "duplicate" if accepted.duplicate else "stored"
     ACCEPTED.labels(source=source.slug, outcome=outcome).inc()
     body_out = {
@@ -79,6 +102,50 @@ async def receive_webhook(source_slug: str, request: Request) -> JSONResponse:
         "new_events": accepted.new_events,
     }
     return JSONResponse(body_out, status_code=200 if accepted.duplicate else 202)
+
+
+def _normalize(source: CarrierSource, webhook: WebhookRequest, now: datetime) -> Normalized:
+    """The delivery's scans, or a 4xx naming what the sender must change.
+
+    Checked here, before the database, is all PostgreSQL would refuse: a NUL in the query or the
+    body, and the contract's length limits (a ValidationError inside a mapper names the field).
+    """
+    try:
+        refuse_nul_in_parameters(webhook.path, list(webhook.query.items()))
+        refuse_nul_in_json(webhook.body)
+    except Problem:
+        REJECTED.labels(source=source.slug, reason="bad_payload").inc()
+        raise
+    try:
+        normalized = source.normalize(webhook, now)
+        _refuse_nul_in_events(normalized)
+        return normalized
+    except PayloadError as exc:
+        status, title = (400, "Bad Request") if exc.field == "body" else (422, "Unprocessable Content")
+        raise reject(source.slug, "bad_payload", status, title, str(exc), field=exc.field) from None
+    except ValidationError as exc:
+        field, message = _first_error(exc)
+        raise reject(
+            source.slug, "bad_payload", 422, "Unprocessable Content", f"{field}: {message}", field=field
+        ) from None
+    except (ValueError, OverflowError, RecursionError) as exc:
+        # A mapper met a value it could not represent: the sender's data, not an outage.
+        raise reject(
+            source.slug, "bad_payload", 422, "Unprocessable Content", f"body: {describe(exc)}", field="body"
+        ) from None
+
+
+def _refuse_nul_in_events(normalized: Normalized) -> None:
+    """Sources that nest a document in a string (USPS) can hide a NUL from the body check."""
+    for index, event in enumerate(normalized.events):
+        where = nul_path(event.model_dump(), f"events[{index}]")
+        if where is not None:
+            raise PayloadError(where, "contains a NUL character (\\u0000)")
+
+
+def _first_error(exc: ValidationError) -> tuple[str, str]:
+    error = exc.errors()[0]
+    return "events." + ".".join(str(part) for part in error["loc"]), error["msg"]
 
 
 def _check_content_type(source: CarrierSource, request: Request) -> str:

@@ -12,8 +12,8 @@ from services.common.vocab import CustomerTier, ServiceLevel
 
 
 class Customer(Contract):
-    customer_id: str = Field(min_length=1)
-    name: str | None = None
+    customer_id: str = Field(min_length=1, max_length=100)
+    name: str | None = Field(default=None, max_length=200)
     tier: CustomerTier = CustomerTier.STANDARD
 
 
@@ -23,21 +23,21 @@ class Money(Contract):
 
 
 class Address(Contract):
-    postal_code: str
+    postal_code: str = Field(max_length=20)
     country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
-    region: str | None = Field(default=None, description="State or province code")
-    city: str | None = None
-    time_zone: str = Field(description="IANA zone of the destination, e.g. America/Chicago")
+    region: str | None = Field(default=None, max_length=100, description="State or province code")
+    city: str | None = Field(default=None, max_length=100)
+    time_zone: str = Field(max_length=64, description="IANA zone of the destination, e.g. America/Chicago")
     residential: bool = True
 
 
 class OrderLine(Contract):
-    sku: str = Field(min_length=1)
+    sku: str = Field(min_length=1, max_length=100)
     quantity: int = Field(ge=1)
 
 
 class OrderPlaced(Contract):
-    order_id: str = Field(min_length=1)
+    order_id: str = Field(min_length=1, max_length=100)
     customer: Customer
     order_value: Money
     placed_at: AwareDatetime
@@ -45,22 +45,22 @@ class OrderPlaced(Contract):
     paid_service_level: ServiceLevel
     promised_by: AwareDatetime = Field(description="Latest delivery time promised to the customer.")
     lines: list[OrderLine] = Field(default_factory=list)
-    ship_from_postal_code: str | None = None
+    ship_from_postal_code: str | None = Field(default=None, max_length=20)
 
 
 class OrderUpdated(Contract):
     """A change of promise, address or paid service; absent fields are unchanged."""
 
-    order_id: str = Field(min_length=1)
+    order_id: str = Field(min_length=1, max_length=100)
     promised_by: AwareDatetime | None = None
     destination: Address | None = None
     paid_service_level: ServiceLevel | None = None
-    reason: str | None = None
+    reason: str | None = Field(default=None, max_length=500)
 
 
 class OrderCancelled(Contract):
-    order_id: str = Field(min_length=1)
-    reason: str | None = None
+    order_id: str = Field(min_length=1, max_length=100)
+    reason: str | None = Field(default=None, max_length=500)
 
 
 class OrderPlacedEvent(Envelope[OrderPlaced]):

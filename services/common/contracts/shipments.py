@@ -12,27 +12,29 @@ from services.common.vocab import ServiceLevel, ServiceOption
 
 
 class ShipmentLabelCreated(Contract):
-    order_id: str = Field(min_length=1)
-    shipment_id: str = Field(min_length=1)
-    carrier: str = Field(min_length=1, description="Carrier slug: ups, fedex, usps, dhl, …")
-    tracking_number: str = Field(min_length=1)
+    order_id: str = Field(min_length=1, max_length=100)
+    shipment_id: str = Field(min_length=1, max_length=100)
+    carrier: str = Field(min_length=1, max_length=50, description="Carrier slug: ups, fedex, usps, dhl, …")
+    tracking_number: str = Field(min_length=1, max_length=100)
     label_service_code: str = Field(
-        min_length=1, description="The carrier's own service code printed on the label (UPS 03, FEDEX_GROUND, …)"
+        min_length=1,
+        max_length=100,
+        description="The carrier's own service code printed on the label (UPS 03, FEDEX_GROUND, …)",
     )
     label_service_level: ServiceLevel | None = Field(
         default=None, description="Canonical level, when the warehouse knows it; else derived from the code."
     )
     label_options: list[ServiceOption] = Field(default_factory=list)
     label_created_at: AwareDatetime
-    ship_from_postal_code: str | None = None
+    ship_from_postal_code: str | None = Field(default=None, max_length=20)
     lines: list[OrderLine] = Field(default_factory=list, description="What this parcel carries (split orders).")
     is_reship: bool = False
 
 
 class ShipmentVoided(Contract):
-    order_id: str = Field(min_length=1)
-    shipment_id: str = Field(min_length=1)
-    reason: str | None = None
+    order_id: str = Field(min_length=1, max_length=100)
+    shipment_id: str = Field(min_length=1, max_length=100)
+    reason: str | None = Field(default=None, max_length=500)
 
 
 class ShipmentLabelCreatedEvent(Envelope[ShipmentLabelCreated]):

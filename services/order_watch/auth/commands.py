@@ -1,13 +1,14 @@
 """`order-watch token create NAME ROLE | revoke TOKEN_ID | list`: token management from the command line.
 
 The plain token is printed once at creation; only its hash is stored. Changes are audited
-with the actor `cli:<os user>`.
+with the actor `cli:<os user>`. Revoking the last active admin token is refused (exit code 2).
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import sys
 import uuid
 
 from services.common.clock import SystemClock
@@ -28,6 +29,14 @@ def add_token_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 async def run_token_command(settings: OrderWatchSettings, args: argparse.Namespace) -> None:
+    try:
+        await _run(settings, args)
+    except service.LastAdminToken as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        sys.exit(2)
+
+
+async def _run(settings: OrderWatchSettings, args: argparse.Namespace) -> None:
     actor, now = f"cli:{getpass.getuser()}", SystemClock().now()
     async with database(settings.database_url, pool_size=1) as db, transaction(db.sessions) as session:
         if args.action == "create":

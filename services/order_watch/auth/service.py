@@ -1,4 +1,8 @@
-"""Token data access: create, find by token, list and revoke; never commits."""
+"""Token data access: create, find by token, list and revoke; never commits.
+
+The last active admin token cannot be revoked: one request would otherwise lock every admin
+out of the staff API, leaving only someone with database access to mint a new one.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.order_watch.audit.service import record
 from services.order_watch.auth.models import ApiToken
 from services.order_watch.auth.tokens import Role, mint_token, token_hash
+
+
+class LastAdminToken(Exception):
+    """Revoking this token would leave no active admin token."""
+
+    def __init__(self, token_id: uuid.UUID) -> None:
+        super().__init__(
+            f"token {token_id} is the last active admin token; create another admin token before revoking it"
+        )
 
 
 def token_view(token: ApiToken) -> dict[str, str | None]:
@@ -49,11 +62,30 @@ async def list_tokens(session: AsyncSession) -> list[ApiToken]:
 
 
 async def revoke_token(session: AsyncSession, token_id: uuid.UUID, actor: str, now: datetime) -> ApiToken | None:
-    """Revoke a token (idempotent); None when there is no such token."""
-    token = await session.get(ApiToken, token_id, with_for_update=True)
+    """Revoke a token (idempotent); None when there is no such token; `LastAdminToken` for the last admin."""
+    token = await session.get(ApiToken, token_id)
+    if token is not None and token.role == Role.ADMIN and await _lock_active_admins(session) == [token.token_id]:
+        raise LastAdminToken(token.token_id)
+    # Re-read under a lock: a concurrent revocation may have committed since the read above.
+    token = await session.get(ApiToken, token_id, with_for_update=True, populate_existing=True)
     if token is None or token.revoked_at is not None:
         return token
     before = token_view(token)
     token.revoked_at = now
     record(session, "token", str(token.token_id), "revoked", actor, now, before, token_view(token))
     return token
+
+
+async def _lock_active_admins(session: AsyncSession) -> list[uuid.UUID]:
+    """Lock every active admin token row, always in the same order, and return their ids.
+
+    Two admins revoking each other at once queue on the first lock rather than deadlocking;
+    the second then re-reads the rows and no longer counts the one the first revoked.
+    """
+    query = (
+        select(ApiToken.token_id)
+        .where(ApiToken.role == Role.ADMIN.value, ApiToken.revoked_at.is_(None))
+        .order_by(ApiToken.token_id)
+        .with_for_update()
+    )
+    return list(await session.scalars(query))

@@ -1,4 +1,4 @@
-"""Token routes for admins: list, create (the token is shown once), revoke."""
+"""Token routes for admins: list, create (the token is shown once), revoke (never the last admin token)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,27 @@ import uuid
 from fastapi import APIRouter, Request
 
 from services.common.db import transaction
-from services.common.problems import Problem
+from services.common.problems import PROBLEM_JSON, Problem
 from services.order_watch.api_docs import problems
 from services.order_watch.auth import service
 from services.order_watch.auth.dependencies import Admin
 from services.order_watch.auth.schemas import NewTokenOut, TokenIn, TokenOut
 
 router = APIRouter(prefix="/tokens", tags=["tokens"])
+LAST_ADMIN_EXAMPLE = {
+    "type": "about:blank",
+    "title": "Conflict",
+    "status": 409,
+    "detail": "token 0b6f7a52-55a3-4f3e-9a43-1c1f3b9d2e77 is the last active admin token; "
+    "create another admin token before revoking it",
+}
+REVOKE_RESPONSES = {
+    **problems(404),
+    409: {
+        "description": "The last active admin token: revoking it would lock every admin out",
+        "content": {PROBLEM_JSON: {"example": LAST_ADMIN_EXAMPLE}},
+    },
+}
 
 
 @router.get("", response_model=list[TokenOut], summary="Every token, revoked ones included", responses=problems())
@@ -32,10 +46,13 @@ async def create_token(body: TokenIn, request: Request, actor: Admin) -> NewToke
     return NewTokenOut.model_validate({**TokenOut.model_validate(token).model_dump(), "token": plain})
 
 
-@router.delete("/{token_id}", response_model=TokenOut, summary="Revoke a token at once", responses=problems(404))
+@router.delete("/{token_id}", response_model=TokenOut, summary="Revoke a token at once", responses=REVOKE_RESPONSES)
 async def revoke_token(token_id: uuid.UUID, request: Request, actor: Admin) -> TokenOut:
-    async with transaction(request.app.state.sessions) as session:
-        token = await service.revoke_token(session, token_id, actor.name, request.app.state.clock.now())
+    try:
+        async with transaction(request.app.state.sessions) as session:
+            token = await service.revoke_token(session, token_id, actor.name, request.app.state.clock.now())
+    except service.LastAdminToken as exc:
+        raise Problem(409, "Conflict", str(exc)) from None
     if token is None:
         raise Problem(404, "Not Found", f"no token {str(token_id)!r}")
     return TokenOut.model_validate(token)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.common.clock import Clock
 from services.common.db import transaction
 from services.common.lifecycle import sleep_or_stop
+from services.common.retry import Outage, is_transient
 from services.order_watch.escalation.scheduled import run_escalations
 from services.order_watch.evaluation.flows import evaluate_orders
 from services.order_watch.evaluation.service import claim_due_orders
@@ -39,6 +40,7 @@ async def run_scheduler(
     settings: OrderWatchSettings, sessions: async_sessionmaker[AsyncSession], clock: Clock, stop: asyncio.Event
 ) -> None:
     log.info("scheduler running", extra={"interval_s": settings.scheduler_interval_seconds})
+    outage = Outage("order_watch_scheduler")
     while not stop.is_set():
         try:
             checked = await run_due_checks(settings, sessions, clock)
@@ -47,6 +49,12 @@ async def run_scheduler(
             escalated = await run_escalations(settings, sessions, clock)
             if escalated:
                 log.info("alerts escalated", extra={"alerts": escalated})
-        except Exception:
+            outage.over()
+        except Exception as exc:
+            # Due orders stay due in the database, so nothing is lost; an outage is waited out
+            # with a backoff and one log line, anything else is logged in full and retried.
+            if is_transient(exc):
+                await outage.wait(exc, stop)
+                continue
             log.exception("scheduler round failed; retrying next interval")
         await sleep_or_stop(stop, settings.scheduler_interval_seconds)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.common.clock import Clock
 from services.common.db import transaction
 from services.common.lifecycle import sleep_or_stop
+from services.common.retry import Outage, is_transient
 from services.order_watch.notifications.flows import deliver_due, route_notices
 from services.order_watch.settings import OrderWatchSettings
 
@@ -35,11 +36,17 @@ async def run_notifier(
 ) -> None:
     log.info("notifier running", extra={"channels": sorted(settings.notification_channels)})
     async with httpx.AsyncClient(timeout=settings.notification_timeout_seconds) as client:
+        outage = Outage("order_watch_notifier")
         while not stop.is_set():
             attempted = 0
             try:
                 attempted = await notify_round(settings, sessions, client, clock)
-            except Exception:
+                outage.over()
+            except Exception as exc:
+                # Notices and deliveries stay pending in the database; see the scheduler.
+                if is_transient(exc):
+                    await outage.wait(exc, stop)
+                    continue
                 log.exception("notifier round failed; retrying next interval")
             if attempted < settings.notifier_batch:
                 await sleep_or_stop(stop, settings.notifier_interval_seconds)

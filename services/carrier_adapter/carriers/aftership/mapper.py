@@ -171,7 +171,10 @@ def _snapshot(shipment: ShipmentFacts, tracking: dict[str, Any], document: dict[
     ts = document.get("ts")
     if not isinstance(ts, int) or isinstance(ts, bool):
         raise PayloadError("ts", "expected a unix time in seconds")
-    when = from_utc(datetime.fromtimestamp(ts, UTC))
+    try:
+        when = from_utc(datetime.fromtimestamp(ts, UTC))
+    except (OverflowError, OSError, ValueError):
+        raise PayloadError("ts", f"{ts} is not a unix time in seconds") from None
     description = get_text(tracking, "subtag_message", "msg.subtag_message")
     return _event(shipment, tracking, "msg", when, None, description=description, source_event_id=None)
 

@@ -17,6 +17,7 @@ from services.carrier_adapter.carriers.base import (
     hmac_sha256,
     require_header,
     require_secrets,
+    signed_unix_time,
 )
 
 TOLERANCE_SECONDS = 300
@@ -40,10 +41,7 @@ def verify(request: WebhookRequest, secrets: Sequence[str], now: datetime) -> No
     webhook_id = require_header(request, "webhook-id")
     timestamp_text = require_header(request, "webhook-timestamp")
     signature_header = require_header(request, "webhook-signature")
-    try:
-        timestamp = int(timestamp_text)
-    except ValueError as exc:
-        raise SignatureError("bad_timestamp", "webhook-timestamp is not an integer") from exc
+    timestamp = signed_unix_time(timestamp_text, "webhook-timestamp")
     if abs(now.timestamp() - timestamp) > TOLERANCE_SECONDS:
         raise SignatureError("stale_timestamp", f"webhook-timestamp is more than {TOLERANCE_SECONDS}s away from now")
     message = f"{webhook_id}.{timestamp}.".encode() + request.body

@@ -20,6 +20,7 @@ from services.carrier_adapter.carriers.base import (
     any_secret_matches,
     hmac_sha256,
     require_secrets,
+    signed_unix_time,
 )
 
 HEADER = "shippo-auth-signature"
@@ -62,8 +63,8 @@ def _parse(header: str) -> tuple[int, list[str]]:
     signatures: list[str] = []
     for part in header.split(","):
         name, _, value = part.strip().partition("=")
-        if name == "t" and value.isdigit():
-            timestamp = int(value)
+        if name == "t":
+            timestamp = signed_unix_time(value, f"{HEADER} t=")
         elif name == "v1" and value:
             signatures.append(value)
     if timestamp is None or not signatures:

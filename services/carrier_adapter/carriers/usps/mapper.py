@@ -37,6 +37,8 @@ OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
 # then the Express guarantee.
 ESTIMATE_FIELDS = ("expectedDeliveryTimeStamp", "predictedDeliveryDate", "guaranteedDeliveryTimeStamp")
 
+MAX_UTC_OFFSET = timedelta(hours=14)  # the widest offset any place keeps (Kiribati, +14:00)
+
 
 def normalize(request: WebhookRequest, received_at: datetime) -> Normalized:
     tracking = _payload(load_object(request.body))
@@ -113,6 +115,11 @@ def _scan_time(scan: dict[str, Any], location: Location | None, path: str) -> Re
     if offset is None and gmt_text:
         gmt = parse_iso(gmt_text, f"{path}.GMTTimestamp")
         offset = _rounded_offset(local - gmt.replace(tzinfo=None))
+        if abs(offset) > MAX_UTC_OFFSET:
+            raise PayloadError(
+                f"{path}.GMTTimestamp",
+                f"is {abs(offset)} from eventTimestamp; a place's UTC offset is at most {MAX_UTC_OFFSET}",
+            )
     if offset is None:
         return from_local(local, location)
     return from_aware(local.replace(tzinfo=timezone(offset)))
