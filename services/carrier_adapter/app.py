@@ -6,13 +6,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
+from fastapi_offline import FastAPIOffline
+from prometheus_fastapi_instrumentator.metrics import Info
 
+from services.carrier_adapter.carriers import all_sources
 from services.carrier_adapter.settings import CarrierAdapterSettings
 from services.carrier_adapter.webhooks.views import router as webhooks_router
 from services.common.clock import Clock, SystemClock
 from services.common.db import database
 from services.common.health import health_router
 from services.common.inputs import refuse_nul_in_request_line
+from services.common.metrics import WEBHOOK_SECONDS
+from services.common.ops import instrument_http
 from services.common.problems import install_problem_handlers
 
 
@@ -25,7 +30,8 @@ def create_app(settings: CarrierAdapterSettings | None = None, clock: Clock | No
             app.state.engine, app.state.sessions = db.engine, db.sessions
             yield
 
-    app = FastAPI(
+    # Swagger UI and ReDoc assets come from the fastapi-offline package: /docs works without internet.
+    app = FastAPIOffline(
         title="Order Watch carrier adapter",
         version="1",
         description="Verifies and normalizes carrier and aggregator tracking webhooks; publishes tracking.v1.",
@@ -37,4 +43,15 @@ def create_app(settings: CarrierAdapterSettings | None = None, clock: Clock | No
     install_problem_handlers(app)
     app.include_router(webhooks_router)
     app.include_router(health_router(settings, lambda: app.state.engine))
+    instrument_http(app, webhook_latency)
     return app
+
+
+def webhook_latency(info: Info) -> None:
+    """`carrier_adapter_webhook_seconds` by source (unknown slugs pooled, so labels stay bounded) and status."""
+    if not info.modified_handler.startswith("/webhooks/"):
+        return
+    slug = info.request.path_params.get("source_slug", "")
+    source = slug if slug in all_sources() else "unknown"
+    status = str(info.response.status_code) if info.response is not None else "error"
+    WEBHOOK_SECONDS.labels(source=source, status=status).observe(info.modified_duration)

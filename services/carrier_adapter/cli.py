@@ -22,9 +22,12 @@ def serve(settings: CarrierAdapterSettings, _: argparse.Namespace) -> None:
 def relay(settings: CarrierAdapterSettings, _: argparse.Namespace) -> None:
     from services.carrier_adapter.webhooks.models import OutboxMessage
     from services.common.cli import run_daemon
+    from services.common.ops import Ops, outbox_backlog
     from services.common.outbox import run_relay
 
-    run_daemon(settings, lambda stop: run_relay(settings, OutboxMessage, SystemClock(), stop))
+    samplers = [outbox_backlog(OutboxMessage, "carrier_adapter")]
+    ops = Ops("carrier-adapter relay", settings.relay_ops_port, "CARRIER_ADAPTER_RELAY_OPS_PORT", samplers)
+    run_daemon(settings, lambda stop: run_relay(settings, OutboxMessage, SystemClock(), stop), ops)
 
 
 def migrate(settings: CarrierAdapterSettings, _: argparse.Namespace) -> None:
@@ -97,4 +100,6 @@ def main(argv: list[str] | None = None) -> None:
 
             sub.add_argument("--since", required=True, type=since_argument, help="ISO 8601 instant with offset")
     args = parser.parse_args(argv)
-    COMMANDS[args.command][0](CarrierAdapterSettings(), args)
+    from services.common.cli import run_command
+
+    run_command(parser.prog, CarrierAdapterSettings, lambda settings: COMMANDS[args.command][0](settings, args))

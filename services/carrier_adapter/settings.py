@@ -20,6 +20,7 @@ class CarrierAdapterSettings(ServiceSettings):
         "CARRIER_ADAPTER_WEBHOOK_SECRETS__UPS=new,old",
     )
     relay_batch_size: int = Field(500, description="Outbox rows published per relay round trip.")
+    relay_ops_port: int = Field(9191, description="Operations port (/healthz, /readyz, /metrics) of the outbox relay.")
 
     def secrets_for(self, source: str) -> list[str]:
         raw = self.webhook_secrets.get(source) or self.webhook_secrets.get(source.upper()) or ""

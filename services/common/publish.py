@@ -1,7 +1,9 @@
 """`ow-publish`: send events from a JSON-lines file to their topics, validating every line.
 
 Each line is one envelope. A line that does not validate against its topic's models is
-reported by line number and not sent; the exit code is 1 if any line was bad.
+reported by line number and not sent; the exit code is 1 if any line was bad. Events are reported
+sent only once the broker acknowledged them into topics it lists (`ow-topics` creates them);
+otherwise, like an unreachable broker, it is one line on stderr and exit code 2.
 """
 
 from __future__ import annotations
@@ -15,11 +17,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
 from pydantic import ValidationError
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_fixed
 
+from services.common.cli import run_command
 from services.common.contracts import TOPICS, Envelope, decode_event
 from services.common.contracts.topics import message_key, topic_for_event
 from services.common.kafka import make_producer
+from services.common.outbox import TopicsMissing
 from services.common.settings import ServiceSettings
 
 
@@ -70,7 +76,14 @@ async def send(settings: ServiceSettings, events: list[Envelope[Any]]) -> None:
 
 
 async def publish(producer: AIOKafkaProducer, settings: ServiceSettings, events: list[Envelope[Any]]) -> None:
-    """Send events to their topics, keyed like every publisher, on a started producer; wait for every ack."""
+    """Send events to their topics, keyed like every publisher, on a started producer; wait for every ack.
+
+    As the outbox relay does, acks are not taken on their own: a broker that restarted empty acks
+    into topics it creates on the fly, which no consumer reads. So the topics must be listed
+    before sending (or the send would create them) and still be listed once acked.
+    """
+    topics = {settings.topic(topic_for_event(event.event_type).name) for event in events}
+    await confirm_topics(producer, topics)
     pending = [
         await producer.send(
             settings.topic(topic_for_event(event.event_type).name),
@@ -80,6 +93,19 @@ async def publish(producer: AIOKafkaProducer, settings: ServiceSettings, events:
         for event in events
     ]
     await asyncio.gather(*pending)
+    await confirm_topics(producer, topics)
+
+
+async def confirm_topics(producer: AIOKafkaProducer, topics: set[str]) -> None:
+    """Raise `TopicsMissing` unless the broker lists every topic (a metadata request)."""
+    # A restarted broker drops the connection: the first request fails, the next reconnects.
+    async for attempt in AsyncRetrying(
+        retry=retry_if_exception_type(KafkaError), stop=stop_after_attempt(3), wait=wait_fixed(0.5), reraise=True
+    ):
+        with attempt:
+            listed = set((await producer.client.fetch_all_metadata()).topics())
+    if not topics <= listed:
+        raise TopicsMissing(f"the broker does not list topic(s) {', '.join(sorted(topics - listed))}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -94,6 +120,6 @@ def main(argv: list[str] | None = None) -> None:
     for line in bad:
         print(f"line {line.line_number}: {line.reason}", file=sys.stderr)
     if good and not args.dry_run:
-        asyncio.run(send(ServiceSettings(), good))
+        run_command(parser.prog, ServiceSettings, lambda settings: asyncio.run(send(settings, good)))
     print(f"{'validated' if args.dry_run else 'sent'} {len(good)} event(s); {len(bad)} bad line(s) not sent")
     sys.exit(1 if bad else 0)

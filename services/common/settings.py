@@ -40,6 +40,12 @@ class ServiceSettings(BaseSettings):
         "Longest a consumer fetch waits for data; bounds label-to-alert latency on a quiet topic.",
     )
     log_level: str = shared("LOG_LEVEL", "INFO", "Python log level.")
+    ops_host: str = shared(
+        "OPS_HOST", "127.0.0.1", "Address the operations port of a worker, relay, scheduler or notifier binds."
+    )
+    ops_sample_seconds: float = shared(
+        "OPS_SAMPLE_SECONDS", 10.0, "How often sampled gauges (lag, outbox backlog, open alerts …) are read."
+    )
 
     def topic(self, name: str) -> str:
         """The physical topic name for a contract topic."""

@@ -1,9 +1,13 @@
 """`make run`: the whole system on this machine, in the foreground, until Ctrl-C.
 
 Embedded PostgreSQL (data kept in .devstack/pg), the embedded broker on 127.0.0.1:9092,
-migrations, topics, both HTTP services, the worker, both outbox relays, the scheduler and the
-demo feed. Writes .devstack/env (URLs, broker, database URL, dev secrets and tokens) and stops
-every process it started on Ctrl-C.
+migrations, topics, both HTTP services, the worker, both outbox relays, the scheduler, the
+notifier and the demo feed. Writes .devstack/env (URLs, broker, database URL, operations ports,
+dev secrets and tokens) and stops every process it started on Ctrl-C.
+
+Nothing dies silently: a crashed process is restarted with backoff and said so on stderr; one
+that keeps dying, or PostgreSQL or the broker dying, stops the whole stack with exit code 1 and
+one line saying what died and where its log is.
 """
 
 from __future__ import annotations
@@ -32,12 +36,30 @@ SECRETS_FILE = STATE_DIR / "secrets.json"
 SOURCES = ("generic", "easypost", "shippo", "aftership", "ups", "fedex", "usps", "dhl")
 
 
+# The processes with an operations port (/healthz, /readyz, /metrics), and the setting that moves it.
+OPS_PORT_SETTINGS = {
+    "order-watch-worker": "ORDER_WATCH_WORKER_OPS_PORT",
+    "order-watch-relay": "ORDER_WATCH_RELAY_OPS_PORT",
+    "order-watch-scheduler": "ORDER_WATCH_SCHEDULER_OPS_PORT",
+    "order-watch-notifier": "ORDER_WATCH_NOTIFIER_OPS_PORT",
+    "carrier-adapter-relay": "CARRIER_ADAPTER_RELAY_OPS_PORT",
+}
+
+
 @dataclass
 class Ports:
     postgres: int = 55432
     broker: int = 9092
     order_watch: int = 8080
     carrier_adapter: int = 8081
+    ops: int = 9181  # the first of len(OPS_PORT_SETTINGS) consecutive ports
+
+    def ops_ports(self) -> dict[str, int]:
+        return {setting: self.ops + i for i, setting in enumerate(OPS_PORT_SETTINGS.values())}
+
+    def all(self) -> dict[str, int]:
+        named = {name: port for name, port in vars(self).items() if name != "ops"}
+        return {**named, **self.ops_ports()}
 
 
 @dataclass
@@ -45,8 +67,13 @@ class Child:
     name: str
     args: list[str]
     process: subprocess.Popen[bytes] | None = None
-    restarts: int = 0
+    restarts: int = 0  # quick deaths in a row
     started_at: float = field(default=0.0)
+    restart_at: float | None = None  # when a dead child starts again
+
+    @property
+    def log_path(self) -> Path:
+        return STATE_DIR / "logs" / f"{self.name}.log"
 
 
 def already_running() -> int | None:
@@ -83,6 +110,8 @@ def environment(
         "KAFKA_ENABLE_IDEMPOTENCE": "false",
         "ORDER_WATCH_HTTP_PORT": str(ports.order_watch),
         "CARRIER_ADAPTER_HTTP_PORT": str(ports.carrier_adapter),
+        "OPS_SAMPLE_SECONDS": "5",
+        **{setting: str(port) for setting, port in ports.ops_ports().items()},
     }
     for source, secret in webhook_secrets.items():
         env[f"CARRIER_ADAPTER_WEBHOOK_SECRETS__{source.upper()}"] = secret
@@ -129,7 +158,7 @@ def run(ports: Ports, with_demo: bool) -> int:
             file=sys.stderr,
         )
         return 1
-    busy = [f"{name} {port}" for name, port in vars(ports).items() if port_open(port)]
+    busy = [f"{name} {port}" for name, port in ports.all().items() if port_open(port)]
     if busy:
         print(
             f"Cannot start: port(s) already in use: {', '.join(busy)}. Free them or set DEVSTACK_*_PORT.",
@@ -168,8 +197,12 @@ def run(ports: Ports, with_demo: bool) -> int:
             _start(demo, env)
             running.append(demo)
         _banner(env, env_file)
+        supervisor = Supervisor(env)
         while not stopping:
-            _supervise(running, env)
+            failure = _infrastructure_failure(postgres, broker) or supervisor.check(running)
+            if failure:
+                print(f"\n!! {failure}; stopping the stack.", file=sys.stderr, flush=True)
+                return 1
             time.sleep(0.5)
         return 0
     finally:
@@ -217,25 +250,84 @@ def _prepare(database_url: str) -> None:
 
 
 def _start(child: Child, env: dict[str, str]) -> None:
-    child.process = spawn(child.args, log_path=STATE_DIR / "logs" / f"{child.name}.log", env=env, cwd=ROOT)
+    child.process = spawn(child.args, log_path=child.log_path, env=env, cwd=ROOT)
     child.started_at = time.monotonic()
 
 
-def _supervise(running: list[Child], env: dict[str, str]) -> None:
-    """Restart a crashed long-lived process (at most 5 times); the demo feed may finish."""
-    for child in running:
-        if child.process is None or child.process.poll() is None:
-            continue
-        if child.name == "demo-feed" and child.process.returncode == 0:
-            continue
-        if child.restarts >= 5:
-            continue
-        child.restarts += 1
+def last_line(path: Path) -> str:
+    """The last non-blank line of a log (a one-line error, or the end of a traceback)."""
+    try:
+        lines = [line for line in path.read_text(errors="replace").splitlines() if line.strip()]
+    except FileNotFoundError:
+        return ""
+    return lines[-1][:300] if lines else ""
+
+
+@dataclass
+class Supervisor:
+    """Restart a dead child with backoff and say so; give up on one that keeps dying.
+
+    A child that ran `stable_seconds` is healthy again, so only quick deaths in a row count
+    toward `limit`. The demo feed may finish (exit 0); nothing else is expected to exit.
+    """
+
+    env: dict[str, str]
+    first_delay: float = 1.0
+    max_delay: float = 30.0
+    limit: int = 5
+    stable_seconds: float = 60.0
+
+    def check(self, running: list[Child]) -> str | None:
+        """One look at every child; returns why the stack must stop, if it must."""
+        now = time.monotonic()
+        for child in running:
+            code = child.process.poll() if child.process is not None else None
+            if code is None:
+                if child.restart_at is None and now - child.started_at >= self.stable_seconds:
+                    child.restarts = 0
+                continue
+            if child.name == "demo-feed" and code == 0:
+                continue
+            if child.restart_at is None:
+                failure = self._schedule_restart(child, code, now)
+                if failure:
+                    return failure
+            elif now >= child.restart_at:
+                child.restart_at = None
+                child.restarts += 1
+                _start(child, self.env)
+        return None
+
+    def _schedule_restart(self, child: Child, code: int, now: float) -> str | None:
+        if now - child.started_at >= self.stable_seconds:
+            child.restarts = 0
+        said = last_line(child.log_path)
+        if child.restarts >= self.limit:
+            deaths = child.restarts + 1
+            return (
+                f"{child.name} keeps dying (exit code {code}, {deaths} times in a row): {said} — see {child.log_path}"
+            )
+        delay = min(self.first_delay * 2**child.restarts, self.max_delay)
+        child.restart_at = now + delay
         print(
-            f"{child.name} exited with {child.process.returncode}; restarting (see .devstack/logs/{child.name}.log)",
+            f"!! {child.name} exited with code {code}; restarting in {delay:.0f}s "
+            f"({child.restarts + 1} of {self.limit} in a row): {said} — see {child.log_path}",
+            file=sys.stderr,
             flush=True,
         )
-        _start(child, env)
+        return None
+
+
+def _infrastructure_failure(postgres: EmbeddedPostgres, broker: EmbeddedBroker) -> str | None:
+    """PostgreSQL or the broker died: every process needs both, so the stack stops (exit 1)."""
+    watched = (
+        ("PostgreSQL", postgres.process, postgres.data_dir / "server.log"),
+        ("the Kafka-protocol broker", broker.process, broker.log_path),
+    )
+    for what, process, log in watched:
+        if process is not None and process.poll() is not None:
+            return f"{what} exited with code {process.returncode} — see {log}"
+    return None
 
 
 def _banner(env: dict[str, str], env_file: Path) -> None:
@@ -248,6 +340,9 @@ def _banner(env: dict[str, str], env_file: Path) -> None:
         f"  database           {env['DATABASE_URL']}\n"
         f"  settings + secrets {env_file}   (. {env_file.relative_to(ROOT)})\n"
         "  staff API tokens   $ORDER_WATCH_TOKEN_SALES, _FULFILLMENT, _ADMIN, _INTEGRATION (in the env file)\n"
+        f"  metrics            {env['ORDER_WATCH_URL']}/metrics, {env['CARRIER_ADAPTER_URL']}/metrics and every other "
+        f"process on 127.0.0.1:{env['ORDER_WATCH_WORKER_OPS_PORT']}…{env['CARRIER_ADAPTER_RELAY_OPS_PORT']}/metrics "
+        "(`python -m services.devstack.scrape`)\n"
         f"  logs               {STATE_DIR / 'logs'}\n"
         "Press Ctrl-C to stop everything.",
         flush=True,
@@ -263,5 +358,6 @@ def main(argv: list[str] | None = None) -> None:
         broker=int(os.environ.get("DEVSTACK_BROKER_PORT", 9092)),
         order_watch=int(os.environ.get("DEVSTACK_ORDER_WATCH_PORT", 8080)),
         carrier_adapter=int(os.environ.get("DEVSTACK_CARRIER_ADAPTER_PORT", 8081)),
+        ops=int(os.environ.get("DEVSTACK_OPS_PORT", 9181)),
     )
     sys.exit(run(ports, with_demo=not args.no_demo))

@@ -61,6 +61,15 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def free_port_run(count: int) -> int:
+    """The first of `count` consecutive free ports (for the devstack's operations ports)."""
+    for _ in range(50):
+        first = free_port()
+        if first + count < 65536 and not any(port_open(first + i) for i in range(count)):
+            return first
+    raise RuntimeError(f"no {count} consecutive free ports")
+
+
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as probe:
         probe.settimeout(0.5)

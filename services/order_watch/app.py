@@ -7,11 +7,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 
 from services.common.clock import Clock, SystemClock
 from services.common.db import database
 from services.common.health import health_router
 from services.common.inputs import refuse_unstorable_input
+from services.common.ops import instrument_http
 from services.common.problems import install_problem_handlers, problem_response
 from services.order_watch.alerts.actions import InvalidTransition
 from services.order_watch.alerts.views import router as alerts_router
@@ -40,7 +42,8 @@ def create_app(settings: OrderWatchSettings | None = None, clock: Clock | None =
             app.state.engine, app.state.sessions = db.engine, db.sessions
             yield
 
-    app = FastAPI(
+    # Swagger UI and ReDoc assets come from the fastapi-offline package: /docs works without internet.
+    app = FastAPIOffline(
         title="Order Watch",
         version="1",
         description=DESCRIPTION,
@@ -60,4 +63,5 @@ def create_app(settings: OrderWatchSettings | None = None, clock: Clock | None =
     app.include_router(tokens_router)
     app.include_router(health_router(settings, lambda: app.state.engine))
     install_web_ui(app, settings)
+    instrument_http(app)
     return app

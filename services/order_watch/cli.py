@@ -26,31 +26,49 @@ def serve(settings: OrderWatchSettings, _: argparse.Namespace) -> None:
 
 def worker(settings: OrderWatchSettings, _: argparse.Namespace) -> None:
     from services.common.cli import run_daemon
-    from services.order_watch.worker import run_worker
+    from services.common.ops import Ops, consumer_lag
+    from services.order_watch.gauges import open_work
+    from services.order_watch.worker import CONSUMED_TOPICS, run_worker
 
-    run_daemon(settings, _with_database(settings, run_worker, pool_size=4))
+    samplers = [consumer_lag(settings, settings.consumer_group, CONSUMED_TOPICS), open_work()]
+    ops = Ops("order-watch worker", settings.worker_ops_port, "ORDER_WATCH_WORKER_OPS_PORT", samplers)
+    run_daemon(settings, _with_database(settings, run_worker, pool_size=4), ops)
 
 
 def relay(settings: OrderWatchSettings, _: argparse.Namespace) -> None:
     from services.common.cli import run_daemon
+    from services.common.ops import Ops, outbox_backlog
     from services.common.outbox import run_relay
     from services.order_watch.db import OutboxMessage
 
-    run_daemon(settings, lambda stop: run_relay(settings, OutboxMessage, SystemClock(), stop))
+    ops = Ops(
+        "order-watch relay",
+        settings.relay_ops_port,
+        "ORDER_WATCH_RELAY_OPS_PORT",
+        [outbox_backlog(OutboxMessage, "order_watch")],
+    )
+    run_daemon(settings, lambda stop: run_relay(settings, OutboxMessage, SystemClock(), stop), ops)
 
 
 def scheduler(settings: OrderWatchSettings, _: argparse.Namespace) -> None:
     from services.common.cli import run_daemon
+    from services.common.ops import Ops
     from services.order_watch.evaluation.scheduled import run_scheduler
+    from services.order_watch.gauges import escalations
 
-    run_daemon(settings, _with_database(settings, run_scheduler, pool_size=2))
+    ops = Ops("order-watch scheduler", settings.scheduler_ops_port, "ORDER_WATCH_SCHEDULER_OPS_PORT", [escalations()])
+    run_daemon(settings, _with_database(settings, run_scheduler, pool_size=2), ops)
 
 
 def notifier(settings: OrderWatchSettings, _: argparse.Namespace) -> None:
     from services.common.cli import run_daemon
+    from services.common.ops import Ops
+    from services.order_watch.gauges import notifications
     from services.order_watch.notifications.scheduled import run_notifier
 
-    run_daemon(settings, _with_database(settings, run_notifier, pool_size=2))
+    samplers = [notifications(list(settings.notification_channels))]
+    ops = Ops("order-watch notifier", settings.notifier_ops_port, "ORDER_WATCH_NOTIFIER_OPS_PORT", samplers)
+    run_daemon(settings, _with_database(settings, run_notifier, pool_size=2), ops)
 
 
 Loop = Callable[[OrderWatchSettings, async_sessionmaker[AsyncSession], Clock, asyncio.Event], Awaitable[None]]
@@ -126,4 +144,6 @@ def main(argv: list[str] | None = None) -> None:
 
             command.add_argument("--since", required=True, type=since_argument, help="ISO 8601 instant with offset")
     args = parser.parse_args(argv)
-    COMMANDS[args.command][0](OrderWatchSettings(), args)
+    from services.common.cli import run_command
+
+    run_command(parser.prog, OrderWatchSettings, lambda settings: COMMANDS[args.command][0](settings, args))

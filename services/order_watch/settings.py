@@ -82,3 +82,7 @@ class OrderWatchSettings(ServiceSettings):
     ui_stream_max_seconds: float = Field(
         300.0, description="Staff web UI: a live board's stream ends after this long; the browser reconnects."
     )
+    worker_ops_port: int = Field(9181, description="Operations port (/healthz, /readyz, /metrics) of the worker.")
+    relay_ops_port: int = Field(9182, description="Operations port of the outbox relay.")
+    scheduler_ops_port: int = Field(9183, description="Operations port of the scheduler.")
+    notifier_ops_port: int = Field(9184, description="Operations port of the notifier.")

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.common.clock import Clock
 from services.common.db import database_reachable, transaction
 from services.common.kafka import BatchConsumer, Delivered, ensure_topics, make_consumer, make_producer
-from services.common.metrics import BATCH_SECONDS
+from services.common.metrics import BATCH_SECONDS, BATCH_SIZE
 from services.order_watch.evaluation.flows import evaluate_orders
 from services.order_watch.orders.flows import apply_events
 from services.order_watch.settings import OrderWatchSettings
@@ -39,6 +39,7 @@ class BatchApplier:
             touched = await apply_events(session, [item.event for item in delivered], now)
             await self.after_apply(session, touched)
         BATCH_SECONDS.labels(consumer="order_watch_worker").observe(time.perf_counter() - started)
+        BATCH_SIZE.labels(consumer="order_watch_worker").observe(len(delivered))
 
     async def after_apply(self, session: AsyncSession, touched: set[str]) -> None:
         """Re-evaluate only the orders this batch touched, in the same transaction."""

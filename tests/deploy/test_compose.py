@@ -12,12 +12,21 @@ import pytest
 import yaml
 
 from services.carrier_adapter.settings import CarrierAdapterSettings
+from services.devstack.main import OPS_PORT_SETTINGS
 from services.order_watch.settings import OrderWatchSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SCRIPTS = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
 INFRA = {"postgres", "kafka"}
+SERVE_PORTS = {"order-watch": "ORDER_WATCH_HTTP_PORT", "carrier-adapter": "CARRIER_ADAPTER_HTTP_PORT"}
+SERVICE_SETTINGS = {
+    "order-watch": (OrderWatchSettings, "ORDER_WATCH_"),
+    "carrier-adapter": (CarrierAdapterSettings, "CARRIER_ADAPTER_"),
+}
+# Every long-running process role: (console script, subcommand).
+ROLES = {(script, "serve") for script in SERVE_PORTS} | {tuple(name.rpartition("-")[::2]) for name in OPS_PORT_SETTINGS}
+HEALTH_URL = re.compile(r"http://127\.0\.0\.1:(\d+)(/\w+)")
 
 
 def app_services() -> dict[str, dict]:
@@ -102,3 +111,29 @@ def test_env_example_values_parse(monkeypatch: pytest.MonkeyPatch) -> None:
     order_watch = OrderWatchSettings()
     assert order_watch.notification_routes[0].channel in order_watch.notification_channels
     assert CarrierAdapterSettings().secrets_for("ups") == ["CHANGE_ME"]
+
+
+def port_setting(script: str, sub: str) -> str:
+    """The setting that gives a process role's port: HTTP for `serve`, else its operations port."""
+    return SERVE_PORTS[script] if sub == "serve" else OPS_PORT_SETTINGS[f"{script}-{sub}"]
+
+
+def port_of(script: str, sub: str, env: dict[str, str]) -> int:
+    """The port a role listens on with this environment (the setting's default where unset)."""
+    setting = port_setting(script, sub)
+    settings, prefix = SERVICE_SETTINGS[script]
+    return int(env.get(setting, settings.model_fields[setting.removeprefix(prefix).lower()].default))
+
+
+@pytest.mark.parametrize("name", sorted(set(app_services()) - {"init"}))
+def test_every_process_is_health_checked_on_its_own_port(name: str) -> None:
+    spec = app_services()[name]
+    script, sub = spec["command"][:2]
+    found = HEALTH_URL.search(spec["healthcheck"]["test"][-1])
+    assert found, f"{name}: no health URL in its healthcheck"
+    assert (int(found.group(1)), found.group(2)) == (port_of(script, sub, spec.get("environment", {})), "/readyz")
+
+
+def test_every_process_role_runs() -> None:
+    roles = {tuple(spec["command"][:2]) for name, spec in app_services().items() if name != "init"}
+    assert roles == ROLES

@@ -13,7 +13,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from services.devstack.processes import free_port
+from services.devstack.main import OPS_PORT_SETTINGS
+from services.devstack.processes import free_port, free_port_run
 
 pytestmark = pytest.mark.integration
 
@@ -35,6 +36,7 @@ def descendants(pid: int) -> list[psutil.Process]:
 
 def test_devstack_runs_refuses_a_second_copy_and_stops_cleanly(tmp_path: Path) -> None:
     ports = {name: free_port() for name in ("POSTGRES", "BROKER", "ORDER_WATCH", "CARRIER_ADAPTER")}
+    ports["OPS"] = free_port_run(len(OPS_PORT_SETTINGS))
     env = {**os.environ, **{f"DEVSTACK_{name}_PORT": str(port) for name, port in ports.items()}}
     devstack = str(Path(sys.executable).parent / "devstack")
     log = open(tmp_path / "devstack.out", "wb")  # noqa: SIM115

@@ -15,6 +15,7 @@ from sqlalchemy import func, select, text
 
 from services.common.clock import SystemClock
 from services.common.db import database
+from services.common.kafka import ensure_topics
 from services.common.migrations import upgrade
 from services.common.publish import send
 from services.common.retry import STALLS
@@ -22,7 +23,7 @@ from services.devstack.postgres import EmbeddedPostgres
 from services.devstack.processes import free_port
 from services.order_watch.orders.models import Order
 from services.order_watch.settings import OrderWatchSettings
-from services.order_watch.worker import run_worker
+from services.order_watch.worker import CONSUMED_TOPICS, run_worker
 from tests.support.events import label_created, order_placed, unique_order_id
 from tests.support.kafka import read_topic
 from tests.support.polling import eventually
@@ -60,6 +61,7 @@ async def test_a_stopped_database_is_waited_out_not_dead_lettered(own_postgres, 
             async with db.sessions() as session:
                 return (await session.execute(select(func.count()).select_from(Order))).scalar_one()
 
+        await ensure_topics(settings, CONSUMED_TOPICS)  # before sending: publish() refuses topics not there
         async with background(lambda stop: run_worker(settings, db.sessions, SystemClock(), stop)):
             await send(settings, _orders(10))
             await eventually(lambda: _at_least(stored_orders, 10))
