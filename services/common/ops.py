@@ -172,27 +172,41 @@ def consumer_lag(settings: ServiceSettings, group: str, topics: Collection[str])
     """
 
     async def consumer_lag(db: Database) -> None:
-        probe = AIOKafkaConsumer(
-            bootstrap_servers=settings.kafka_bootstrap_servers,
-            group_id=group,
-            enable_auto_commit=False,
-            request_timeout_ms=5_000,
-        )
-        try:
-            await probe.start()  # inside the try: a consumer that failed to start still needs closing
+        async with _probe(settings, group) as probe:
             listed = await probe.topics()
             lag = await _lag(probe, [settings.topic(t) for t in topics if settings.topic(t) in listed])
             dead = await _end_totals(
                 probe, [settings.topic(f"{t}.dlq") for t in topics if settings.topic(f"{t}.dlq") in listed]
             )
-        finally:
-            await probe.stop()
         for (topic, partition), value in lag.items():
             CONSUMER_LAG.labels(group=group, topic=topic, partition=str(partition)).set(value)
         for topic, value in dead.items():
             DLQ_MESSAGES.labels(topic=topic).set(value)
 
     return consumer_lag
+
+
+async def group_lag(settings: ServiceSettings, group: str, topic: str) -> int:
+    """Messages of a contract topic the group has not committed yet, over all its partitions."""
+    async with _probe(settings, group) as probe:
+        name = settings.topic(topic)
+        return sum((await _lag(probe, [name] if name in await probe.topics() else [])).values())
+
+
+@contextlib.asynccontextmanager
+async def _probe(settings: ServiceSettings, group: str) -> AsyncIterator[AIOKafkaConsumer]:
+    """A consumer that reads a group's committed offsets without joining it."""
+    probe = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        group_id=group,
+        enable_auto_commit=False,
+        request_timeout_ms=5_000,
+    )
+    try:
+        await probe.start()  # inside the try: a consumer that failed to start still needs closing
+        yield probe
+    finally:
+        await probe.stop()
 
 
 def _partitions(probe: AIOKafkaConsumer, topics: Iterable[str]) -> list[TopicPartition]:

@@ -51,6 +51,11 @@ class OrderWatchSettings(ServiceSettings):
     worker_max_batch: int = Field(500, description="Most messages applied in one worker transaction.")
     scheduler_interval_seconds: float = Field(5.0, description="How often the scheduler looks for due checks.")
     scheduler_batch: int = Field(200, description="Orders the scheduler re-checks per transaction.")
+    scheduler_hold_lag: int = Field(
+        1000,
+        description="Due checks wait while the worker has more than this many tracking.v1 messages unread "
+        "(a rule must not fire on a silence whose scan is still on the topic).",
+    )
     escalation_batch: int = Field(
         500, description="Alerts due to escalate, or changed since last checked, claimed per scheduler round."
     )
