@@ -9,8 +9,10 @@ never dead-lettered — while anything else is a bounded retry at most.
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import random
+import socket
 import time
 
 from aiokafka.errors import KafkaError, KafkaTimeoutError, KafkaUnavailableError
@@ -35,6 +37,9 @@ log = logging.getLogger(__name__)
 TRANSIENT_SQLSTATE_PREFIXES = ("08", "53", "57P", "58", "40001", "40P01")
 
 
+NETWORK_ERRNOS = {errno.ENETDOWN, errno.ENETUNREACH, errno.EHOSTDOWN, errno.EHOSTUNREACH, errno.ETIMEDOUT}
+
+
 def _sqlstate(error: BaseException) -> str | None:
     state = getattr(error, "sqlstate", None) or getattr(getattr(error, "orig", None), "sqlstate", None)
     return state if isinstance(state, str) else None
@@ -55,10 +60,12 @@ def _is_transient_one(error: BaseException) -> bool:
         # aiokafka marks connection loss and leader moves retriable, but not a send that timed out
         # or a cluster with no broker up — which are outages all the same.
         return bool(error.retriable) or isinstance(error, KafkaTimeoutError | KafkaUnavailableError)
-    if isinstance(error, ConnectionError | TimeoutError | PoolTimeout):
+    if isinstance(error, ConnectionError | TimeoutError | PoolTimeout | socket.gaierror):
         return True
-    if isinstance(error, OSError):  # connect() refused, unreachable, reset: never the message's fault
-        return True
+    if isinstance(error, OSError):  # the network, not a file or a bug: unreachable, down, timed out
+        # asyncio's connect to a host with several addresses (localhost: ::1 and 127.0.0.1) that
+        # all failed raises one OSError without an errno, "Multiple exceptions: …".
+        return error.errno in NETWORK_ERRNOS or str(error).startswith("Multiple exceptions:")
     if isinstance(error, DBAPIError) and error.connection_invalidated:
         return True
     state = _sqlstate(error)

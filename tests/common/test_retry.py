@@ -8,6 +8,8 @@ the left of `|` made `is_transient` raise `TypeError` for every error).
 from __future__ import annotations
 
 import asyncio
+import errno
+import socket
 
 import pytest
 from aiokafka.errors import (
@@ -91,13 +93,24 @@ async def test_a_refused_connection_is_transient():
 
 @pytest.mark.parametrize(
     "error",
-    [KafkaConnectionError(), KafkaTimeoutError(), NodeNotReadyError(), RequestTimedOutError(), ConnectionResetError()],
+    [
+        KafkaConnectionError(),
+        KafkaTimeoutError(),
+        NodeNotReadyError(),
+        RequestTimedOutError(),
+        ConnectionResetError(),
+        OSError(errno.EHOSTUNREACH, "No route to host"),
+        socket.gaierror(-3, "Temporary failure in name resolution"),
+    ],
 )
 def test_broker_unreachable_is_transient(error):
     assert is_transient(error)
 
 
-@pytest.mark.parametrize("error", [MessageSizeTooLargeError(), ValueError("bad"), KeyError("x"), TypeError("x")])
+@pytest.mark.parametrize(
+    "error",
+    [MessageSizeTooLargeError(), ValueError("bad"), KeyError("x"), TypeError("x"), FileNotFoundError(2, "gone")],
+)
 def test_faults_of_the_work_are_not_transient(error):
     assert not is_transient(error)
 
@@ -119,3 +132,10 @@ async def test_an_outage_is_on_record_while_it_lasts_and_cleared_after():
     outage.over()
     assert "test-loop" not in STALLS.active()
     assert describe(ValueError("")) == "ValueError"
+
+
+async def test_a_host_whose_every_address_refuses_is_transient():
+    port = free_port()
+    with pytest.raises(OSError) as caught:
+        await asyncio.open_connection("localhost", port)
+    assert is_transient(caught.value), caught.value
