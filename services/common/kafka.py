@@ -10,7 +10,9 @@ dead-letters a message only when it fails alone while its dependencies are healt
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -175,13 +177,31 @@ class BatchConsumer:
                 await work()
             except Exception as exc:
                 if is_transient(exc) or not await self._dependencies_healthy():
-                    await self.outage.wait(exc, self._stop)
+                    await self._wait_paused(exc)
                     if self._stop.is_set():
                         raise Stopped from exc
                     continue
                 raise
             self.outage.over()
             return
+
+    async def _wait_paused(self, error: Exception) -> None:
+        """One backoff of an outage with our partitions paused, still polling: a member that
+        stops polling for `max.poll.interval.ms` is put out of the group, so a long outage
+        would otherwise end in a rebalance of every worker."""
+
+        async def poll_paused(seconds: float) -> None:
+            deadline = time.monotonic() + seconds
+            while not self._stop.is_set() and time.monotonic() < deadline:
+                self.consumer.pause(*self.consumer.assignment())  # a rebalance may have added some
+                for tp, records in (await self.consumer.getmany(timeout_ms=200)).items():
+                    self.consumer.seek(tp, records[0].offset)  # assigned mid-poll: read them again later
+
+        try:
+            await self.outage.wait(error, self._stop, sleep=poll_paused)
+        finally:
+            with contextlib.suppress(IllegalStateError):  # revoked meanwhile: nothing to resume
+                self.consumer.resume(*self.consumer.assignment())
 
     async def _dependencies_healthy(self) -> bool:
         if self.healthy is None:

@@ -14,6 +14,7 @@ import logging
 import random
 import socket
 import time
+from collections.abc import Awaitable, Callable
 
 from aiokafka.errors import KafkaError, KafkaTimeoutError, KafkaUnavailableError
 from sqlalchemy.exc import DBAPIError
@@ -132,14 +133,20 @@ class Outage:
         self.attempts = 0
         self._since = 0.0
 
-    async def wait(self, error: BaseException, stop: asyncio.Event) -> None:
-        """Record the stall and sleep the next backoff (returns early on `stop`)."""
+    async def wait(
+        self, error: BaseException, stop: asyncio.Event, sleep: Callable[[float], Awaitable[object]] | None = None
+    ) -> None:
+        """Record the stall and sleep the next backoff: `sleep(seconds)` if given, else until
+        the backoff ends or `stop` is set."""
         if self.attempts == 0:
             self._since = time.monotonic()
             log.warning("waiting out an outage", extra={"loop": self.loop, "error": describe(error)})
         self.attempts += 1
         STALLS.begin(self.loop, describe(error))
-        await sleep_or_stop(stop, self.backoff())
+        if sleep is None:
+            await sleep_or_stop(stop, self.backoff())
+        else:
+            await sleep(self.backoff())
 
     def backoff(self) -> float:
         return random.uniform(self.base_seconds / 2, min(self.max_seconds, self.base_seconds * 2**self.attempts))
