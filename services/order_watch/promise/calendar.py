@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
+
+from services.order_watch.promise.observance import WEEKDAYS, Observance
 
 Zone = str | dt.tzinfo
 """An IANA zone name ("America/Chicago") or a tzinfo."""
 
-WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 SATURDAY = 5
 ONE_DAY = dt.timedelta(days=1)
 # How far any search over dates may run before we call the calendar broken.
@@ -52,19 +53,22 @@ class CarrierCalendar:
     carrier: str
     pickup_weekdays: frozenset[int]
     delivery_weekdays: frozenset[int]
-    holidays: dict[dt.date, str] = field(hash=False)
-    covers_from: dt.date
-    covers_through: dt.date
+    observance: Observance
     pickup_cutoff: dt.time
     business_start: dt.time
     business_end: dt.time
 
-    def is_holiday(self, day: dt.date) -> bool:
-        return day in self.holidays
+    def holidays_in(self, year: int) -> dict[dt.date, str]:
+        """The dates of `year` the carrier closes, with the holiday's name (any year: see `observance`)."""
+        # Memoised on the (immutable) calendar: one dictionary lookup on the hot path.
+        memo = self.__dict__.setdefault("_holidays_memo", {})
+        closed = memo.get(year)
+        if closed is None:
+            closed = memo[year] = self.observance.closed_days(year)
+        return closed
 
-    def covers(self, day: dt.date) -> bool:
-        """True when the holiday list is known for `day`; outside it only weekends are skipped."""
-        return self.covers_from <= day <= self.covers_through
+    def is_holiday(self, day: dt.date) -> bool:
+        return day in self.holidays_in(day.year)
 
     def is_pickup_day(self, day: dt.date) -> bool:
         return day.weekday() in self.pickup_weekdays and not self.is_holiday(day)

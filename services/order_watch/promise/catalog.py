@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from typing import Any
 
 from services.common.vocab import ServiceLevel, ServiceOption
 from services.order_watch.promise.calendar import CarrierCalendar, weekday_numbers
+from services.order_watch.promise.observance import observance_from_data
 
 CARRIER_FILES = ("ups", "fedex", "usps", "dhl")
 FALLBACK_CARRIER = "generic"
@@ -106,14 +107,23 @@ class Catalog:
         service = self.service(carrier, code)
         return service.level if service else None
 
-    def calendar(self, carrier: str) -> CarrierCalendar:
-        """The carrier's calendar; the conservative federal calendar for carriers we do not know."""
-        return self.calendars.get(_slug(carrier), self.calendars[FALLBACK_CARRIER])
+    def calendar(self, carrier: str, country: str | None = None, subdivision: str | None = None) -> CarrierCalendar:
+        """The carrier's calendar. A carrier we do not know gets the fallback observance applied to
+        the destination's holidays (`country`, `subdivision`; the fallback's own country without one)."""
+        known = self.calendars.get(_slug(carrier))
+        if known is not None:
+            return known
+        fallback = self.calendars[FALLBACK_CARRIER]
+        if country is None:
+            return fallback
+        return _regional(fallback, country.upper(), subdivision.upper() if subdivision else None)
 
-    def default_service(self, carrier: str, level: ServiceLevel) -> CarrierService:
+    def default_service(
+        self, carrier: str, level: ServiceLevel, country: str | None = None, subdivision: str | None = None
+    ) -> CarrierService:
         """A stand-in service at `level` on the carrier's calendar, from the level defaults table."""
         defaults = self.level_defaults[level]
-        calendar = self.calendar(carrier)
+        calendar = self.calendar(carrier, country, subdivision)
         days, start = self.claim_windows.get(_slug(carrier), (None, "scheduled_delivery"))
         return CarrierService(
             carrier=_slug(carrier),
@@ -135,16 +145,31 @@ class Catalog:
             is_default=True,
         )
 
-    def service_or_default(self, carrier: str, code: str | None, level: ServiceLevel | None) -> CarrierService | None:
+    def service_or_default(
+        self,
+        carrier: str,
+        code: str | None,
+        level: ServiceLevel | None,
+        country: str | None = None,
+        subdivision: str | None = None,
+    ) -> CarrierService | None:
         """The label's service when the code is known, else a stand-in at `level`, else None."""
         known = self.service(carrier, code) if code else None
         if known is not None:
             return known
-        return self.default_service(carrier, level) if level is not None else None
+        return self.default_service(carrier, level, country, subdivision) if level is not None else None
 
     def normal_scan_gap(self, level: ServiceLevel) -> dt.timedelta:
         """Business time a healthy parcel of this level normally goes between two scans."""
         return self.level_defaults[level].normal_scan_gap
+
+
+@cache
+def _regional(fallback: CarrierCalendar, country: str, subdivision: str | None) -> CarrierCalendar:
+    """The fallback calendar on one country's holidays: one instance per region, so memos are shared."""
+    if (country, subdivision) == (fallback.observance.country, fallback.observance.subdivision):
+        return fallback
+    return replace(fallback, observance=fallback.observance.for_region(country, subdivision))
 
 
 def _slug(carrier: str) -> str:
@@ -165,9 +190,7 @@ def _calendar(raw: dict[str, Any]) -> CarrierCalendar:
         carrier=raw["carrier"],
         pickup_weekdays=weekday_numbers(raw["pickup_days"]),
         delivery_weekdays=weekday_numbers(raw["delivery_days"]),
-        holidays={dt.date.fromisoformat(h["date"]): h["name"] for h in raw["holidays"]},
-        covers_from=dt.date.fromisoformat(raw["holidays_cover"]["from"]),
-        covers_through=dt.date.fromisoformat(raw["holidays_cover"]["through"]),
+        observance=observance_from_data(raw["holidays"]),
         pickup_cutoff=_time(raw["pickup_cutoff"]),
         business_start=_time(raw["business_hours"]["start"]),
         business_end=_time(raw["business_hours"]["end"]),

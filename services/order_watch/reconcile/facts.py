@@ -23,7 +23,7 @@ from services.order_watch.promise import (
     project_delivery,
     recovery_options,
 )
-from services.order_watch.promise.calendar import as_zone, local_date
+from services.order_watch.promise.calendar import CarrierCalendar, as_zone, local_date
 from services.order_watch.reconcile.findings import fact
 from services.order_watch.reconcile.state import EstimateState, LineState, OrderState, ScanState, ShipmentState
 
@@ -182,9 +182,16 @@ def carried_level(order: OrderState, shipment: ShipmentState, catalog: Catalog) 
 def shipment_service(order: OrderState, shipment: ShipmentState, catalog: Catalog) -> CarrierService:
     """The catalog service on the label, or a stand-in at the best-known level."""
     level = label_level(shipment, catalog) or carried_level(order, shipment, catalog)
-    service = catalog.service_or_default(shipment.carrier, shipment.label_service_code, level)
+    service = catalog.service_or_default(
+        shipment.carrier, shipment.label_service_code, level, order.destination_country, order.destination_region
+    )
     assert service is not None  # a level is always known here, so a stand-in always exists
     return service
+
+
+def shipment_calendar(order: OrderState, shipment: ShipmentState, catalog: Catalog) -> CarrierCalendar:
+    """The calendar the shipment's carrier works on, at the order's destination."""
+    return catalog.calendar(shipment.carrier, order.destination_country, order.destination_region)
 
 
 def handover_deadline(order: OrderState, catalog: Catalog) -> dt.datetime | None:
@@ -203,6 +210,8 @@ def handover_deadline(order: OrderState, catalog: Catalog) -> dt.datetime | None
         order.origin_tz,
         order.destination_tz,
         order.residential,
+        order.destination_country,
+        order.destination_region,
     )
 
 
@@ -215,13 +224,15 @@ def _handover_deadline(
     origin_tz: str,
     destination_tz: str,
     residential: bool,
+    country: str | None = None,
+    subdivision: str | None = None,
 ) -> dt.datetime | None:
     """`handover_deadline` of every order sharing a carrier, paid level, promise and route (bounded LRU:
     each snapshot of an order asks again, and many orders share a promise time and route)."""
     carriers = [carrier] if carrier else [name for name in catalog.carriers() if name != "generic"] or ["generic"]
     deadlines = [
         latest_handover(
-            catalog.service_for_level(name, level) or catalog.default_service(name, level),
+            catalog.service_for_level(name, level) or catalog.default_service(name, level, country, subdivision),
             promised_by,
             origin_tz,
             destination_tz,

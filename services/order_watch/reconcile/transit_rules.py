@@ -37,6 +37,7 @@ from services.order_watch.reconcile.facts import (
     order_evidence,
     per_snapshot,
     projection,
+    shipment_calendar,
     shipment_service,
     time_label,
 )
@@ -187,7 +188,7 @@ def stalled(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[Findi
         if silence is None or now < silence.stalls_at:
             continue
         last, level, gap = silence.last_scan, silence.level, silence.normal_gap
-        silent = business_time_between(catalog.calendar(shipment.carrier), last.event_time, now, order.destination_tz)
+        silent = business_time_between(shipment_calendar(order, shipment, catalog), last.event_time, now, order.destination_tz)
         evidence = {
             "last_scan": _scan_fact(last),
             "silent_business_hours": fact(silent.total_seconds() / 3600, "order_watch", now),
@@ -223,7 +224,7 @@ def _silence(order: OrderState, shipment: ShipmentState, catalog: Catalog) -> Si
         return None
     level = carried_level(order, shipment, catalog)
     gap = catalog.normal_scan_gap(level)
-    calendar = catalog.calendar(shipment.carrier)
+    calendar = shipment_calendar(order, shipment, catalog)
     return Silence(last, level, gap, _stalls_at(calendar, last.event_time, gap, order.destination_tz))
 
 
