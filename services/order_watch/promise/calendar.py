@@ -103,6 +103,14 @@ class CarrierCalendar:
             hit = memo[key] = self._add_delivery_days(start, days, saturday=saturday)
         return hit
 
+    def delivery_days_between(self, start: dt.date, end: dt.date, *, saturday: bool = False) -> int:
+        """How many delivery days fall after `start` up to and including `end` (0 when `end` <= `start`)."""
+        count, day = 0, start
+        while day < end:
+            day = self.next_delivery_day(day, saturday=saturday)
+            count += day <= end
+        return count
+
     def _add_delivery_days(self, start: dt.date, days: int, *, saturday: bool = False) -> dt.date:
         day = start
         for _ in range(days):

@@ -11,11 +11,15 @@ import json
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from services.common.vocab import ServiceLevel, ServiceOption
 from services.order_watch.promise.calendar import CarrierCalendar, weekday_numbers
 from services.order_watch.promise.observance import observance_from_data
+
+if TYPE_CHECKING:  # the types only: the model is data handed in, promise/ imports no learning code
+    from services.order_watch.learning.model import DeliveryModel
+    from services.order_watch.learning.policy import RulePolicy
 
 CARRIER_FILES = ("ups", "fedex", "usps", "dhl")
 FALLBACK_CARRIER = "generic"
@@ -78,6 +82,14 @@ class Catalog:
     services_by_carrier: dict[str, tuple[CarrierService, ...]]
     level_defaults: dict[ServiceLevel, LevelDefaults]
     claim_windows: dict[str, tuple[int | None, str]]
+    model: DeliveryModel | None = None
+    """What this shop's history taught (learning/); None: the catalog's priors are all we know."""
+    policy: RulePolicy | None = None
+    """Rule thresholds the model is read with; None: the defaults (learning/policy.py)."""
+
+    def with_learning(self, model: DeliveryModel | None, policy: RulePolicy | None = None) -> Catalog:
+        """The same carriers with a fitted model and thresholds handed to the rules."""
+        return replace(self, model=model, policy=policy)
 
     def carriers(self) -> tuple[str, ...]:
         """Carriers whose services we know, in data-file order."""

@@ -88,4 +88,3 @@ def observance_from_data(raw: dict[str, Any]) -> Observance:
         ),
         closures=tuple((dt.date.fromisoformat(day["date"]), day["name"]) for day in raw.get("closures", ())),
     )
-
