@@ -87,24 +87,31 @@ class Replay:
     ) -> ReplayResult:
         """Replay events in order, then let the scheduler run until `until` (default: `tail` past the last event)."""
         with no_cycle_collection():
-            for event in events:
-                self.apply(event)
+            for batch in same_instant(events):
+                self.apply(batch)
             if until is None and self.clock is not None:
                 until = self.clock.now() + tail
             if until is not None:
                 self.run_due(until)
         return self.result
 
-    def apply(self, event: Envelope[Any]) -> None:
-        """Run the checks due before the event, then apply it and evaluate the orders it touched."""
-        self.run_due(event.occurred_at)
-        now = self._advance(event.occurred_at)
-        touched = self.store.apply_batch([event], now)
-        self.result.events += 1
+    def apply(self, batch: list[Envelope[Any]]) -> None:
+        """Run the checks due before the batch's instant, then apply it and evaluate the orders it touched.
+
+        Events of one instant are one batch, as a worker would see a label and its first scan that
+        arrived together: the rules never judge a moment that did not exist (a label without the
+        scan made at the same instant).
+        """
+        moment = batch[0].occurred_at
+        self.run_due(moment)
+        now = self._advance(moment)
+        touched = self.store.apply_batch(batch, now)
+        self.result.events += len(batch)
         for order_id in sorted(touched):
             self._evaluate(order_id, now)
-        if event.event_type == "tracking.updated":
-            self._watch_baselines(event, now)
+        for event in batch:
+            if event.event_type == "tracking.updated":
+                self._watch_baselines(event, now)
 
     def run_due(self, until: dt.datetime) -> None:
         """Fire every scheduled check due at or before `until`, each at its own due time."""
@@ -212,6 +219,18 @@ class Replay:
             self._record(CARRIER_ESTIMATE_BASELINE, "carrier_estimate_passes_promise", order_id, None, now)
         elif not late:
             self._estimate_late.discard(alert_key)
+
+
+def same_instant(events: Iterable[Envelope[Any]]) -> Iterator[list[Envelope[Any]]]:
+    """Consecutive events (of a stream in event-time order) sharing one `occurred_at`, as batches."""
+    batch: list[Envelope[Any]] = []
+    for event in events:
+        if batch and event.occurred_at != batch[0].occurred_at:
+            yield batch
+            batch = []
+        batch.append(event)
+    if batch:
+        yield batch
 
 
 @contextmanager

@@ -57,6 +57,17 @@ class Distribution:
                 return time
         return None
 
+    def tail_bound(self, share: float) -> float:
+        """A duration at least `share` of cases stay under, also where the sample is too small to
+        show it: with fewer than 1 / (1 - share) observations the empirical quantile is merely the
+        longest seen, which one new case in about `size` exceeds; then the bound reaches one
+        median-to-longest spread beyond the longest."""
+        found = self.quantile(share)
+        if found is not None and self.size * (1 - share) >= 1:
+            return found
+        longest, median = self.longest(), self.quantile(0.5)
+        return longest + (longest - (median if median is not None else longest))
+
     def longest(self) -> float:
         return self._times[-1] if self._times else 0.0
 

@@ -7,8 +7,10 @@ a broader one (and, below that, to the catalog's prior) with its sample size kep
   per lane (carrier, service code, origin zone, destination region) → carrier and service →
   carrier and level; and per paid level (on the lane, then anywhere) for before a label exists;
 * label → first carrier scan, in business hours, per carrier and service → carrier and level;
-* the gap after a scan until the next one, in business hours, per carrier and status; and per
-  carrier, how many delivered parcels had any scan between acceptance and delivery.
+* a parcel's longest silence after a scan of each status, in hours of the carrier's working
+  days (counted around the clock: hubs scan at night, in no one zone's office hours), per carrier and
+  status; and per carrier, how many delivered parcels had any progress scan between acceptance
+  and delivery.
 
 The model is data handed to the rules with the catalog (`Catalog.with_learning`), like the
 catalog itself: pure, immutable, serialisable (`to_data` / `from_data`) and versioned.
@@ -25,6 +27,8 @@ from services.common.vocab import ServiceLevel, TrackingStatus
 from services.order_watch.learning.distribution import Distribution
 
 Key = tuple[str, ...]
+# Progress scans between acceptance and delivery: a carrier that never sends them is silent by design.
+ROUTINE_SCANS = frozenset({TrackingStatus.IN_TRANSIT, TrackingStatus.OUT_FOR_DELIVERY})
 # A cell with fewer observations than this says too little; the next cell up answers instead.
 MIN_SAMPLES = 30
 
@@ -83,7 +87,8 @@ class DeliveryModel:
     first_scan: Mapping[Key, Distribution] = field(default_factory=dict)
     gaps: Mapping[Key, Distribution] = field(default_factory=dict)
     intermediate_scans: Mapping[str, tuple[int, int]] = field(default_factory=dict)
-    """carrier → (delivered parcels with a scan between acceptance and delivery, delivered parcels)."""
+    """carrier → (delivered parcels with a progress scan — in transit, out for delivery — between
+    acceptance and delivery, delivered parcels)."""
     min_samples: int = MIN_SAMPLES
 
     def transit_for(self, keys: tuple[Key, ...]) -> Learned | None:

@@ -1,8 +1,12 @@
 """Rule thresholds as policy: one number per rule and severity, set by an admin, read by the rules.
 
 * `projected_late`: the P(miss) at or above which a travelling parcel alerts at that severity;
-* `stalled`: the share of the carrier's learned gaps the silence must outlast (0.99: its p99);
-* `not_shipped_in_time`: the transit quantile the hand-over deadline allows for (0.5: typical).
+* `stalled`: the share of the carrier's on-time parcels whose longest silence after that status
+  the silence must outlast (0.999: a parcel has several statuses, so p99 per status would alert
+  on a few in a hundred healthy parcels; a thin sample extends the bound, see `tail_bound`);
+* `not_shipped_in_time`: the transit quantile the hand-over deadline allows for (0.1: even a
+  parcel as fast as the fastest tenth of its kind, handed over after it, misses the promise —
+  so an order not shipped by then is late nine times in ten, not one in two).
 
 Only the learned model reads them; with no history the catalog priors apply as before. Pure.
 """
@@ -23,8 +27,8 @@ SEVERITY_ORDER = (Severity.CRITICAL, Severity.WARNING, Severity.INFO)
 DEFAULT_THRESHOLDS: Mapping[tuple[str, Severity], float] = {
     (PROJECTED_LATE, Severity.WARNING): 0.8,
     (PROJECTED_LATE, Severity.CRITICAL): 0.95,
-    (STALLED, Severity.WARNING): 0.99,
-    (NOT_SHIPPED_IN_TIME, Severity.CRITICAL): 0.5,
+    (STALLED, Severity.WARNING): 0.999,
+    (NOT_SHIPPED_IN_TIME, Severity.CRITICAL): 0.1,
 }
 
 

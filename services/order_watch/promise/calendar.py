@@ -127,10 +127,14 @@ def _next_matching(after: dt.date, accept: Callable[[dt.date], bool]) -> dt.date
     raise ValueError(f"no matching day within {MAX_SEARCH_DAYS} days after {after}")
 
 
-def business_time_between(calendar: CarrierCalendar, start: dt.datetime, end: dt.datetime, tz: Zone) -> dt.timedelta:
+def business_time_between(
+    calendar: CarrierCalendar, start: dt.datetime, end: dt.datetime, tz: Zone, *, whole_days: bool = False
+) -> dt.timedelta:
     """Time between two instants counting only business hours on business days in `tz`.
 
     Used by the "stalled" rule: a parcel sitting over a weekend or a holiday is not late.
+    `whole_days` counts business days around the clock (hubs scan at night: a silence learned
+    that way does not depend on which zone's office hours it is counted in).
     Returns zero when `end` is not after `start`.
     """
     zone = as_zone(tz)
@@ -141,12 +145,18 @@ def business_time_between(calendar: CarrierCalendar, start: dt.datetime, end: dt
     day, last = local_date(start_utc, zone), local_date(end_utc, zone)
     while day <= last:
         if calendar.is_business_day(day):
-            total += _overlap(start_utc, end_utc, *_business_window(calendar, day, zone))
+            total += _overlap(start_utc, end_utc, *_business_window(calendar, day, zone, whole_days))
         day += ONE_DAY
     return total
 
 
-def _business_window(calendar: CarrierCalendar, day: dt.date, zone: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
+def _business_window(
+    calendar: CarrierCalendar, day: dt.date, zone: dt.tzinfo, whole_days: bool = False
+) -> tuple[dt.datetime, dt.datetime]:
+    if whole_days:
+        return local_instant(day, dt.time(0), zone).astimezone(dt.UTC), local_instant(
+            day + ONE_DAY, dt.time(0), zone
+        ).astimezone(dt.UTC)
     opens = local_instant(day, calendar.business_start, zone).astimezone(dt.UTC)
     closes = local_instant(day, calendar.business_end, zone).astimezone(dt.UTC)
     return opens, closes
@@ -156,7 +166,9 @@ def _overlap(start: dt.datetime, end: dt.datetime, opens: dt.datetime, closes: d
     return max(dt.timedelta(0), min(end, closes) - max(start, opens))
 
 
-def add_business_time(calendar: CarrierCalendar, start: dt.datetime, amount: dt.timedelta, tz: Zone) -> dt.datetime:
+def add_business_time(
+    calendar: CarrierCalendar, start: dt.datetime, amount: dt.timedelta, tz: Zone, *, whole_days: bool = False
+) -> dt.datetime:
     """The instant at which `amount` of business time has elapsed since `start` (inverse of the above)."""
     zone = as_zone(tz)
     remaining = amount
@@ -164,7 +176,7 @@ def add_business_time(calendar: CarrierCalendar, start: dt.datetime, amount: dt.
     day = local_date(cursor, zone)
     for _ in range(MAX_SEARCH_DAYS):
         if calendar.is_business_day(day):
-            opens, closes = _business_window(calendar, day, zone)
+            opens, closes = _business_window(calendar, day, zone, whole_days)
             begin = max(cursor, opens)
             if begin < closes:
                 if begin + remaining <= closes:

@@ -250,18 +250,19 @@ def stalled(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[Findi
         silence = _silence(order, shipment, catalog)
         if silence is None or now < silence.stalls_at:
             continue
-        last, gap = silence.last_scan, silence.normal_gap
+        last, gap, learned = silence.last_scan, silence.normal_gap, silence.learned is not None
         calendar = shipment_calendar(order, shipment, catalog)
-        silent = business_time_between(calendar, last.event_time, now, order.destination_tz)
+        silent = business_time_between(calendar, last.event_time, now, order.destination_tz, whole_days=learned)
         hours, normal = silent.total_seconds() / 3600, gap.total_seconds() / 3600
+        unit = "working-day hours" if learned else "business hours"
         evidence = {
             "last_scan": _scan_fact(last),
-            "silent_business_hours": fact(hours, "order_watch", now),
-            "normal_gap_business_hours": fact(normal, silence.gap_source, None),
+            f"silent_{unit.replace('-', '_').replace(' ', '_')}": fact(hours, "order_watch", now),
+            f"normal_gap_{unit.replace('-', '_').replace(' ', '_')}": fact(normal, silence.gap_source, None),
         }
         if silence.learned is not None:
             evidence["model"] = model_fact(silence.learned, catalog)
-        summary = f"No scan for {hours:.0f} business hours (normal for {silence.normal_for}: {normal:.0f})"
+        summary = f"No scan for {hours:.0f} {unit} (normal for {silence.normal_for}: {normal:.0f})"
         findings.append(_finding(STALLED, order, shipment, Severity.WARNING, summary, evidence, None))
     return findings
 
@@ -299,21 +300,23 @@ def _silence(order: OrderState, shipment: ShipmentState, catalog: Catalog) -> Si
     learned = model.gap_for(shipment.carrier, last.status) if model is not None else None
     share = policy_of(catalog).lowest(STALLED)
     if learned is not None and share is not None:
-        hours = learned.distribution.quantile(share) or learned.distribution.longest()
+        hours = learned.distribution.tail_bound(share)
         gap = dt.timedelta(hours=hours)
         normal_for, source = f"{shipment.carrier} after {last.status.value}", f"delivery model {learned.version}"
     else:
         level = carried_level(order, shipment, catalog)
         gap, normal_for, source = catalog.normal_scan_gap(level), level.value, f"levels table: {level.value}"
     calendar = shipment_calendar(order, shipment, catalog)
-    stalls_at = _stalls_at(calendar, last.event_time, gap, order.destination_tz)
+    stalls_at = _stalls_at(calendar, last.event_time, gap, order.destination_tz, learned is not None)
     return Silence(last, normal_for, gap, source, learned, stalls_at)
 
 
 @lru_cache(maxsize=16_384)
-def _stalls_at(calendar: CarrierCalendar, last_scan_at: dt.datetime, gap: dt.timedelta, tz: str) -> dt.datetime:
+def _stalls_at(
+    calendar: CarrierCalendar, last_scan_at: dt.datetime, gap: dt.timedelta, tz: str, whole_days: bool
+) -> dt.datetime:
     """`add_business_time`, memoised: every evaluation until the next scan asks the same question."""
-    return add_business_time(calendar, last_scan_at, gap, tz)
+    return add_business_time(calendar, last_scan_at, gap, tz, whole_days=whole_days)
 
 
 def carrier_exception(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[Finding]:
