@@ -68,6 +68,11 @@ class Distribution:
         longest, median = self.longest(), self.quantile(0.5)
         return longest + (longest - (median if median is not None else longest))
 
+    def seen_ending_after(self, duration: float) -> bool:
+        """True when some observation ended after `duration`: beyond the last ended one, the
+        estimate only repeats what censored observations could not tell."""
+        return any(ended for time, ended, _ in self.rows if time > duration)
+
     def longest(self) -> float:
         return self._times[-1] if self._times else 0.0
 

@@ -95,6 +95,15 @@ class DeliveryModel:
         """The most specific transit cell with enough observations; None: use the catalog."""
         return self._first(self.transit, keys)
 
+    def transit_cells(self, keys: tuple[Key, ...]) -> tuple[Learned, ...]:
+        """Every transit cell with enough observations, most specific first: a question the most
+        specific cannot answer (it never saw a parcel take that long) goes to the next."""
+        return tuple(
+            Learned(self.transit[key], key, self.version)
+            for key in keys
+            if key in self.transit and self.transit[key].size >= self.min_samples
+        )
+
     def first_scan_for(self, keys: tuple[Key, ...]) -> Learned | None:
         return self._first(self.first_scan, keys)
 

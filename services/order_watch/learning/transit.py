@@ -68,12 +68,18 @@ class Outlook:
 
 def outlook(
     transit: Distribution, service: CarrierService, shipped_on: dt.date, promised_on: dt.date, today: dt.date
-) -> Outlook:
+) -> Outlook | None:
     """P(miss) = P(T > allowed | T > survived): the share of similar parcels that took longer than
-    the delivery days up to the promise date, among those still undelivered after the days before today."""
+    the delivery days up to the promise date, among those still undelivered after the days before today.
+
+    None when the history cannot say: no similar parcel was ever seen arriving later than the
+    promise allows, so what lies beyond is only parcels still travelling when it was recorded.
+    """
     saturday = service.delivers_saturday
     allowed = service.calendar.delivery_days_between(shipped_on, promised_on, saturday=saturday)
     survived = days_survived(service, shipped_on, today)
+    if allowed > survived and not transit.seen_ending_after(allowed):
+        return None
     still = transit.survival(survived)
     p_miss = 1.0 if allowed <= survived or still <= 0 else transit.survival(allowed) / still
     return Outlook(

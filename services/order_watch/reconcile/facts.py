@@ -201,13 +201,14 @@ def order_lane(order: OrderState) -> str:
     return lane(order.origin_tz, order.destination_region, order.destination_tz)
 
 
-def learned_transit(order: OrderState, shipment: ShipmentState, catalog: Catalog) -> Learned | None:
-    """What the delivery model knows about parcels like this one; None without enough history."""
+def learned_transits(order: OrderState, shipment: ShipmentState, catalog: Catalog) -> tuple[Learned, ...]:
+    """What the delivery model knows about parcels like this one, most specific cell first; empty
+    without enough history."""
     if catalog.model is None:
-        return None
+        return ()
     level = carried_level(order, shipment, catalog)
     keys = shipment_keys(shipment.carrier, shipment.label_service_code, level, order_lane(order))
-    return catalog.model.transit_for(keys)
+    return catalog.model.transit_cells(keys)
 
 
 def policy_of(catalog: Catalog) -> RulePolicy:

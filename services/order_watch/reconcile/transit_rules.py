@@ -36,7 +36,7 @@ from services.order_watch.reconcile.facts import (
     is_delivered,
     is_finished,
     latest_carrier_estimate,
-    learned_transit,
+    learned_transits,
     live_shipments,
     model_fact,
     order_evidence,
@@ -152,10 +152,9 @@ def projected_late(order: OrderState, now: dt.datetime, catalog: Catalog) -> lis
             continue
         if estimate is not None and estimate.estimated_delivery >= now:
             continue
-        learned = learned_transit(order, shipment, catalog)
         finding = (
-            _projected_from_model(order, shipment, accepted, learned, now, catalog)
-            if learned is not None
+            _projected_from_model(order, shipment, accepted, now, catalog)
+            if learned_transits(order, shipment, catalog)
             else _projected_from_catalog(order, shipment, accepted, now, catalog)
         )
         if finding is not None:
@@ -181,21 +180,17 @@ def _projected_from_catalog(
 
 
 def _projected_from_model(
-    order: OrderState,
-    shipment: ShipmentState,
-    accepted: ScanState,
-    learned: Learned,
-    now: dt.datetime,
-    catalog: Catalog,
+    order: OrderState, shipment: ShipmentState, accepted: ScanState, now: dt.datetime, catalog: Catalog
 ) -> Finding | None:
-    service = shipment_service(order, shipment, catalog)
-    shipped_on = ship_date(service, accepted.event_time, order.origin_tz)
-    promised_on = local_date(order.promised_by, order.destination_tz)
-    chance = outlook(learned.distribution, service, shipped_on, promised_on, local_date(now, order.destination_tz))
+    found = model_outlook(order, shipment, catalog, local_date(now, order.destination_tz))
+    if found is None:
+        return None
+    learned, chance = found
     severity = policy_of(catalog).severity_for(PROJECTED_LATE, chance.p_miss)
     if severity is None:
         return None
-    expected = _learned_delivery(order, service, shipped_on, chance)
+    service = shipment_service(order, shipment, catalog)
+    expected = _learned_delivery(order, service, ship_date(service, accepted.event_time, order.origin_tz), chance)
     recovery = best_recovery(order, catalog, now, expected)
     evidence = {
         "p_miss": fact(round(chance.p_miss, 2), f"delivery model {learned.version}", now),
@@ -211,6 +206,23 @@ def _projected_from_model(
         f"promised {day_label(order.promised_by, order)}"
     )
     return _finding(PROJECTED_LATE, order, shipment, severity, summary, evidence, recovery)
+
+
+def model_outlook(
+    order: OrderState, shipment: ShipmentState, catalog: Catalog, today: dt.date
+) -> tuple[Learned, Outlook] | None:
+    """A travelling parcel's outlook on `today` from the most specific cell that can tell, and that cell."""
+    accepted = first_carrier_scan(shipment)
+    if accepted is None:
+        return None
+    service = shipment_service(order, shipment, catalog)
+    shipped_on = ship_date(service, accepted.event_time, order.origin_tz)
+    promised_on = local_date(order.promised_by, order.destination_tz)
+    for learned in learned_transits(order, shipment, catalog):
+        chance = outlook(learned.distribution, service, shipped_on, promised_on, today)
+        if chance is not None:
+            return learned, chance
+    return None
 
 
 def _learned_delivery(order: OrderState, service: CarrierService, shipped_on: dt.date, chance: Outlook) -> dt.datetime:
@@ -234,7 +246,7 @@ def projected_late_due_at(order: OrderState, now: dt.datetime, catalog: Catalog)
         if first_carrier_scan(shipment) is None:
             continue
         due.append(projection(order, shipment, catalog, now) + dt.timedelta(microseconds=1))
-        if current_scan(shipment).status in NEEDS_ANOTHER_DAY or learned_transit(order, shipment, catalog):
+        if current_scan(shipment).status in NEEDS_ANOTHER_DAY or learned_transits(order, shipment, catalog):
             midnight = local_instant(local_date(now, order.destination_tz) + ONE_DAY, dt.time(0), order.destination_tz)
             due.append(midnight)
         estimate = latest_carrier_estimate(shipment)
@@ -320,13 +332,18 @@ def _stalls_at(
 
 
 def carrier_exception(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[Finding]:
-    """The latest scan is an exception, delay or failed attempt; clears when a later scan shows progress."""
+    """The latest scan is an exception, delay or failed attempt; clears when a later scan shows progress.
+
+    One nobody must act on (weather, a missort, a hold) stays quiet while the model says the
+    promise has room for the day it costs."""
     findings = []
     for shipment in _in_transit(order):
         last = current_scan(shipment)
         if last is None or not _is_exception(last):
             continue
         reason = last.exception_reason or _reason_from_status(last.status)
+        if reason not in NEEDS_ACTION and _keeps_promise_despite_delay(order, shipment, now, catalog):
+            continue
         # Damaged goods will not arrive usable: plan a replacement at once.
         recovery = best_recovery(order, catalog, now, None) if reason is ExceptionReason.DAMAGED else None
         severity = Severity.CRITICAL if reason in NEEDS_ACTION else Severity.WARNING
@@ -336,6 +353,16 @@ def carrier_exception(order: OrderState, now: dt.datetime, catalog: Catalog) -> 
         evidence = {"last_scan": _scan_fact(last)}
         findings.append(_finding(CARRIER_EXCEPTION, order, shipment, severity, summary, evidence, recovery))
     return findings
+
+
+def _keeps_promise_despite_delay(
+    order: OrderState, shipment: ShipmentState, now: dt.datetime, catalog: Catalog
+) -> bool:
+    """True when the model says parcels like this one, a delivery day later than now, still
+    mostly keep the promise: a delay the promise has room for is no reason to alarm anyone."""
+    threshold = policy_of(catalog).lowest(PROJECTED_LATE)
+    found = model_outlook(order, shipment, catalog, local_date(now, order.destination_tz) + ONE_DAY)
+    return found is not None and threshold is not None and found[1].p_miss < threshold
 
 
 def _is_exception(scan: ScanState) -> bool:
