@@ -1,5 +1,5 @@
 """`order-watch`: serve the staff API, run the worker, the outbox relay, the scheduler, the notifier,
-migrate, and manage staff API tokens."""
+learn the delivery model, migrate, and manage staff API tokens."""
 
 from __future__ import annotations
 
@@ -73,6 +73,12 @@ def token(settings: OrderWatchSettings, args: argparse.Namespace) -> None:
     asyncio.run(run_token_command(settings, args))
 
 
+def learn(settings: OrderWatchSettings, args: argparse.Namespace) -> None:
+    from services.order_watch.learning.commands import run_learn
+
+    run_learn(settings, args)
+
+
 def migrate(settings: OrderWatchSettings, _: argparse.Namespace) -> None:
     from services.common.migrations import upgrade
 
@@ -87,6 +93,7 @@ COMMANDS = {
     "scheduler": (scheduler, "fire time-based rules for orders whose next check is due"),
     "notifier": (notifier, "deliver alert notifications (Slack, signed webhooks, email) with retries"),
     "token": (token, "staff API tokens: create NAME ROLE | revoke TOKEN_ID | list"),
+    "learn": (learn, "fit the delivery model from the stored history (--days, --every HOURS to refit)"),
     "migrate": (migrate, "create or upgrade the order_watch schema"),
 }
 
@@ -100,5 +107,9 @@ def main(argv: list[str] | None = None) -> None:
             from services.order_watch.auth.commands import add_token_arguments
 
             add_token_arguments(command)
+        if name == "learn":
+            from services.order_watch.learning.commands import add_learn_arguments
+
+            add_learn_arguments(command)
     args = parser.parse_args(argv)
     COMMANDS[args.command][0](OrderWatchSettings(), args)

@@ -5,6 +5,7 @@ from services.order_watch.audit.models import AuditEntry
 from services.order_watch.auth.models import ApiToken
 from services.order_watch.db import Base, OutboxMessage
 from services.order_watch.escalation.models import EscalationPolicyRow, EscalationRecord
+from services.order_watch.learning.models import DeliveryModelRow
 from services.order_watch.notifications.models import AlertNotice, Notification
 from services.order_watch.orders.models import (
     CarrierEstimate,
@@ -24,6 +25,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "CarrierEstimate",
+    "DeliveryModelRow",
     "EscalationPolicyRow",
     "EscalationRecord",
     "Notification",

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from services.order_watch.backtest.curve import CURVE_THRESHOLDS, threshold_curve
 from services.order_watch.backtest.importer import HistoryError, read_history
 from services.order_watch.backtest.learn import default_split, fit_until, later_part, placed_times
 from services.order_watch.backtest.metrics import score
@@ -28,6 +29,7 @@ from services.order_watch.backtest.simulator import SimulationConfig, simulate
 from services.order_watch.backtest.truth import Stream
 from services.order_watch.backtest.world import load_world
 from services.order_watch.learning.model import DeliveryModel
+from services.order_watch.learning.policy import DEFAULT_POLICY, PROJECTED_LATE, RulePolicy
 from services.order_watch.promise import load_catalog
 
 
@@ -82,8 +84,21 @@ def run_backtest(
                   "events_per_second": round(result.events / seconds, 1) if seconds else None}  # fmt: skip
     scorecard = score(result, truths, catalog)
     scorecard["learning"] = _learning_summary(model, learn_until, len(stream.truths) - len(truths))
+    if model is not None:
+        floor = catalog.with_learning(model, probe_policy(min(CURVE_THRESHOLDS)))
+        probe = replay_parallel(stream.events, stream.origin_tz, workers, catalog=floor)
+        scorecard["projected_late_curve"] = threshold_curve(probe, truths)
     scorecard["notices"] = notices(stream.description, scorecard, model)
     return scorecard, throughput
+
+
+def probe_policy(floor: float) -> RulePolicy:
+    """The default thresholds with projected_late's lowered to the curve's floor."""
+    policy = DEFAULT_POLICY
+    for rule, severity in DEFAULT_POLICY.thresholds:
+        if rule == PROJECTED_LATE:
+            policy = policy.with_threshold(rule, severity, floor)
+    return policy
 
 
 def _learning_summary(model: DeliveryModel | None, until: dt.datetime | None, learned_orders: int) -> dict[str, Any]:

@@ -70,6 +70,7 @@ def merge(results: Iterable[ReplayResult], events: int) -> ReplayResult:
     merged = ReplayResult(events=events)
     for result in results:
         merged.alerts.extend(result.alerts)
+        merged.crossings.extend(result.crossings)
         merged.resolutions += result.resolutions
         merged.evaluations += result.evaluations
         merged.scheduled_checks += result.scheduled_checks

@@ -55,6 +55,9 @@ class ReplayResult:
     """Every alert of every system, plus counts of what the replay did."""
 
     alerts: list[AlertRecord] = field(default_factory=list)
+    crossings: list[tuple[str, dt.datetime, float]] = field(default_factory=list)
+    """(order, when, P(miss)) each time an order's projected_late P(miss) rose above its highest
+    so far: enough to tell when the rule would first have fired at any higher threshold."""
     resolutions: int = 0
     events: int = 0
     evaluations: int = 0
@@ -80,6 +83,7 @@ class Replay:
         # compare without asking each zone for its offset (dues come in every customer's zone).
         self._queue: list[tuple[dt.datetime, str, dt.datetime]] = []
         self._estimate_late: set[tuple[str, str]] = set()
+        self._highest_p_miss: dict[str, float] = {}
         self._delivered_late: set[str] = set()
 
     def run(
@@ -155,6 +159,7 @@ class Replay:
         alerts = self._open.setdefault(order_id, {})
         live = set()
         for finding in findings:
+            self._note_p_miss(order_id, finding, now)
             key = (finding.rule, finding.shipment_id or "")
             live.add(key)
             was_open = alerts.get(key)
@@ -165,6 +170,12 @@ class Replay:
             if is_open and key not in live:
                 alerts[key] = False
                 self.result.resolutions += 1
+
+    def _note_p_miss(self, order_id: str, finding: Finding, now: dt.datetime) -> None:
+        p_miss = (finding.evidence.get("p_miss") or {}).get("value")
+        if p_miss is not None and p_miss > self._highest_p_miss.get(order_id, -1.0):
+            self._highest_p_miss[order_id] = p_miss
+            self.result.crossings.append((order_id, now, p_miss))
 
     def _record(
         self,

@@ -4,6 +4,8 @@
 * `stalled`: the share of the carrier's on-time parcels whose longest silence after that status
   the silence must outlast (0.999: a parcel has several statuses, so p99 per status would alert
   on a few in a hundred healthy parcels; a thin sample extends the bound, see `tail_bound`);
+* `carrier_exception`: the P(miss), a delivery day later than now, below which an exception
+  nobody must act on (weather, a missort, a hold) stays quiet;
 * `not_shipped_in_time`: the transit quantile the hand-over deadline allows for (0.1: even a
   parcel as fast as the fastest tenth of its kind, handed over after it, misses the promise —
   so an order not shipped by then is late nine times in ten, not one in two).
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from services.common.vocab import Severity
 
 PROJECTED_LATE = "projected_late"
+CARRIER_EXCEPTION = "carrier_exception"
 STALLED = "stalled"
 NOT_SHIPPED_IN_TIME = "not_shipped_in_time"
 # Most severe first: a value meeting several thresholds takes the most severe.
@@ -27,6 +30,7 @@ SEVERITY_ORDER = (Severity.CRITICAL, Severity.WARNING, Severity.INFO)
 DEFAULT_THRESHOLDS: Mapping[tuple[str, Severity], float] = {
     (PROJECTED_LATE, Severity.WARNING): 0.8,
     (PROJECTED_LATE, Severity.CRITICAL): 0.95,
+    (CARRIER_EXCEPTION, Severity.WARNING): 0.8,
     (STALLED, Severity.WARNING): 0.999,
     (NOT_SHIPPED_IN_TIME, Severity.CRITICAL): 0.1,
 }

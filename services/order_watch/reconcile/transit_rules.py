@@ -360,7 +360,7 @@ def _keeps_promise_despite_delay(
 ) -> bool:
     """True when the model says parcels like this one, a delivery day later than now, still
     mostly keep the promise: a delay the promise has room for is no reason to alarm anyone."""
-    threshold = policy_of(catalog).lowest(PROJECTED_LATE)
+    threshold = policy_of(catalog).lowest(CARRIER_EXCEPTION)
     found = model_outlook(order, shipment, catalog, local_date(now, order.destination_tz) + ONE_DAY)
     return found is not None and threshold is not None and found[1].p_miss < threshold
 
