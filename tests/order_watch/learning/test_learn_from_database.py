@@ -1,4 +1,4 @@
-"""`order-watch learn` against the real database: fit from stored history, keep versions, hand the newest to the rules."""
+"""`order-watch learn` on the real database: fit from stored history, keep versions, hand the newest to the rules."""
 
 from __future__ import annotations
 
