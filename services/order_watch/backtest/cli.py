@@ -22,7 +22,7 @@ from services.order_watch.backtest.curve import CURVE_THRESHOLDS, threshold_curv
 from services.order_watch.backtest.importer import HistoryError, read_history
 from services.order_watch.backtest.learn import default_split, fit_until, later_part, placed_times
 from services.order_watch.backtest.metrics import score
-from services.order_watch.backtest.notices import notices
+from services.order_watch.backtest.notices import evidence_counts, notices
 from services.order_watch.backtest.partition import available_cores, replay_parallel
 from services.order_watch.backtest.report import summary_text, write_reports
 from services.order_watch.backtest.simulator import SimulationConfig, simulate
@@ -88,7 +88,7 @@ def run_backtest(
         floor = catalog.with_learning(model, probe_policy(min(CURVE_THRESHOLDS)))
         probe = replay_parallel(stream.events, stream.origin_tz, workers, catalog=floor)
         scorecard["projected_late_curve"] = threshold_curve(probe, truths)
-    scorecard["notices"] = notices(stream.description, scorecard, model)
+    scorecard["notices"] = notices({**stream.description, **evidence_counts(stream.events)}, scorecard, model)
     return scorecard, throughput
 
 

@@ -227,14 +227,8 @@ def _stream(orders: dict[str, _Order], origin_tz: str, source: str) -> Stream:
             True, order.shipped_at,
         )  # fmt: skip
     events.sort(key=lambda event: event.occurred_at)
-    scans = [scan for order in orders.values() for scan in order.scans]
-    description = {
-        "kind": "import",
-        "source": source,
-        "orders": len(orders),
-        "scan_rows": len(scans),
-        "scan_rows_with_estimate": sum(1 for scan in scans if scan.get("estimate")),
-    }
+    scan_rows = sum(len(order.scans) for order in orders.values())
+    description = {"kind": "import", "source": source, "orders": len(orders), "scan_rows": scan_rows}
     return Stream(events, truths, origin_tz, description)
 
 

@@ -7,9 +7,10 @@ Pure: from the stream's description, the scorecard and the model.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from services.common.contracts import Envelope
 from services.order_watch.learning.model import DeliveryModel
 
 # Fewer late orders than this in the scored part make recall a coarse number.
@@ -24,7 +25,7 @@ def notices(description: Mapping[str, Any], scorecard: Mapping[str, Any], model:
             "no scan rows: each parcel has only an acceptance at shipped_at and a delivery, so the stalled, "
             "exception and estimate rules cannot fire; both baselines are zero by construction"
         )
-    elif description.get("scan_rows_with_estimate") == 0:
+    elif description.get("estimates") == 0:
         found.append("no scan carries a carrier estimate: the carrier-estimate baseline is zero by construction")
     if description.get("kind") == "import":
         found.append(
@@ -42,6 +43,12 @@ def notices(description: Mapping[str, Any], scorecard: Mapping[str, Any], model:
             f"{model.min_samples} a cell needs: the catalog's priors answered"
         )
     return found
+
+
+def evidence_counts(events: Iterable[Envelope[Any]]) -> dict[str, int]:
+    """How many carrier scans, and how many carrying an estimate, the stream holds."""
+    scans = [event.payload for event in events if event.event_type == "tracking.updated"]
+    return {"scans": len(scans), "estimates": sum(1 for scan in scans if scan.estimated_delivery is not None)}
 
 
 def _points(late: int) -> str:
