@@ -16,6 +16,7 @@ from services.order_watch.orders.models import (
     TrackingEvent,
 )
 from services.order_watch.tasks.models import Task
+from services.order_watch.thresholds.models import RuleThresholdRow
 
 __all__ = [
     "Alert",
@@ -33,6 +34,7 @@ __all__ = [
     "OutboxMessage",
     "ProcessedEvent",
     "PromiseVersion",
+    "RuleThresholdRow",
     "Shipment",
     "Task",
     "TrackingEvent",

@@ -38,9 +38,12 @@ DEFAULT_THRESHOLDS: Mapping[tuple[str, Severity], float] = {
 
 @dataclass(frozen=True)
 class RulePolicy:
-    """Thresholds by (rule, severity)."""
+    """Thresholds by (rule, severity); hashable, so a catalog can be kept per policy."""
 
     thresholds: Mapping[tuple[str, Severity], float] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted((rule, severity.value, value) for (rule, severity), value in self.thresholds.items())))
 
     def severity_for(self, rule: str, value: float) -> Severity | None:
         """The most severe level whose threshold `value` meets; None below every threshold."""
