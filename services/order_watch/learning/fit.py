@@ -18,6 +18,7 @@ from itertools import pairwise
 from services.common.vocab import TrackingStatus
 from services.order_watch.learning.distribution import distribution
 from services.order_watch.learning.model import (
+    ROUTINE_SCANS,
     DeliveryModel,
     Key,
     first_scan_keys,
@@ -95,7 +96,9 @@ def _observe(tally: _Tally, order: OrderState, shipment: ShipmentState, as_of: d
     if delivered is not None:
         pair = tally.intermediate[shipment.carrier.strip().lower()]
         between = [
-            scan for scan in ordered_scans(shipment) if accepted.event_time < scan.event_time < delivered.event_time
+            scan
+            for scan in ordered_scans(shipment)
+            if scan.status in ROUTINE_SCANS and accepted.event_time < scan.event_time < delivered.event_time
         ]
         pair[0] += bool(between)
         pair[1] += 1

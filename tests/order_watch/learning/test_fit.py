@@ -1,12 +1,14 @@
 """Fitting the delivery model from order snapshots: transit in delivery days, censoring, the hierarchy, silences."""
 
 import datetime as dt
+from dataclasses import replace
 
 from services.common.vocab import ServiceLevel, TrackingStatus
 from services.order_watch.learning.fit import fit
 from services.order_watch.learning.model import DeliveryModel, lane, paid_keys, shipment_keys
+from services.order_watch.reconcile import OrderState
 from tests.order_watch.learning.history import history
-from tests.order_watch.reconcile.builders import CATALOG
+from tests.order_watch.reconcile.builders import CATALOG, chi, scan
 
 AS_OF = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
 LANE = lane("America/Chicago", None, "America/New_York")
@@ -50,3 +52,13 @@ def test_stored_form_round_trips_and_the_version_names_the_content() -> None:
     assert again.version == model.version and again.transit == model.transit and again.gaps == model.gaps
     assert fit(history([3] * 30 + [5] * 5), AS_OF, CATALOG).version == model.version
     assert fit(history([3] * 35), AS_OF, CATALOG).version != model.version
+
+
+def test_an_exception_between_acceptance_and_delivery_is_not_a_progress_scan() -> None:
+    def with_exception(state: OrderState) -> OrderState:  # held once on the way
+        shipment = state.shipments[0]
+        held = scan(f"{state.order_id}-X", chi(2026, 11, 3, 9, 0), TrackingStatus.EXCEPTION)
+        return replace(state, shipments=(replace(shipment, scans=(*shipment.scans, held)),))
+
+    silent = fit([with_exception(state) for state in history([3] * 40, hub_scans=False)], AS_OF, CATALOG)
+    assert silent.never_scans_between("ups")
