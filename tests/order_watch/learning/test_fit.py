@@ -3,6 +3,9 @@
 import datetime as dt
 from dataclasses import replace
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from services.common.vocab import ServiceLevel, TrackingStatus
 from services.order_watch.learning.fit import fit
 from services.order_watch.learning.model import DeliveryModel, lane, paid_keys, shipment_keys
@@ -62,3 +65,16 @@ def test_an_exception_between_acceptance_and_delivery_is_not_a_progress_scan() -
 
     silent = fit([with_exception(state) for state in history([3] * 40, hub_scans=False)], AS_OF, CATALOG)
     assert silent.never_scans_between("ups")
+
+
+MIXED = history([3] * 12 + [4] * 10 + [7] * 6 + [None] * 4)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.permutations(MIXED))
+def test_the_model_does_not_depend_on_the_order_history_arrives_in(states: list[OrderState]) -> None:
+    # Orders in any order, each parcel's scans in reverse: the same model, down to its version.
+    reversed_scans = [
+        replace(state, shipments=tuple(replace(s, scans=s.scans[::-1]) for s in state.shipments)) for state in states
+    ]
+    assert fit(reversed_scans, AS_OF, CATALOG).version == fit(MIXED, AS_OF, CATALOG).version
