@@ -182,7 +182,7 @@ def _projected_from_catalog(
 def _projected_from_model(
     order: OrderState, shipment: ShipmentState, accepted: ScanState, now: dt.datetime, catalog: Catalog
 ) -> Finding | None:
-    found = model_outlook(order, shipment, catalog, local_date(now, order.destination_tz))
+    found = _model_outlook(order, shipment, catalog, local_date(now, order.destination_tz))
     if found is None:
         return None
     learned, chance = found
@@ -208,7 +208,7 @@ def _projected_from_model(
     return _finding(PROJECTED_LATE, order, shipment, severity, summary, evidence, recovery)
 
 
-def model_outlook(
+def _model_outlook(
     order: OrderState, shipment: ShipmentState, catalog: Catalog, today: dt.date
 ) -> tuple[Learned, Outlook] | None:
     """A travelling parcel's outlook on `today` from the most specific cell that can tell, and that cell."""
@@ -266,15 +266,16 @@ def stalled(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[Findi
         calendar = shipment_calendar(order, shipment, catalog)
         silent = business_time_between(calendar, last.event_time, now, order.destination_tz, whole_days=learned)
         hours, normal = silent.total_seconds() / 3600, gap.total_seconds() / 3600
-        unit = "working-day hours" if learned else "business hours"
+        # A learned silence is counted around the clock on working days; the levels table's in business hours.
+        unit = "working_day_hours" if learned else "business_hours"
         evidence = {
             "last_scan": _scan_fact(last),
-            f"silent_{unit.replace('-', '_').replace(' ', '_')}": fact(hours, "order_watch", now),
-            f"normal_gap_{unit.replace('-', '_').replace(' ', '_')}": fact(normal, silence.gap_source, None),
+            f"silent_{unit}": fact(hours, "order_watch", now),
+            f"normal_gap_{unit}": fact(normal, silence.gap_source, None),
         }
         if silence.learned is not None:
             evidence["model"] = model_fact(silence.learned, catalog)
-        summary = f"No scan for {hours:.0f} {unit} (normal for {silence.normal_for}: {normal:.0f})"
+        summary = f"No scan for {hours:.0f} {unit.replace('_', ' ')} (normal for {silence.normal_for}: {normal:.0f})"
         findings.append(_finding(STALLED, order, shipment, Severity.WARNING, summary, evidence, None))
     return findings
 
@@ -361,7 +362,7 @@ def _keeps_promise_despite_delay(
     """True when the model says parcels like this one, a delivery day later than now, still
     mostly keep the promise: a delay the promise has room for is no reason to alarm anyone."""
     threshold = policy_of(catalog).lowest(CARRIER_EXCEPTION)
-    found = model_outlook(order, shipment, catalog, local_date(now, order.destination_tz) + ONE_DAY)
+    found = _model_outlook(order, shipment, catalog, local_date(now, order.destination_tz) + ONE_DAY)
     return found is not None and threshold is not None and found[1].p_miss < threshold
 
 

@@ -53,7 +53,7 @@ def test_silence_beyond_the_learned_gap_stalls_and_names_the_model() -> None:
     state = travelling()
     last = max(scan.event_time for scan in state.shipments[0].scans)
     finding = only(evaluate(state, last + dt.timedelta(days=2), LEARNED), "stalled")
-    assert "working-day hours" in finding.summary and finding.evidence["model"]["value"]["sample_size"] >= 30
+    assert "working day hours" in finding.summary and finding.evidence["model"]["value"]["sample_size"] >= 30
 
 
 def test_hand_over_deadline_comes_from_what_this_shops_parcels_took() -> None:
