@@ -104,9 +104,6 @@ class DeliveryModel:
             if key in self.transit and self.transit[key].size >= self.min_samples
         )
 
-    def first_scan_for(self, keys: tuple[Key, ...]) -> Learned | None:
-        return self._first(self.first_scan, keys)
-
     def gap_for(self, carrier: str, status: TrackingStatus) -> Learned | None:
         return self._first(self.gaps, (gap_key(carrier, status),))
 

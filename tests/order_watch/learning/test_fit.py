@@ -32,6 +32,13 @@ def test_parcels_still_travelling_are_censored_not_dropped() -> None:
     assert transit.survival(3.0) > 0  # the ten still out keep the tail open
 
 
+def test_label_to_first_scan_latency_is_learned_per_service_in_business_hours() -> None:
+    model = fit(history([3] * 30 + [None] * 5), AS_OF, CATALOG)
+    latency = model.first_scan[("service", "ups", "03")]
+    # Labels three hours before a 17:30 acceptance: 3 business hours, every one of them.
+    assert latency.size == 35 and latency.quantile(0.5) == latency.longest() == 3.0
+
+
 def test_thin_cells_fall_back_up_the_hierarchy_and_keep_their_sample_size() -> None:
     model = fit(history([3] * 40), AS_OF, CATALOG)
     other_lane = shipment_keys("ups", "03", ServiceLevel.GROUND, lane("America/Chicago", "CA", "America/Los_Angeles"))
