@@ -4,8 +4,8 @@
 * `stalled`: the share of the carrier's on-time parcels whose longest silence after that status
   the silence must outlast (0.999: a parcel has several statuses, so p99 per status would alert
   on a few in a hundred healthy parcels; a thin sample extends the bound, see `tail_bound`);
-* `carrier_exception`: the P(miss), a delivery day later than now, below which an exception
-  nobody must act on (weather, a missort, a hold) stays quiet;
+* `carrier_exception`: the P(miss), with the delivery day the exception costs, below which an
+  exception nobody must act on (weather, a missort, a hold) stays quiet;
 * `not_shipped_in_time`: the transit quantile the hand-over deadline allows for (0.1: even a
   parcel as fast as the fastest tenth of its kind, handed over after it, misses the promise —
   so an order not shipped by then is late nine times in ten, not one in two).

@@ -67,18 +67,26 @@ class Outlook:
 
 
 def outlook(
-    transit: Distribution, service: CarrierService, shipped_on: dt.date, promised_on: dt.date, today: dt.date
+    transit: Distribution,
+    service: CarrierService,
+    shipped_on: dt.date,
+    promised_on: dt.date,
+    today: dt.date,
+    delay_days: int = 0,
 ) -> Outlook | None:
     """P(miss) = P(T > allowed | T > survived): the share of similar parcels that took longer than
-    the delivery days up to the promise date, among those still undelivered after the days before today.
+    the delivery days up to the promise date, among those still undelivered after the days before
+    today. A parcel known to lose `delay_days` (an exception) is a similar parcel that many days
+    behind: both the days it has and the days it has been travelling shrink by them.
 
-    None when the history cannot say: no similar parcel was ever seen arriving later than the
-    promise allows, so what lies beyond is only parcels still travelling when it was recorded.
+    None when the history cannot say: parcels like it did go on past what the promise allows, but
+    none was ever seen arriving — all of them were still travelling when it was recorded.
     """
     saturday = service.delivers_saturday
-    allowed = service.calendar.delivery_days_between(shipped_on, promised_on, saturday=saturday)
-    survived = days_survived(service, shipped_on, today)
-    if allowed > survived and not transit.seen_ending_after(allowed):
+    allowed = service.calendar.delivery_days_between(shipped_on, promised_on, saturday=saturday) - delay_days
+    survived = days_survived(service, shipped_on, today) - delay_days
+    unknown_beyond = transit.still_going(allowed) > 0 and not transit.seen_ending_after(allowed)
+    if allowed > survived and unknown_beyond:
         return None
     still = transit.survival(survived)
     p_miss = 1.0 if allowed <= survived or still <= 0 else transit.survival(allowed) / still

@@ -209,7 +209,7 @@ def _projected_from_model(
 
 
 def _model_outlook(
-    order: OrderState, shipment: ShipmentState, catalog: Catalog, today: dt.date
+    order: OrderState, shipment: ShipmentState, catalog: Catalog, today: dt.date, delay_days: int = 0
 ) -> tuple[Learned, Outlook] | None:
     """A travelling parcel's outlook on `today` from the most specific cell that can tell, and that cell."""
     accepted = first_carrier_scan(shipment)
@@ -219,7 +219,7 @@ def _model_outlook(
     shipped_on = ship_date(service, accepted.event_time, order.origin_tz)
     promised_on = local_date(order.promised_by, order.destination_tz)
     for learned in learned_transits(order, shipment, catalog):
-        chance = outlook(learned.distribution, service, shipped_on, promised_on, today)
+        chance = outlook(learned.distribution, service, shipped_on, promised_on, today, delay_days)
         if chance is not None:
             return learned, chance
     return None
@@ -359,10 +359,10 @@ def carrier_exception(order: OrderState, now: dt.datetime, catalog: Catalog) -> 
 def _keeps_promise_despite_delay(
     order: OrderState, shipment: ShipmentState, now: dt.datetime, catalog: Catalog
 ) -> bool:
-    """True when the model says parcels like this one, a delivery day later than now, still
-    mostly keep the promise: a delay the promise has room for is no reason to alarm anyone."""
+    """True when the model says parcels like this one, one delivery day slower, would still mostly
+    keep the promise: a delay the promise has room for is no reason to alarm anyone."""
     threshold = policy_of(catalog).lowest(CARRIER_EXCEPTION)
-    found = _model_outlook(order, shipment, catalog, local_date(now, order.destination_tz) + ONE_DAY)
+    found = _model_outlook(order, shipment, catalog, local_date(now, order.destination_tz), delay_days=1)
     return found is not None and threshold is not None and found[1].p_miss < threshold
 
 

@@ -8,7 +8,7 @@ from services.common.vocab import Severity
 
 MEANINGS = {
     "projected_late": "P(miss) at or above which a travelling parcel alerts at this severity",
-    "carrier_exception": "P(miss), a day later than now, below which an exception nobody must act on stays quiet",
+    "carrier_exception": "P(miss), counting the day it costs, below which an exception nobody must act on stays quiet",
     "stalled": "share of the carrier's on-time parcels whose longest silence after the status must be outlasted",
     "not_shipped_in_time": "transit quantile the hand-over deadline allows for",
 }

@@ -85,3 +85,14 @@ def test_an_exception_the_promise_has_room_for_stays_quiet_but_one_needing_actio
     assert "carrier_exception" not in rules(with_exception(ExceptionReason.WEATHER), later, LEARNED)
     assert "carrier_exception" in rules(with_exception(ExceptionReason.WEATHER), later, CATALOG)
     assert "carrier_exception" in rules(with_exception(ExceptionReason.ADDRESS), later, LEARNED)
+
+
+def test_the_day_an_exception_costs_is_counted_once_not_every_day_it_stays_the_newest_scan() -> None:
+    state = travelling()
+    shipment = state.shipments[0]
+    tuesday = chi(2026, 12, 1, 10, 0)
+    held = scan("EXC", tuesday, TrackingStatus.EXCEPTION, ExceptionReason.WEATHER)
+    before = tuple(scan for scan in shipment.scans if scan.event_time < tuesday)
+    waiting = replace(state, shipments=(replace(shipment, scans=(*before, held)),))
+    # Friday, still held: one of the slow two in ten, a day behind: 4 of its 5 days are left.
+    assert "carrier_exception" not in rules(waiting, ny(2026, 12, 4, 9, 0), LEARNED)
