@@ -21,10 +21,16 @@ class Distribution:
     """Observed durations as (duration, ended, censored) rows in ascending duration."""
 
     rows: tuple[tuple[float, int, int], ...]
+    size: int = field(init=False, compare=False)
+    """Every observation, ended or censored: the sample size a finding reports."""
     _times: tuple[float, ...] = field(init=False, repr=False, compare=False)
     _survival: tuple[float, ...] = field(init=False, repr=False, compare=False)
+    _bounds: dict[float, float] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        # Derived once: the rules ask a distribution the same questions on every evaluation.
+        object.__setattr__(self, "size", sum(ended + censored for _, ended, censored in self.rows))
+        object.__setattr__(self, "_bounds", {})
         at_risk = self.size
         survival, value = [], 1.0
         for _, ended, censored in self.rows:
@@ -34,11 +40,6 @@ class Distribution:
             at_risk -= ended + censored
         object.__setattr__(self, "_times", tuple(row[0] for row in self.rows))
         object.__setattr__(self, "_survival", tuple(survival))
-
-    @property
-    def size(self) -> int:
-        """Every observation, ended or censored: the sample size a finding reports."""
-        return sum(ended + censored for _, ended, censored in self.rows)
 
     @property
     def ended(self) -> int:
@@ -62,6 +63,12 @@ class Distribution:
         show it: with fewer than 1 / (1 - share) observations the empirical quantile is merely the
         longest seen, which one new case in about `size` exceeds; then the bound reaches one
         median-to-longest spread beyond the longest."""
+        bound = self._bounds.get(share)
+        if bound is None:
+            bound = self._bounds[share] = self._tail_bound(share)
+        return bound
+
+    def _tail_bound(self, share: float) -> float:
         found = self.quantile(share)
         if found is not None and self.size * (1 - share) >= 1:
             return found
