@@ -47,9 +47,17 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	PYTHONPATH=. $(BIN)/python bench/pipeline.py
 
-## backtest: the full seeded 10,000-order backtest, engine vs baselines (bench-results/backtest/report.html)
+WORLDS := $(wildcard services/order_watch/backtest/worlds/*.json)
+
+## backtest: learn on the first half, score the second: the catalog's own world (10,000 orders) and
+## each world that disagrees with it (6,000 orders over 12 weeks), then one table (bench-results/backtest*/)
 backtest: $(STAMP)
 	$(BIN)/python -m services.order_watch.backtest.cli --orders 10000 --seed 7 --days 28 --out bench-results/backtest
+	for world in $(WORLDS); do \
+		$(BIN)/python -m services.order_watch.backtest.cli --world $$world --orders 6000 --seed 7 --days 84 \
+			--out bench-results/backtest-$$(basename $$world .json) || exit 1; \
+	done
+	$(BIN)/python -m services.order_watch.backtest.table bench-results/backtest bench-results/backtest-*
 
 clean:
 	rm -rf $(VENV) .devstack .pytest_cache

@@ -23,6 +23,7 @@ from services.order_watch.escalation.views import router as escalation_router
 from services.order_watch.orders.views import router as orders_router
 from services.order_watch.settings import OrderWatchSettings
 from services.order_watch.tasks.views import router as tasks_router
+from services.order_watch.thresholds.views import router as thresholds_router
 from services.order_watch.truth.views import router as truth_router
 from services.order_watch.web.views import install_web_ui
 
@@ -58,7 +59,16 @@ def create_app(settings: OrderWatchSettings | None = None, clock: Clock | None =
     async def _conflict(request: Request, exc: InvalidTransition) -> JSONResponse:
         return problem_response(409, "Conflict", str(exc), instance=request.url.path, current_status=exc.status)
 
-    for router in (truth_router, orders_router, audit_router, alerts_router, tasks_router, escalation_router):
+    routers = (
+        truth_router,
+        orders_router,
+        audit_router,
+        alerts_router,
+        tasks_router,
+        escalation_router,
+        thresholds_router,
+    )
+    for router in routers:
         app.include_router(router)
     app.include_router(tokens_router)
     app.include_router(health_router(settings, lambda: app.state.engine))

@@ -1,5 +1,6 @@
 """`order-watch`: serve the staff API, run the worker, the outbox relay, the scheduler, the notifier,
-migrate, manage staff API tokens, and inspect and replay dead letters."""
+learn the delivery model, migrate, manage staff API tokens, inspect and replay dead letters, and
+republish outbox events a broker lost."""
 
 from __future__ import annotations
 
@@ -104,6 +105,10 @@ def dlq(settings: OrderWatchSettings, args: argparse.Namespace) -> None:
 
     if code := asyncio.run(run_dlq_command(settings, args)):
         sys.exit(code)
+def learn(settings: OrderWatchSettings, args: argparse.Namespace) -> None:
+    from services.order_watch.learning.commands import run_learn
+
+    run_learn(settings, args)
 
 
 def migrate(settings: OrderWatchSettings, _: argparse.Namespace) -> None:
@@ -121,6 +126,7 @@ COMMANDS = {
     "notifier": (notifier, "deliver alert notifications (Slack, signed webhooks, email) with retries"),
     "token": (token, "staff API tokens: create NAME ROLE | revoke TOKEN_ID | list"),
     "dlq": (dlq, "dead letters: list | show TOPIC PARTITION:OFFSET | replay (--topic T --at P:O | --all)"),
+    "learn": (learn, "fit the delivery model from the stored history (--days, --every HOURS to refit)"),
     "migrate": (migrate, "create or upgrade the order_watch schema"),
     "republish": (republish, "publish again the alert and task events sent since --since (a broker lost them)"),
 }
@@ -143,6 +149,10 @@ def main(argv: list[str] | None = None) -> None:
             from services.common.outbox import since_argument
 
             command.add_argument("--since", required=True, type=since_argument, help="ISO 8601 instant with offset")
+        if name == "learn":
+            from services.order_watch.learning.commands import add_learn_arguments
+
+            add_learn_arguments(command)
     args = parser.parse_args(argv)
     from services.common.cli import run_command
 

@@ -5,6 +5,7 @@ from services.order_watch.audit.models import AuditEntry
 from services.order_watch.auth.models import ApiToken
 from services.order_watch.db import Base, OutboxMessage
 from services.order_watch.escalation.models import EscalationPolicyRow, EscalationRecord
+from services.order_watch.learning.models import DeliveryModelRow
 from services.order_watch.notifications.models import AlertNotice, Notification
 from services.order_watch.orders.models import (
     CarrierEstimate,
@@ -15,6 +16,7 @@ from services.order_watch.orders.models import (
     TrackingEvent,
 )
 from services.order_watch.tasks.models import Task
+from services.order_watch.thresholds.models import RuleThresholdRow
 
 __all__ = [
     "Alert",
@@ -24,6 +26,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "CarrierEstimate",
+    "DeliveryModelRow",
     "EscalationPolicyRow",
     "EscalationRecord",
     "Notification",
@@ -31,6 +34,7 @@ __all__ = [
     "OutboxMessage",
     "ProcessedEvent",
     "PromiseVersion",
+    "RuleThresholdRow",
     "Shipment",
     "Task",
     "TrackingEvent",

@@ -1,7 +1,12 @@
 """`ow-backtest`: simulate (or import) a history, replay it through the engine, write the reports.
 
 ow-backtest --orders 10000 --seed 7 --days 28 --workers 2 --out bench-results/backtest
-ow-backtest --csv docs/examples/history.csv --out /tmp/my-backtest
+ow-backtest --world services/order_watch/backtest/worlds/no_hub_scans.json --out /tmp/no-hub
+ow-backtest --csv docs/examples/history.csv --learn-until 2026-11-17T00:00:00-06:00 --out /tmp/my-backtest
+
+By default the engine learns on the first half of the history (by order placement) and only
+the orders placed after that are scored (`--learn-until` moves the split, `--no-learning`
+replays on the catalog's priors alone and scores every order).
 """
 
 from __future__ import annotations
@@ -13,12 +18,18 @@ import time
 from pathlib import Path
 from typing import Any
 
+from services.order_watch.backtest.curve import CURVE_THRESHOLDS, threshold_curve
 from services.order_watch.backtest.importer import HistoryError, read_history
+from services.order_watch.backtest.learn import default_split, fit_until, later_part, placed_times
 from services.order_watch.backtest.metrics import score
+from services.order_watch.backtest.notices import evidence_counts, notices
 from services.order_watch.backtest.partition import available_cores, replay_parallel
 from services.order_watch.backtest.report import summary_text, write_reports
 from services.order_watch.backtest.simulator import SimulationConfig, simulate
 from services.order_watch.backtest.truth import Stream
+from services.order_watch.backtest.world import load_world
+from services.order_watch.learning.model import DeliveryModel
+from services.order_watch.learning.policy import DEFAULT_POLICY, PROJECTED_LATE, RulePolicy
 from services.order_watch.promise import load_catalog
 
 
@@ -34,6 +45,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--workers", type=int, default=available_cores(), help="processes to replay on (default: all cores)"
     )
+    parser.add_argument("--world", type=Path, help="simulate this world file instead of the catalog's world")
+    learning = parser.add_mutually_exclusive_group()
+    learning.add_argument(
+        "--learn-until", type=dt.datetime.fromisoformat, help="learn on events up to this instant (ISO, with offset)"
+    )
+    learning.add_argument("--no-learning", action="store_true", help="catalog priors only; score every order")
     parser.add_argument("--out", type=Path, default=Path("bench-results/backtest"), help="report directory")
     return parser.parse_args(argv)
 
@@ -41,21 +58,54 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def load_stream(args: argparse.Namespace) -> Stream:
     if args.csv is not None:
         return read_history(args.csv, args.origin_tz)
+    world = load_world(args.world) if args.world else None
     config = SimulationConfig(
-        orders=args.orders, seed=args.seed, days=args.days, start=args.start, origin_tz=args.origin_tz
+        orders=args.orders, seed=args.seed, days=args.days, start=args.start, origin_tz=args.origin_tz, world=world
     )
     return simulate(config)
 
 
-def run_backtest(stream: Stream, workers: int = 1) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Replay (on up to `workers` processes) and score a stream; returns the scorecard and the replay's throughput."""
-    catalog = load_catalog()
+def run_backtest(
+    stream: Stream, workers: int = 1, learn_until: dt.datetime | None = None, learn: bool = True
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Learn on the earlier part, replay (on up to `workers` processes) and score the later part.
+
+    Returns the scorecard and the replay's throughput."""
+    catalog, truths, model = load_catalog(), stream.truths, None
+    if learn:
+        learn_until = learn_until or default_split(stream.events)
+        model = fit_until(stream.events, stream.origin_tz, learn_until, catalog)
+        catalog = catalog.with_learning(model)
+        truths = later_part(stream.truths, placed_times(stream.events), learn_until)
     started = time.perf_counter()
-    result = replay_parallel(stream.events, stream.origin_tz, workers)
+    result = replay_parallel(stream.events, stream.origin_tz, workers, catalog=catalog)
     seconds = time.perf_counter() - started
     throughput = {"events": result.events, "seconds": round(seconds, 3), "workers": workers,
                   "events_per_second": round(result.events / seconds, 1) if seconds else None}  # fmt: skip
-    return score(result, stream.truths, catalog), throughput
+    scorecard = score(result, truths, catalog)
+    scorecard["learning"] = _learning_summary(model, learn_until, len(stream.truths) - len(truths))
+    if model is not None:
+        floor = catalog.with_learning(model, probe_policy(min(CURVE_THRESHOLDS)))
+        probe = replay_parallel(stream.events, stream.origin_tz, workers, catalog=floor)
+        scorecard["projected_late_curve"] = threshold_curve(probe, truths)
+    scorecard["notices"] = notices({**stream.description, **evidence_counts(stream.events)}, scorecard, model)
+    return scorecard, throughput
+
+
+def probe_policy(floor: float) -> RulePolicy:
+    """The default thresholds with projected_late's lowered to the curve's floor."""
+    policy = DEFAULT_POLICY
+    for rule, severity in DEFAULT_POLICY.thresholds:
+        if rule == PROJECTED_LATE:
+            policy = policy.with_threshold(rule, severity, floor)
+    return policy
+
+
+def _learning_summary(model: DeliveryModel | None, until: dt.datetime | None, learned_orders: int) -> dict[str, Any]:
+    if model is None:
+        return {"learned": False}
+    return {"learned": True, "learn_until": until.isoformat() if until else None, "learned_orders": learned_orders,
+            "model_version": model.version, **model.counts()}  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:
         print(f"cannot read {args.csv}: {error}", file=sys.stderr)
         return 2
-    scorecard, throughput = run_backtest(stream, args.workers)
+    scorecard, throughput = run_backtest(stream, args.workers, args.learn_until, not args.no_learning)
     meta = {**stream.description, "throughput": throughput}
     json_path, html_path = write_reports(args.out, scorecard, meta)
     print(summary_text(scorecard, throughput))

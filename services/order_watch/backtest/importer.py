@@ -29,7 +29,8 @@ from services.order_watch.backtest.truth import Failure, OrderTruth, Stream
 REQUIRED = ("order_id", "placed_at", "promised_by", "paid_service")
 COLUMNS = (
     "record", *REQUIRED, "carrier", "label_service", "shipped_at", "delivered_at", "destination_tz",
-    "tracking_number", "scan_at", "scan_status", "scan_estimate", "scan_reason", "scan_description",
+    "destination_country", "destination_region", "tracking_number", "scan_at", "scan_status", "scan_estimate",
+    "scan_reason", "scan_description",
 )  # fmt: skip
 NAMESPACE = uuid.UUID("6f1c3a52-41f4-4d6e-9d0c-8a0f6a5b7e21")
 MAX_REPORTED = 50
@@ -53,6 +54,8 @@ class _Order:
     promised_by: dt.datetime
     paid: ServiceLevel
     destination_tz: str
+    destination_country: str = "US"
+    destination_region: str | None = None
     carrier: str | None = None
     label_service: str | None = None
     tracking_number: str | None = None
@@ -170,14 +173,17 @@ def _read_order(row: _Row, orders: dict[str, _Order], origin_tz: str) -> None:
     if delivered_at and not label_service:
         row.problem("label_service", "is required when delivered_at is given")
     zone = row.zone("destination_tz", origin_tz)
+    country = (row.text("destination_country") or "US").upper()
+    if len(country) != 2 or not country.isalpha():
+        row.problem("destination_country", f"not an ISO 3166 alpha-2 code: {country!r}")
     if order_id and order_id in orders:
         row.problem("order_id", f"duplicate order (first on row {orders[order_id].row})")
         return
     if order_id is None or placed_at is None or promised_by is None or paid is None:
         return
     orders[order_id] = _Order(
-        row.number, order_id, placed_at, promised_by, paid, zone, carrier and carrier.lower(), label_service,
-        row.text("tracking_number"), shipped_at, delivered_at,
+        row.number, order_id, placed_at, promised_by, paid, zone, country, row.text("destination_region"),
+        carrier and carrier.lower(), label_service, row.text("tracking_number"), shipped_at, delivered_at,
     )  # fmt: skip
 
 
@@ -221,7 +227,9 @@ def _stream(orders: dict[str, _Order], origin_tz: str, source: str) -> Stream:
             True, order.shipped_at,
         )  # fmt: skip
     events.sort(key=lambda event: event.occurred_at)
-    return Stream(events, truths, origin_tz, {"kind": "import", "source": source, "orders": len(orders)})
+    scan_rows = sum(len(order.scans) for order in orders.values())
+    description = {"kind": "import", "source": source, "orders": len(orders), "scan_rows": scan_rows}
+    return Stream(events, truths, origin_tz, description)
 
 
 def _events(order: _Order) -> list[Envelope[Any]]:
@@ -230,7 +238,12 @@ def _events(order: _Order) -> list[Envelope[Any]]:
         customer=Customer(customer_id=f"import-{order.order_id}"),
         order_value=Money(amount=Decimal(0), currency="USD"),
         placed_at=order.placed_at,
-        destination=Address(postal_code="00000", country="US", time_zone=order.destination_tz),
+        destination=Address(
+            postal_code="00000",
+            country=order.destination_country,
+            region=order.destination_region,
+            time_zone=order.destination_tz,
+        ),
         paid_service_level=order.paid,
         promised_by=order.promised_by,
     )

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 from services.common.vocab import ExceptionReason, ServiceLevel, TrackingStatus
 from services.order_watch.backtest.truth import Failure
+from services.order_watch.backtest.world import NO_ESTIMATES, STANDARD_ESTIMATES, TRUE_ESTIMATES
+from services.order_watch.learning.model import ROUTINE_SCANS
 from services.order_watch.promise import CarrierService, pickup_date
 from services.order_watch.promise.calendar import ONE_DAY, local_instant
 
@@ -46,17 +48,27 @@ class Leg:
     destination_tz: str
     residential: bool
     lane_days: int
+    actual_days: int | None = None
+    """This parcel's true transit, when the world disagrees with the catalog."""
+    hub_scans: bool = True
+    """False: the carrier scans nothing between acceptance and delivery."""
+    estimates: str = TRUE_ESTIMATES
+    """What the carrier's estimate says: the true date, the standard transit's, or nothing."""
 
     @property
     def saturday(self) -> bool:
         return self.service.delivers_saturday
 
-    def transit_days(self) -> int:
+    def standard_transit_days(self) -> int:
         """Typical transit, plus the lane's extra days for ground and economy (never past the maximum)."""
         base = self.service.typical_transit_days
         if self.service.max_transit_days > base:
             return min(self.service.max_transit_days, base + self.lane_days)
         return base
+
+    def transit_days(self) -> int:
+        """The transit this parcel really takes: the world's when it says, else the standard."""
+        return self.standard_transit_days() if self.actual_days is None else self.actual_days
 
     def delivery_day(self, pickup: dt.date, extra_days: int = 0) -> dt.date:
         calendar = self.service.calendar
@@ -123,7 +135,19 @@ def journey(rng: random.Random, leg: Leg, label_at: dt.datetime, failure: Failur
     )
     bend = _BENDS.get(failure, _healthy)
     scans, delivered_at = bend(rng, leg, pickup)
-    return Journey([label_scan, *scans], delivered_at)
+    return Journey([label_scan, *_as_reported(leg, pickup, scans)], delivered_at)
+
+
+def _as_reported(leg: Leg, pickup: dt.date, scans: list[ScanPlan]) -> list[ScanPlan]:
+    """The scans as this carrier reports them: without hub scans, with the estimates it gives."""
+    if not leg.hub_scans:
+        scans = [scan for scan in scans if scan.status not in ROUTINE_SCANS]
+    if leg.estimates == NO_ESTIMATES:
+        return [replace(scan, estimate=None) for scan in scans]
+    if leg.estimates == STANDARD_ESTIMATES:
+        standard = leg.service.calendar.add_delivery_days(pickup, leg.standard_transit_days(), saturday=leg.saturday)
+        return [replace(scan, estimate=standard) if scan.status is TrackingStatus.ACCEPTED else scan for scan in scans]
+    return scans
 
 
 def _healthy(rng: random.Random, leg: Leg, pickup: dt.date) -> tuple[list[ScanPlan], dt.datetime | None]:

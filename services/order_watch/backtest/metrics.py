@@ -8,6 +8,8 @@ Definitions (per system — the engine, each engine rule, each baseline):
   of some carrier, handed over at that moment (worst-case transit, Saturday delivery where
   offered), would still have met the promise; i.e. at or before the latest such hand-over;
 * lead time: promise minus first alert, for late orders alerted before the promise (hours);
+* precision: the share of alerted orders that were late;
+* on-time orders alerted: the share of orders delivered on time that got any alert;
 * false alarm: an alert on an order delivered on time that was never at risk (no injected
   failure); reported as a count, alerted orders, and per 1,000 orders;
 * alert volume: alerts (raises and reopenings) per 1,000 orders.
@@ -118,9 +120,14 @@ def score_alerts(
     ]
     hours = [(truth.promised_by - first[truth.order_id]).total_seconds() / 3600 for truth in early]
     false_alarms = [alert for alert in alerts if truths[alert.order_id].never_at_risk]
+    on_time = [truth for truth in truths.values() if not truth.late]
+    late_alerted = sum(1 for truth in late if truth.order_id in first)
     return {
         "late_orders": len(late),
-        "late_orders_alerted": sum(1 for truth in late if truth.order_id in first),
+        "late_orders_alerted": late_alerted,
+        "precision": _ratio(late_alerted, len(first)),
+        "on_time_orders_alerted": sum(1 for truth in on_time if truth.order_id in first),
+        "on_time_alerted_share": _ratio(sum(1 for truth in on_time if truth.order_id in first), len(on_time)),
         "late_orders_alerted_before_promise": len(early),
         "recall": _ratio(len(early), len(late)),
         "recoverable_recall": _ratio(len(recoverable), len(late)),

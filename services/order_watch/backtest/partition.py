@@ -24,6 +24,7 @@ from typing import Any
 from services.common.contracts import Envelope
 from services.order_watch.backtest.replay import DEFAULT_TAIL, Replay, ReplayResult
 from services.order_watch.orders.flows import carrier_key
+from services.order_watch.promise import Catalog
 
 Part = list[Envelope[Any]]
 # Below this many events per worker, forking costs more than it saves.
@@ -69,6 +70,7 @@ def merge(results: Iterable[ReplayResult], events: int) -> ReplayResult:
     merged = ReplayResult(events=events)
     for result in results:
         merged.alerts.extend(result.alerts)
+        merged.crossings.extend(result.crossings)
         merged.resolutions += result.resolutions
         merged.evaluations += result.evaluations
         merged.scheduled_checks += result.scheduled_checks
@@ -94,27 +96,28 @@ def replay_parallel(
     workers: int,
     tail: dt.timedelta = DEFAULT_TAIL,
     min_events_per_worker: int = MIN_EVENTS_PER_WORKER,
+    catalog: Catalog | None = None,
 ) -> ReplayResult:
     """Replay a stream (in event-time order) on up to `workers` processes; the same alerts as one `Replay`."""
     workers = worker_count(len(events), workers, min_events_per_worker)
     if workers == 1:
-        result = Replay(origin_tz).run(events, tail)
+        result = Replay(origin_tz, catalog).run(events, tail)
         result.alerts.sort(key=alert_order)
         return result
     until = max(event.occurred_at for event in events) + tail
     parts = partition_stream(events, workers)
-    return merge(_run_parts(parts, origin_tz, until), len(events))
+    return merge(_run_parts(parts, origin_tz, until, catalog), len(events))
 
 
 # The parts a forked worker inherits from its parent (set only while a pool runs).
-_inherited: tuple[list[Part], str, dt.datetime] | None = None
+_inherited: tuple[list[Part], str, dt.datetime, Catalog | None] | None = None
 
 
-def _run_parts(parts: list[Part], origin_tz: str, until: dt.datetime) -> list[ReplayResult]:
+def _run_parts(parts: list[Part], origin_tz: str, until: dt.datetime, catalog: Catalog | None) -> list[ReplayResult]:
     global _inherited
     if "fork" not in multiprocessing.get_all_start_methods():
-        return [_replay_part(part, origin_tz, until) for part in parts]
-    _inherited = (parts, origin_tz, until)
+        return [_replay_part(part, origin_tz, until, catalog) for part in parts]
+    _inherited = (parts, origin_tz, until, catalog)
     try:
         with multiprocessing.get_context("fork").Pool(len(parts)) as pool:
             return pool.map(_replay_inherited, range(len(parts)))
@@ -124,9 +127,9 @@ def _run_parts(parts: list[Part], origin_tz: str, until: dt.datetime) -> list[Re
 
 def _replay_inherited(index: int) -> ReplayResult:
     assert _inherited is not None, "only called in a worker forked by _run_parts"
-    parts, origin_tz, until = _inherited
-    return _replay_part(parts[index], origin_tz, until)
+    parts, origin_tz, until, catalog = _inherited
+    return _replay_part(parts[index], origin_tz, until, catalog)
 
 
-def _replay_part(part: Part, origin_tz: str, until: dt.datetime) -> ReplayResult:
-    return Replay(origin_tz).run(part, until=until)
+def _replay_part(part: Part, origin_tz: str, until: dt.datetime, catalog: Catalog | None) -> ReplayResult:
+    return Replay(origin_tz, catalog).run(part, until=until)

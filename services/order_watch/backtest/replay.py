@@ -55,6 +55,9 @@ class ReplayResult:
     """Every alert of every system, plus counts of what the replay did."""
 
     alerts: list[AlertRecord] = field(default_factory=list)
+    crossings: list[tuple[str, dt.datetime, float]] = field(default_factory=list)
+    """(order, when, P(miss)) each time an order's projected_late P(miss) rose above its highest
+    so far: enough to tell when the rule would first have fired at any higher threshold."""
     resolutions: int = 0
     events: int = 0
     evaluations: int = 0
@@ -80,6 +83,7 @@ class Replay:
         # compare without asking each zone for its offset (dues come in every customer's zone).
         self._queue: list[tuple[dt.datetime, str, dt.datetime]] = []
         self._estimate_late: set[tuple[str, str]] = set()
+        self._highest_p_miss: dict[str, float] = {}
         self._delivered_late: set[str] = set()
 
     def run(
@@ -87,24 +91,31 @@ class Replay:
     ) -> ReplayResult:
         """Replay events in order, then let the scheduler run until `until` (default: `tail` past the last event)."""
         with no_cycle_collection():
-            for event in events:
-                self.apply(event)
+            for batch in same_instant(events):
+                self.apply(batch)
             if until is None and self.clock is not None:
                 until = self.clock.now() + tail
             if until is not None:
                 self.run_due(until)
         return self.result
 
-    def apply(self, event: Envelope[Any]) -> None:
-        """Run the checks due before the event, then apply it and evaluate the orders it touched."""
-        self.run_due(event.occurred_at)
-        now = self._advance(event.occurred_at)
-        touched = self.store.apply_batch([event], now)
-        self.result.events += 1
+    def apply(self, batch: list[Envelope[Any]]) -> None:
+        """Run the checks due before the batch's instant, then apply it and evaluate the orders it touched.
+
+        Events of one instant are one batch, as a worker would see a label and its first scan that
+        arrived together: the rules never judge a moment that did not exist (a label without the
+        scan made at the same instant).
+        """
+        moment = batch[0].occurred_at
+        self.run_due(moment)
+        now = self._advance(moment)
+        touched = self.store.apply_batch(batch, now)
+        self.result.events += len(batch)
         for order_id in sorted(touched):
             self._evaluate(order_id, now)
-        if event.event_type == "tracking.updated":
-            self._watch_baselines(event, now)
+        for event in batch:
+            if event.event_type == "tracking.updated":
+                self._watch_baselines(event, now)
 
     def run_due(self, until: dt.datetime) -> None:
         """Fire every scheduled check due at or before `until`, each at its own due time."""
@@ -148,6 +159,7 @@ class Replay:
         alerts = self._open.setdefault(order_id, {})
         live = set()
         for finding in findings:
+            self._note_p_miss(order_id, finding, now)
             key = (finding.rule, finding.shipment_id or "")
             live.add(key)
             was_open = alerts.get(key)
@@ -158,6 +170,12 @@ class Replay:
             if is_open and key not in live:
                 alerts[key] = False
                 self.result.resolutions += 1
+
+    def _note_p_miss(self, order_id: str, finding: Finding, now: dt.datetime) -> None:
+        p_miss = (finding.evidence.get("p_miss") or {}).get("value")
+        if p_miss is not None and p_miss > self._highest_p_miss.get(order_id, -1.0):
+            self._highest_p_miss[order_id] = p_miss
+            self.result.crossings.append((order_id, now, p_miss))
 
     def _record(
         self,
@@ -212,6 +230,18 @@ class Replay:
             self._record(CARRIER_ESTIMATE_BASELINE, "carrier_estimate_passes_promise", order_id, None, now)
         elif not late:
             self._estimate_late.discard(alert_key)
+
+
+def same_instant(events: Iterable[Envelope[Any]]) -> Iterator[list[Envelope[Any]]]:
+    """Consecutive events (of a stream in event-time order) sharing one `occurred_at`, as batches."""
+    batch: list[Envelope[Any]] = []
+    for event in events:
+        if batch and event.occurred_at != batch[0].occurred_at:
+            yield batch
+            batch = []
+        batch.append(event)
+    if batch:
+        yield batch
 
 
 @contextmanager

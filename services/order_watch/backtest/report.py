@@ -44,15 +44,25 @@ def summary_text(scorecard: dict[str, Any], throughput: dict[str, Any] | None = 
     lines = [
         f"orders {scorecard['orders']}, late {scorecard['late_orders']}, "
         f"never at risk {scorecard['never_at_risk_orders']}",
-        f"{'system':44} {'recall':>8} {'recov.':>8} {'lead med':>9} {'alerts/1k':>10} {'false/1k':>9}",
+        f"{'system':44} {'recall':>8} {'recov.':>8} {'lead med':>9} {'alerts/1k':>10} {'false/1k':>9} "
+        f"{'precision':>9} {'on-time':>8}",
     ]
-    for system in SYSTEMS:
-        row = scorecard["systems"][system]
+    rows = [(LABELS[system], scorecard["systems"][system]) for system in SYSTEMS]
+    rows += [(f"  rule {rule}", row) for rule, row in scorecard["engine_rules"].items()]
+    for label, row in rows:
         lines.append(
-            f"{LABELS[system]:44} {_pct(row['recall']):>8} {_pct(row['recoverable_recall']):>8} "
+            f"{label:44} {_pct(row['recall']):>8} {_pct(row['recoverable_recall']):>8} "
             f"{_hours(row['lead_time_hours']['median']):>9} {row['alerts_per_1000_orders']:>10.1f} "
-            f"{row['false_alarms_per_1000_orders']:>9.1f}"
+            f"{row['false_alarms_per_1000_orders']:>9.1f} {_pct(row['precision']):>9} "
+            f"{_pct(row['on_time_alerted_share']):>8}"
         )
+    learning = scorecard.get("learning", {})
+    if learning.get("learned"):
+        lines.append(
+            f"learned until {learning['learn_until']} from {learning['learned_orders']} orders "
+            f"({learning['delivered_parcels']} delivered parcels), model {learning['model_version']}"
+        )
+    lines += [f"notice: {notice}" for notice in scorecard.get("notices", ())]
     downgrades = scorecard["downgrades"]
     lines.append(f"downgrades caught at label time: {downgrades['caught_at_label_time']}/{downgrades['injected']}")
     if throughput:
@@ -150,6 +160,34 @@ def _failure_table(scorecard: dict[str, Any]) -> str:
     return f"<table>{head}{''.join(rows)}</table>"
 
 
+def _learning_section(scorecard: dict[str, Any]) -> str:
+    """What was learned, what the data cannot support, and what each projected_late threshold costs."""
+    notices = "".join(f"<li>{html.escape(notice)}</li>" for notice in scorecard.get("notices", ()))
+    rules = "".join(
+        f"<tr><td>{html.escape(rule)}</td><td>{row['alerts']}</td><td>{_pct(row['precision'])}</td>"
+        f"<td>{_pct(row['on_time_alerted_share'])}</td><td>{_pct(row['recall'])}</td></tr>"
+        for rule, row in scorecard["engine_rules"].items()
+    )
+    curve = "".join(
+        f"<tr><td>{point['threshold']:.2f}</td><td>{_pct(point['engine']['precision'])}</td>"
+        f"<td>{_pct(point['engine']['on_time_alerted_share'])}</td><td>{_pct(point['engine']['recall'])}</td>"
+        f"<td>{_pct(point['projected_late']['precision'])}</td><td>{_pct(point['projected_late']['recall'])}</td></tr>"
+        for point in scorecard.get("projected_late_curve", ())
+    )
+    parts = [f"<h2>What the data cannot support</h2><ul>{notices}</ul>" if notices else ""]
+    parts.append(
+        "<h2>Per rule</h2><table><tr><th>rule</th><th>alerts</th><th>precision</th><th>on-time orders alerted</th>"
+        f"<th>recall</th></tr>{rules}</table>"
+    )
+    if curve:
+        parts.append(
+            "<h2>What each projected_late threshold would have cost</h2><table><tr><th>P(miss) threshold</th>"
+            "<th>engine precision</th><th>on-time orders alerted</th><th>engine recall</th>"
+            f"<th>projected_late precision</th><th>projected_late recall</th></tr>{curve}</table>"
+        )
+    return "".join(parts)
+
+
 def _run_table(meta: dict[str, Any]) -> str:
     """What was replayed and how fast, one row per setting (nested settings on one line)."""
     rows = "".join(
@@ -194,6 +232,7 @@ order delivered on time with nothing wrong.</p>
 <h2>Recall by rule</h2>{bar_chart("Late orders alerted before the promise", recall_bars, "%")}
 <h2>Alert volume</h2>{bar_chart("Alerts per 1,000 orders", volume_bars)}
 <h2>By failure mode</h2>{_failure_table(scorecard)}
+{_learning_section(scorecard)}
 </body></html>
 """
 

@@ -15,18 +15,19 @@ import datetime as dt
 import random
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.common.contracts import Envelope, new_envelope
-from services.common.contracts.orders import Address, Customer, Money, OrderLine, OrderPlaced, OrderPlacedEvent
+from services.common.contracts.orders import Customer, Money, OrderLine, OrderPlaced, OrderPlacedEvent
 from services.common.contracts.shipments import ShipmentLabelCreated, ShipmentLabelCreatedEvent
 from services.common.contracts.tracking import EstimatedDelivery, Location, TrackingUpdated, TrackingUpdatedEvent
 from services.common.vocab import CustomerTier, ServiceLevel
 from services.order_watch.backtest.journeys import Journey, Leg, ScanPlan, journey
 from services.order_watch.backtest.truth import Failure, OrderTruth, Stream
+from services.order_watch.backtest.world import CATALOG_LANE, Destination, Lane, World
 from services.order_watch.promise import CarrierService, Catalog, load_catalog, pickup_date
 from services.order_watch.promise.calendar import local_instant
 
@@ -59,23 +60,6 @@ TIER_MIX: Mapping[CustomerTier, float] = {
 }
 
 
-@dataclass(frozen=True)
-class Destination:
-    city: str
-    region: str
-    postal_code: str
-    time_zone: str
-    lane_days: int
-    """Extra ground/economy days on this lane from the warehouse (capped at the service maximum)."""
-    weight: float
-
-    def address(self) -> Address:
-        """Where the order ships to, as the order system says it."""
-        return Address(
-            postal_code=self.postal_code, country="US", region=self.region, city=self.city, time_zone=self.time_zone
-        )
-
-
 DESTINATIONS: tuple[Destination, ...] = (
     Destination("New York", "NY", "10001", "America/New_York", 1, 0.16),
     Destination("Atlanta", "GA", "30303", "America/New_York", 0, 0.10),
@@ -101,10 +85,20 @@ class SimulationConfig:
     start: dt.date = dt.date(2026, 11, 2)
     origin_tz: str = "America/Chicago"
     failure_rates: Mapping[Failure, float] = field(default_factory=lambda: dict(DEFAULT_FAILURE_RATES))
+    world: World | None = None
+    """How parcels really travel; None: the catalog's own world."""
+
+    def __post_init__(self) -> None:
+        # A world's own origin and failure rates replace the defaults.
+        if self.world is not None and self.world.origin_tz:
+            object.__setattr__(self, "origin_tz", self.world.origin_tz)
+        if self.world is not None and self.world.failure_rates is not None:
+            object.__setattr__(self, "failure_rates", dict(self.world.failure_rates))
 
     def describe(self) -> dict[str, Any]:
         return {
             "kind": "simulation",
+            "world": self.world.name if self.world else "catalog",
             "orders": self.orders,
             "seed": self.seed,
             "days": self.days,
@@ -144,8 +138,13 @@ def simulate_order(
     """One order's envelopes (order, label, scans) and truth; placed at a random
     moment of the config's period, or at `placed_at` (the live demo's orders are placed now)."""
     draft = _draft(rng, config, catalog, index, placed_at)
-    leg = Leg(draft.label_service, config.origin_tz, draft.destination.time_zone, True, draft.destination.lane_days)
-    promised_by = _promise(draft, leg)
+    promise_lane, travel_lane = _lane(config.world, draft, draft.paid), _lane(config.world, draft, draft.label_service)
+    actual_days = _pick(rng, travel_lane.transit_days) if travel_lane.transit_days else None
+    leg = Leg(
+        draft.label_service, config.origin_tz, draft.destination.time_zone, True, draft.destination.lane_days,
+        actual_days, travel_lane.hub_scans, travel_lane.estimates,
+    )  # fmt: skip
+    promised_by = _promise(draft, leg, promise_lane)
     label_at = _label_time(rng, draft, config.origin_tz)
     trip = journey(rng, leg, label_at, draft.failure)
     events = _envelopes(rng, draft, leg, promised_by, label_at, trip)
@@ -169,20 +168,47 @@ def _pick(rng: random.Random, weights: Mapping[Any, float]) -> Any:
 def _draft(
     rng: random.Random, config: SimulationConfig, catalog: Catalog, index: int, placed_at: dt.datetime | None
 ) -> _Draft:
+    world = config.world
     failure = _pick_failure(rng, config.failure_rates)
-    mix = dict(PAID_MIX)
+    mix = dict((world and world.paid_mix) or PAID_MIX)
     if failure is Failure.DOWNGRADE:
         mix = {level: weight for level, weight in mix.items() if ServiceLevel.GROUND.is_slower_than(level)}
     paid_level: ServiceLevel = _pick(rng, mix)
-    carriers = {c: w for c, w in CARRIER_MIX.items() if catalog.service_for_level(c, paid_level) is not None}
+    carrier_mix = (world and world.carriers) or CARRIER_MIX
+    carriers = {c: w for c, w in carrier_mix.items() if _services_at(catalog, world, c, paid_level)}
     carrier: str = _pick(rng, carriers)
-    paid = rng.choice([s for s in catalog.services(carrier) if s.level == paid_level])
+    paid = rng.choice(_services_at(catalog, world, carrier, paid_level))
     label_service = _downgraded(catalog, paid) if failure is Failure.DOWNGRADE else paid
     if placed_at is None:
         start = local_instant(config.start, dt.time(0), ZoneInfo(config.origin_tz))
         placed_at = start + dt.timedelta(seconds=rng.randint(0, config.days * 86_400 - 1))
-    destination = rng.choices(DESTINATIONS, weights=[d.weight for d in DESTINATIONS])[0]
+    destinations = (world and world.destinations) or DESTINATIONS
+    destination = rng.choices(destinations, weights=[d.weight for d in destinations])[0]
+    paid, label_service = (_localized(catalog, service, destination) for service in (paid, label_service))
     return _Draft(f"SIM-{config.seed}-{index:06d}", placed_at, destination, paid, label_service, failure)
+
+
+def _services_at(catalog: Catalog, world: World | None, carrier: str, level: ServiceLevel) -> list[CarrierService]:
+    """The carrier's services at `level`: the catalog's, or those the world gives a carrier it does not know."""
+    known = [service for service in catalog.services(carrier) if service.level == level]
+    codes = world.services_of(carrier, level) if world else []
+    return known or [replace(catalog.default_service(carrier, level), code=code, name=code) for code in codes]
+
+
+def _localized(catalog: Catalog, service: CarrierService, destination: Destination) -> CarrierService:
+    """A service of a carrier the catalog does not know works on the destination's holidays."""
+    if catalog.service(service.carrier, service.code) is not None:
+        return service
+    local = catalog.default_service(service.carrier, service.level, destination.country, destination.region)
+    return replace(local, code=service.code, name=service.name)
+
+
+def _lane(world: World | None, draft: _Draft, service: CarrierService) -> Lane:
+    if world is None:
+        return CATALOG_LANE
+    facts = {"carrier": service.carrier, "code": service.code, "level": service.level.value,
+             "region": draft.destination.region, "country": draft.destination.country}  # fmt: skip
+    return world.lane(facts)
 
 
 def _pick_failure(rng: random.Random, rates: Mapping[Failure, float]) -> Failure:
@@ -200,11 +226,15 @@ def _downgraded(catalog: Catalog, paid: CarrierService) -> CarrierService:
     return min(slower, key=lambda s: (s.cost_rank, s.code))
 
 
-def _promise(draft: _Draft, leg: Leg) -> dt.datetime:
-    """What the shop promised: the paid service on this lane from a hand-over two hours out."""
+def _promise(draft: _Draft, leg: Leg, lane: Lane) -> dt.datetime:
+    """What the shop promised: the paid service on this lane from a hand-over two hours out (the
+    catalog's transit, or what the world's shop promises there)."""
     paid_leg = Leg(draft.paid, leg.origin_tz, leg.destination_tz, leg.residential, leg.lane_days)
     shipped_on = pickup_date(draft.paid, draft.placed_at + PLANNED_HANDOVER_DELAY, leg.origin_tz)
-    return local_instant(paid_leg.delivery_day(shipped_on), PROMISE_TIME, ZoneInfo(leg.destination_tz))
+    standard = paid_leg.transit_days()
+    days = lane.promise_days if lane.promise_days is not None else standard + lane.promise_offset_days
+    promised_on = paid_leg.delivery_day(shipped_on, max(0, days) - standard)
+    return local_instant(promised_on, PROMISE_TIME, ZoneInfo(leg.destination_tz))
 
 
 def _label_time(rng: random.Random, draft: _Draft, origin_tz: str) -> dt.datetime:

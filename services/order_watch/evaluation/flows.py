@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.order_watch.alerts.flows import alert_key, alerts_of, sync_alerts
 from services.order_watch.evaluation.service import load_states, set_next_checks
-from services.order_watch.promise import load_catalog
+from services.order_watch.learning.flows import learned_catalog
 from services.order_watch.reconcile import evaluate, next_check_at, priority
 from services.order_watch.tasks.flows import live_tasks, sync_task
 
@@ -17,7 +17,7 @@ async def evaluate_orders(session: AsyncSession, order_ids: set[str], now: datet
     """Re-evaluate the given orders in the caller's transaction."""
     if not order_ids:
         return
-    catalog = load_catalog()
+    catalog = await learned_catalog(session)
     states = await load_states(session, order_ids, origin_tz)
     alerts = await alerts_of(session, states)
     tasks = await live_tasks(session, list(states))

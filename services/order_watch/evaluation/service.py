@@ -69,6 +69,8 @@ def order_state(
         placed_at=order.placed_at,
         origin_tz=origin_tz,
         destination_tz=order.destination_tz,
+        destination_country=(order.destination or {}).get("country"),
+        destination_region=(order.destination or {}).get("region"),
         paid_service_level=ServiceLevel(order.paid_service_level),
         promised_by=order.promised_by,
         residential=order.residential,

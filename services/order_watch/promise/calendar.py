@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
+
+from services.order_watch.promise.observance import WEEKDAYS, Observance
 
 Zone = str | dt.tzinfo
 """An IANA zone name ("America/Chicago") or a tzinfo."""
 
-WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 SATURDAY = 5
 ONE_DAY = dt.timedelta(days=1)
 # How far any search over dates may run before we call the calendar broken.
@@ -52,19 +53,22 @@ class CarrierCalendar:
     carrier: str
     pickup_weekdays: frozenset[int]
     delivery_weekdays: frozenset[int]
-    holidays: dict[dt.date, str] = field(hash=False)
-    covers_from: dt.date
-    covers_through: dt.date
+    observance: Observance
     pickup_cutoff: dt.time
     business_start: dt.time
     business_end: dt.time
 
-    def is_holiday(self, day: dt.date) -> bool:
-        return day in self.holidays
+    def holidays_in(self, year: int) -> dict[dt.date, str]:
+        """The dates of `year` the carrier closes, with the holiday's name (any year: see `observance`)."""
+        # Memoised on the (immutable) calendar: one dictionary lookup on the hot path.
+        memo = self.__dict__.setdefault("_holidays_memo", {})
+        closed = memo.get(year)
+        if closed is None:
+            closed = memo[year] = self.observance.closed_days(year)
+        return closed
 
-    def covers(self, day: dt.date) -> bool:
-        """True when the holiday list is known for `day`; outside it only weekends are skipped."""
-        return self.covers_from <= day <= self.covers_through
+    def is_holiday(self, day: dt.date) -> bool:
+        return day in self.holidays_in(day.year)
 
     def is_pickup_day(self, day: dt.date) -> bool:
         return day.weekday() in self.pickup_weekdays and not self.is_holiday(day)
@@ -99,6 +103,14 @@ class CarrierCalendar:
             hit = memo[key] = self._add_delivery_days(start, days, saturday=saturday)
         return hit
 
+    def delivery_days_between(self, start: dt.date, end: dt.date, *, saturday: bool = False) -> int:
+        """How many delivery days fall after `start` up to and including `end` (0 when `end` <= `start`)."""
+        count, day = 0, start
+        while day < end:
+            day = self.next_delivery_day(day, saturday=saturday)
+            count += day <= end
+        return count
+
     def _add_delivery_days(self, start: dt.date, days: int, *, saturday: bool = False) -> dt.date:
         day = start
         for _ in range(days):
@@ -115,10 +127,14 @@ def _next_matching(after: dt.date, accept: Callable[[dt.date], bool]) -> dt.date
     raise ValueError(f"no matching day within {MAX_SEARCH_DAYS} days after {after}")
 
 
-def business_time_between(calendar: CarrierCalendar, start: dt.datetime, end: dt.datetime, tz: Zone) -> dt.timedelta:
+def business_time_between(
+    calendar: CarrierCalendar, start: dt.datetime, end: dt.datetime, tz: Zone, *, whole_days: bool = False
+) -> dt.timedelta:
     """Time between two instants counting only business hours on business days in `tz`.
 
     Used by the "stalled" rule: a parcel sitting over a weekend or a holiday is not late.
+    `whole_days` counts business days around the clock (hubs scan at night: a silence learned
+    that way does not depend on which zone's office hours it is counted in).
     Returns zero when `end` is not after `start`.
     """
     zone = as_zone(tz)
@@ -129,12 +145,18 @@ def business_time_between(calendar: CarrierCalendar, start: dt.datetime, end: dt
     day, last = local_date(start_utc, zone), local_date(end_utc, zone)
     while day <= last:
         if calendar.is_business_day(day):
-            total += _overlap(start_utc, end_utc, *_business_window(calendar, day, zone))
+            total += _overlap(start_utc, end_utc, *_business_window(calendar, day, zone, whole_days))
         day += ONE_DAY
     return total
 
 
-def _business_window(calendar: CarrierCalendar, day: dt.date, zone: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
+def _business_window(
+    calendar: CarrierCalendar, day: dt.date, zone: dt.tzinfo, whole_days: bool = False
+) -> tuple[dt.datetime, dt.datetime]:
+    if whole_days:
+        return local_instant(day, dt.time(0), zone).astimezone(dt.UTC), local_instant(
+            day + ONE_DAY, dt.time(0), zone
+        ).astimezone(dt.UTC)
     opens = local_instant(day, calendar.business_start, zone).astimezone(dt.UTC)
     closes = local_instant(day, calendar.business_end, zone).astimezone(dt.UTC)
     return opens, closes
@@ -144,7 +166,9 @@ def _overlap(start: dt.datetime, end: dt.datetime, opens: dt.datetime, closes: d
     return max(dt.timedelta(0), min(end, closes) - max(start, opens))
 
 
-def add_business_time(calendar: CarrierCalendar, start: dt.datetime, amount: dt.timedelta, tz: Zone) -> dt.datetime:
+def add_business_time(
+    calendar: CarrierCalendar, start: dt.datetime, amount: dt.timedelta, tz: Zone, *, whole_days: bool = False
+) -> dt.datetime:
     """The instant at which `amount` of business time has elapsed since `start` (inverse of the above)."""
     zone = as_zone(tz)
     remaining = amount
@@ -152,7 +176,7 @@ def add_business_time(calendar: CarrierCalendar, start: dt.datetime, amount: dt.
     day = local_date(cursor, zone)
     for _ in range(MAX_SEARCH_DAYS):
         if calendar.is_business_day(day):
-            opens, closes = _business_window(calendar, day, zone)
+            opens, closes = _business_window(calendar, day, zone, whole_days)
             begin = max(cursor, opens)
             if begin < closes:
                 if begin + remaining <= closes:

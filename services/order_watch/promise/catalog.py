@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from services.common.vocab import ServiceLevel, ServiceOption
 from services.order_watch.promise.calendar import CarrierCalendar, weekday_numbers
+from services.order_watch.promise.observance import observance_from_data
+
+if TYPE_CHECKING:  # the types only: the model is data handed in, promise/ imports no learning code
+    from services.order_watch.learning.model import DeliveryModel
+    from services.order_watch.learning.policy import RulePolicy
 
 CARRIER_FILES = ("ups", "fedex", "usps", "dhl")
 FALLBACK_CARRIER = "generic"
@@ -77,6 +82,14 @@ class Catalog:
     services_by_carrier: dict[str, tuple[CarrierService, ...]]
     level_defaults: dict[ServiceLevel, LevelDefaults]
     claim_windows: dict[str, tuple[int | None, str]]
+    model: DeliveryModel | None = None
+    """What this shop's history taught (learning/); None: the catalog's priors are all we know."""
+    policy: RulePolicy | None = None
+    """Rule thresholds the model is read with; None: the defaults (learning/policy.py)."""
+
+    def with_learning(self, model: DeliveryModel | None, policy: RulePolicy | None = None) -> Catalog:
+        """The same carriers with a fitted model and thresholds handed to the rules."""
+        return replace(self, model=model, policy=policy)
 
     def carriers(self) -> tuple[str, ...]:
         """Carriers whose services we know, in data-file order."""
@@ -106,14 +119,23 @@ class Catalog:
         service = self.service(carrier, code)
         return service.level if service else None
 
-    def calendar(self, carrier: str) -> CarrierCalendar:
-        """The carrier's calendar; the conservative federal calendar for carriers we do not know."""
-        return self.calendars.get(_slug(carrier), self.calendars[FALLBACK_CARRIER])
+    def calendar(self, carrier: str, country: str | None = None, subdivision: str | None = None) -> CarrierCalendar:
+        """The carrier's calendar. A carrier we do not know gets the fallback observance applied to
+        the destination's holidays (`country`, `subdivision`; the fallback's own country without one)."""
+        known = self.calendars.get(_slug(carrier))
+        if known is not None:
+            return known
+        fallback = self.calendars[FALLBACK_CARRIER]
+        if country is None:
+            return fallback
+        return _regional(fallback, country.upper(), subdivision.upper() if subdivision else None)
 
-    def default_service(self, carrier: str, level: ServiceLevel) -> CarrierService:
+    def default_service(
+        self, carrier: str, level: ServiceLevel, country: str | None = None, subdivision: str | None = None
+    ) -> CarrierService:
         """A stand-in service at `level` on the carrier's calendar, from the level defaults table."""
         defaults = self.level_defaults[level]
-        calendar = self.calendar(carrier)
+        calendar = self.calendar(carrier, country, subdivision)
         days, start = self.claim_windows.get(_slug(carrier), (None, "scheduled_delivery"))
         return CarrierService(
             carrier=_slug(carrier),
@@ -135,16 +157,31 @@ class Catalog:
             is_default=True,
         )
 
-    def service_or_default(self, carrier: str, code: str | None, level: ServiceLevel | None) -> CarrierService | None:
+    def service_or_default(
+        self,
+        carrier: str,
+        code: str | None,
+        level: ServiceLevel | None,
+        country: str | None = None,
+        subdivision: str | None = None,
+    ) -> CarrierService | None:
         """The label's service when the code is known, else a stand-in at `level`, else None."""
         known = self.service(carrier, code) if code else None
         if known is not None:
             return known
-        return self.default_service(carrier, level) if level is not None else None
+        return self.default_service(carrier, level, country, subdivision) if level is not None else None
 
     def normal_scan_gap(self, level: ServiceLevel) -> dt.timedelta:
         """Business time a healthy parcel of this level normally goes between two scans."""
         return self.level_defaults[level].normal_scan_gap
+
+
+@cache
+def _regional(fallback: CarrierCalendar, country: str, subdivision: str | None) -> CarrierCalendar:
+    """The fallback calendar on one country's holidays: one instance per region, so memos are shared."""
+    if (country, subdivision) == (fallback.observance.country, fallback.observance.subdivision):
+        return fallback
+    return replace(fallback, observance=fallback.observance.for_region(country, subdivision))
 
 
 def _slug(carrier: str) -> str:
@@ -165,9 +202,7 @@ def _calendar(raw: dict[str, Any]) -> CarrierCalendar:
         carrier=raw["carrier"],
         pickup_weekdays=weekday_numbers(raw["pickup_days"]),
         delivery_weekdays=weekday_numbers(raw["delivery_days"]),
-        holidays={dt.date.fromisoformat(h["date"]): h["name"] for h in raw["holidays"]},
-        covers_from=dt.date.fromisoformat(raw["holidays_cover"]["from"]),
-        covers_through=dt.date.fromisoformat(raw["holidays_cover"]["through"]),
+        observance=observance_from_data(raw["holidays"]),
         pickup_cutoff=_time(raw["pickup_cutoff"]),
         business_start=_time(raw["business_hours"]["start"]),
         business_end=_time(raw["business_hours"]["end"]),

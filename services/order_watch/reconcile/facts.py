@@ -9,11 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache, wraps
 from typing import Any, TypeVar
 
 from services.common.vocab import EstimateSource, ServiceLevel, TrackingStatus
+from services.order_watch.learning.model import Learned, lane, paid_keys, shipment_keys
+from services.order_watch.learning.policy import DEFAULT_POLICY, NOT_SHIPPED_IN_TIME, RulePolicy
 from services.order_watch.promise import (
     CarrierService,
     Catalog,
@@ -23,7 +25,7 @@ from services.order_watch.promise import (
     project_delivery,
     recovery_options,
 )
-from services.order_watch.promise.calendar import as_zone, local_date
+from services.order_watch.promise.calendar import CarrierCalendar, as_zone, local_date
 from services.order_watch.reconcile.findings import fact
 from services.order_watch.reconcile.state import EstimateState, LineState, OrderState, ScanState, ShipmentState
 
@@ -182,9 +184,41 @@ def carried_level(order: OrderState, shipment: ShipmentState, catalog: Catalog) 
 def shipment_service(order: OrderState, shipment: ShipmentState, catalog: Catalog) -> CarrierService:
     """The catalog service on the label, or a stand-in at the best-known level."""
     level = label_level(shipment, catalog) or carried_level(order, shipment, catalog)
-    service = catalog.service_or_default(shipment.carrier, shipment.label_service_code, level)
+    service = catalog.service_or_default(
+        shipment.carrier, shipment.label_service_code, level, order.destination_country, order.destination_region
+    )
     assert service is not None  # a level is always known here, so a stand-in always exists
     return service
+
+
+def shipment_calendar(order: OrderState, shipment: ShipmentState, catalog: Catalog) -> CarrierCalendar:
+    """The calendar the shipment's carrier works on, at the order's destination."""
+    return catalog.calendar(shipment.carrier, order.destination_country, order.destination_region)
+
+
+def order_lane(order: OrderState) -> str:
+    """The order's lane as the delivery model names it."""
+    return lane(order.origin_tz, order.destination_region, order.destination_tz)
+
+
+def learned_transits(order: OrderState, shipment: ShipmentState, catalog: Catalog) -> tuple[Learned, ...]:
+    """What the delivery model knows about parcels like this one, most specific cell first; empty
+    without enough history."""
+    if catalog.model is None:
+        return ()
+    level = carried_level(order, shipment, catalog)
+    keys = shipment_keys(shipment.carrier, shipment.label_service_code, level, order_lane(order))
+    return catalog.model.transit_cells(keys)
+
+
+def policy_of(catalog: Catalog) -> RulePolicy:
+    return catalog.policy or DEFAULT_POLICY
+
+
+def model_fact(learned: Learned, catalog: Catalog) -> dict[str, Any]:
+    """The model version, cell and sample size behind a finding."""
+    fitted_at = catalog.model.fitted_at if catalog.model else None
+    return fact(learned.evidence(), "delivery model", fitted_at)
 
 
 def handover_deadline(order: OrderState, catalog: Catalog) -> dt.datetime | None:
@@ -193,9 +227,16 @@ def handover_deadline(order: OrderState, catalog: Catalog) -> dt.datetime | None
     With a label, its carrier decides. Before any label, the most generous carrier the catalog
     knows: an order is not late to ship while some carrier could still keep the promise (no
     alarm before the facts support it — a federal holiday one carrier observes is not a reason).
+    With history, the transit allowed for is the learned quantile (policy) of what this shop's
+    parcels paid at that level took on the lane, not the catalog's.
     """
+    return handover_basis(order, catalog).at
+
+
+def handover_basis(order: OrderState, catalog: Catalog) -> Handover:
+    """The hand-over deadline with what it rests on (see `handover_deadline`)."""
     labelled = next((shipment.carrier for shipment in live_shipments(order)), None)
-    return _handover_deadline(
+    return _handover(
         catalog,
         labelled,
         order.paid_service_level,
@@ -203,11 +244,22 @@ def handover_deadline(order: OrderState, catalog: Catalog) -> dt.datetime | None
         order.origin_tz,
         order.destination_tz,
         order.residential,
+        order.destination_country,
+        order.destination_region,
     )
 
 
+@dataclass(frozen=True)
+class Handover:
+    """A hand-over deadline, and the learned transit it allows for (None: the catalog's)."""
+
+    at: dt.datetime | None
+    learned: Learned | None = None
+    transit_days: int | None = None
+
+
 @lru_cache(maxsize=16_384)
-def _handover_deadline(
+def _handover(
     catalog: Catalog,
     carrier: str | None,
     level: ServiceLevel,
@@ -215,21 +267,36 @@ def _handover_deadline(
     origin_tz: str,
     destination_tz: str,
     residential: bool,
-) -> dt.datetime | None:
-    """`handover_deadline` of every order sharing a carrier, paid level, promise and route (bounded LRU:
+    country: str | None = None,
+    subdivision: str | None = None,
+) -> Handover:
+    """`handover_basis` of every order sharing a carrier, paid level, promise and route (bounded LRU:
     each snapshot of an order asks again, and many orders share a promise time and route)."""
     carriers = [carrier] if carrier else [name for name in catalog.carriers() if name != "generic"] or ["generic"]
-    deadlines = [
-        latest_handover(
-            catalog.service_for_level(name, level) or catalog.default_service(name, level),
-            promised_by,
-            origin_tz,
-            destination_tz,
-            residential=residential,
-        )
+    learned, days = _learned_handover_transit(catalog, level, lane(origin_tz, subdivision, destination_tz))
+    services = [
+        catalog.service_for_level(name, level) or catalog.default_service(name, level, country, subdivision)
         for name in carriers
     ]
-    return max((deadline for deadline in deadlines if deadline is not None), default=None)
+    if days is not None:
+        services = [
+            replace(s, typical_transit_days=days, max_transit_days=max(days, s.max_transit_days)) for s in services
+        ]
+    deadlines = [
+        latest_handover(service, promised_by, origin_tz, destination_tz, residential=residential)
+        for service in services
+    ]
+    at = max((deadline for deadline in deadlines if deadline is not None), default=None)
+    return Handover(at, learned, days)
+
+
+def _learned_handover_transit(catalog: Catalog, level: ServiceLevel, on_lane: str) -> tuple[Learned | None, int | None]:
+    share = policy_of(catalog).lowest(NOT_SHIPPED_IN_TIME)
+    learned = catalog.model.transit_for(paid_keys(level, on_lane)) if catalog.model and share is not None else None
+    quantile = learned.distribution.quantile(share) if learned is not None and share is not None else None
+    if quantile is None:
+        return None, None
+    return learned, int(quantile)
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,12 @@ from services.order_watch.reconcile.facts import (
     day_label,
     expected_arrival,
     first_carrier_scan,
+    handover_basis,
     handover_deadline,
     is_finished,
     label_level,
     live_shipments,
+    model_fact,
     order_evidence,
     reported_levels,
     time_label,
@@ -151,10 +153,10 @@ def _not_shipped_finding(
 ) -> Finding:
     current = expected_arrival(order, shipment, catalog, now).delivery if shipment else None
     recovery = best_recovery(order, catalog, now, current)
-    evidence = {
-        **order_evidence(order),
-        "latest_handover": fact(deadline, f"promise engine: {order.paid_service_level.value} cut-off", now),
-    }
+    evidence = {**order_evidence(order), "latest_handover": _handover_fact(order, deadline, now, catalog)}
+    basis = handover_basis(order, catalog)
+    if basis.learned is not None:
+        evidence["model"] = model_fact(basis.learned, catalog)
     if shipment is None:
         evidence["live_labels"] = fact(0, "shipments", now)
         summary = (
@@ -176,6 +178,14 @@ def _not_shipped_finding(
         evidence=evidence,
         recovery=recovery,
     )
+
+
+def _handover_fact(order: OrderState, deadline: dt.datetime, now: dt.datetime, catalog: Catalog) -> dict:
+    basis = handover_basis(order, catalog)
+    if basis.learned is None:
+        return fact(deadline, f"promise engine: {order.paid_service_level.value} cut-off", now)
+    source = f"delivery model {basis.learned.version}: {basis.transit_days} delivery days in transit"
+    return fact(deadline, source, now)
 
 
 def split_order_unshipped(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[Finding]:

@@ -96,6 +96,11 @@ class OrderState:
     promised_by: dt.datetime
     residential: bool = True
     cancelled: bool = False
+    destination_country: str | None = None
+    """ISO 3166 country code of the delivery address, when the order says: its holidays apply to
+    carriers we have no calendar for."""
+    destination_region: str | None = None
+    """The address's subdivision (state, province), for its regional holidays."""
     lines: tuple[LineState, ...] = ()
     shipments: tuple[ShipmentState, ...] = field(default=())
 

@@ -11,8 +11,11 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
-from services.common.vocab import ExceptionReason, ServiceLevel, Severity, TrackingStatus
+from services.common.vocab import ExceptionReason, Severity, TrackingStatus
+from services.order_watch.learning.model import Learned
+from services.order_watch.learning.transit import Outlook, outlook, ship_date
 from services.order_watch.promise import (
+    CarrierService,
     Catalog,
     RecoveryOption,
     add_business_time,
@@ -33,10 +36,14 @@ from services.order_watch.reconcile.facts import (
     is_delivered,
     is_finished,
     latest_carrier_estimate,
+    learned_transits,
     live_shipments,
+    model_fact,
     order_evidence,
     per_snapshot,
+    policy_of,
     projection,
+    shipment_calendar,
     shipment_service,
     time_label,
 )
@@ -129,12 +136,13 @@ def carrier_estimate_late(order: OrderState, now: dt.datetime, catalog: Catalog)
 
 
 def projected_late(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[Finding]:
-    """Our projection misses the promise while the carrier has not admitted it.
+    """The parcel will probably miss the promise while the carrier has not admitted it.
 
     Only once a carrier has the parcel (before that, not_shipped_in_time speaks), and only when
     the carrier gives no estimate or its estimate has passed undelivered: a live carrier estimate
-    knows the lane better than our level-based transit table. While the latest scan is an
-    exception, carrier_exception owns the problem.
+    knows the lane better than we do. While the latest scan is an exception, carrier_exception
+    owns the problem. With history, "probably" is the learned P(miss) at a policy threshold;
+    without, our catalog projection misses the promise date.
     """
     findings = []
     for shipment in _in_transit(order):
@@ -144,18 +152,85 @@ def projected_late(order: OrderState, now: dt.datetime, catalog: Catalog) -> lis
             continue
         if estimate is not None and estimate.estimated_delivery >= now:
             continue
-        projected = projection(order, shipment, catalog, now)
-        if not after_promise_date(order, projected):
-            continue
-        recovery = best_recovery(order, catalog, now, projected)
-        evidence = {
-            "projected_delivery": fact(projected, "order_watch projection", now),
-            "accepted": _scan_fact(accepted),
-            "carrier_estimate": _estimate_fact(estimate) if estimate else None,
-        }
-        summary = f"Projected {day_label(projected, order)}, promised {day_label(order.promised_by, order)}"
-        findings.append(_finding(PROJECTED_LATE, order, shipment, Severity.WARNING, summary, evidence, recovery))
+        finding = (
+            _projected_from_model(order, shipment, accepted, now, catalog)
+            if learned_transits(order, shipment, catalog)
+            else _projected_from_catalog(order, shipment, accepted, now, catalog)
+        )
+        if finding is not None:
+            findings.append(finding)
     return findings
+
+
+def _projected_from_catalog(
+    order: OrderState, shipment: ShipmentState, accepted: ScanState, now: dt.datetime, catalog: Catalog
+) -> Finding | None:
+    projected = projection(order, shipment, catalog, now)
+    if not after_promise_date(order, projected):
+        return None
+    recovery = best_recovery(order, catalog, now, projected)
+    estimate = latest_carrier_estimate(shipment)
+    evidence = {
+        "projected_delivery": fact(projected, "order_watch projection", now),
+        "accepted": _scan_fact(accepted),
+        "carrier_estimate": _estimate_fact(estimate) if estimate else None,
+    }
+    summary = f"Projected {day_label(projected, order)}, promised {day_label(order.promised_by, order)}"
+    return _finding(PROJECTED_LATE, order, shipment, Severity.WARNING, summary, evidence, recovery)
+
+
+def _projected_from_model(
+    order: OrderState, shipment: ShipmentState, accepted: ScanState, now: dt.datetime, catalog: Catalog
+) -> Finding | None:
+    found = _model_outlook(order, shipment, catalog, local_date(now, order.destination_tz))
+    if found is None:
+        return None
+    learned, chance = found
+    severity = policy_of(catalog).severity_for(PROJECTED_LATE, chance.p_miss)
+    if severity is None:
+        return None
+    service = shipment_service(order, shipment, catalog)
+    expected = _learned_delivery(order, service, ship_date(service, accepted.event_time, order.origin_tz), chance)
+    recovery = best_recovery(order, catalog, now, expected)
+    evidence = {
+        "p_miss": fact(round(chance.p_miss, 2), f"delivery model {learned.version}", now),
+        "similar_parcels": fact(
+            {"still_travelling": chance.similar, "took_longer": chance.longer}, f"delivery model {learned.version}", now
+        ),
+        "model": model_fact(learned, catalog),
+        "projected_delivery": fact(expected, "delivery model: median of similar parcels", now),
+        "accepted": _scan_fact(accepted),
+    }
+    summary = (
+        f"P(miss) {chance.p_miss:.2f} — {chance.longer} of {chance.similar} similar parcels took longer; "
+        f"promised {day_label(order.promised_by, order)}"
+    )
+    return _finding(PROJECTED_LATE, order, shipment, severity, summary, evidence, recovery)
+
+
+def _model_outlook(
+    order: OrderState, shipment: ShipmentState, catalog: Catalog, today: dt.date, delay_days: int = 0
+) -> tuple[Learned, Outlook] | None:
+    """A travelling parcel's outlook on `today` from the most specific cell that can tell, and that cell."""
+    accepted = first_carrier_scan(shipment)
+    if accepted is None:
+        return None
+    service = shipment_service(order, shipment, catalog)
+    shipped_on = ship_date(service, accepted.event_time, order.origin_tz)
+    promised_on = local_date(order.promised_by, order.destination_tz)
+    for learned in learned_transits(order, shipment, catalog):
+        chance = outlook(learned.distribution, service, shipped_on, promised_on, today, delay_days)
+        if chance is not None:
+            return learned, chance
+    return None
+
+
+def _learned_delivery(order: OrderState, service: CarrierService, shipped_on: dt.date, chance: Outlook) -> dt.datetime:
+    """When similar parcels typically arrived."""
+    days = int(chance.expected_days)
+    saturday = service.delivers_saturday
+    arrives_on = service.calendar.add_delivery_days(shipped_on, days, saturday=saturday)
+    return local_instant(arrives_on, service.commit_time(order.residential), order.destination_tz)
 
 
 def projected_late_due_at(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[dt.datetime]:
@@ -163,14 +238,15 @@ def projected_late_due_at(order: OrderState, now: dt.datetime, catalog: Catalog)
 
     Also the next destination midnight after a failed attempt, exception or delay: then the
     projection moves a day further each day that passes (otherwise it only moves when it runs
-    out — see `promise.project_delivery`).
+    out — see `promise.project_delivery`); and every midnight while the model judges the parcel,
+    since each day it is still travelling changes its P(miss).
     """
     due = []
     for shipment in _in_transit(order):
         if first_carrier_scan(shipment) is None:
             continue
         due.append(projection(order, shipment, catalog, now) + dt.timedelta(microseconds=1))
-        if current_scan(shipment).status in NEEDS_ANOTHER_DAY:
+        if current_scan(shipment).status in NEEDS_ANOTHER_DAY or learned_transits(order, shipment, catalog):
             midnight = local_instant(local_date(now, order.destination_tz) + ONE_DAY, dt.time(0), order.destination_tz)
             due.append(midnight)
         estimate = latest_carrier_estimate(shipment)
@@ -186,15 +262,20 @@ def stalled(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[Findi
         silence = _silence(order, shipment, catalog)
         if silence is None or now < silence.stalls_at:
             continue
-        last, level, gap = silence.last_scan, silence.level, silence.normal_gap
-        silent = business_time_between(catalog.calendar(shipment.carrier), last.event_time, now, order.destination_tz)
+        last, gap, learned = silence.last_scan, silence.normal_gap, silence.learned is not None
+        calendar = shipment_calendar(order, shipment, catalog)
+        silent = business_time_between(calendar, last.event_time, now, order.destination_tz, whole_days=learned)
+        hours, normal = silent.total_seconds() / 3600, gap.total_seconds() / 3600
+        # A learned silence is counted around the clock on working days; the levels table's in business hours.
+        unit = "working_day_hours" if learned else "business_hours"
         evidence = {
             "last_scan": _scan_fact(last),
-            "silent_business_hours": fact(silent.total_seconds() / 3600, "order_watch", now),
-            "normal_gap_business_hours": fact(gap.total_seconds() / 3600, f"levels table: {level.value}", None),
+            f"silent_{unit}": fact(hours, "order_watch", now),
+            f"normal_gap_{unit}": fact(normal, silence.gap_source, None),
         }
-        hours, normal = silent.total_seconds() / 3600, gap.total_seconds() / 3600
-        summary = f"No scan for {hours:.0f} business hours (normal for {level.value}: {normal:.0f})"
+        if silence.learned is not None:
+            evidence["model"] = model_fact(silence.learned, catalog)
+        summary = f"No scan for {hours:.0f} {unit.replace('_', ' ')} (normal for {silence.normal_for}: {normal:.0f})"
         findings.append(_finding(STALLED, order, shipment, Severity.WARNING, summary, evidence, None))
     return findings
 
@@ -210,37 +291,60 @@ class Silence:
     """A moving parcel's last scan, and when the quiet after it becomes a stall."""
 
     last_scan: ScanState
-    level: ServiceLevel
+    normal_for: str
     normal_gap: dt.timedelta
+    gap_source: str
+    learned: Learned | None
     stalls_at: dt.datetime
     """The instant the business time since `last_scan` reaches `normal_gap`: silent for at least
     the gap exactly from then on (business time only grows), so "stalled" is `now >= stalls_at`."""
 
 
 def _silence(order: OrderState, shipment: ShipmentState, catalog: Catalog) -> Silence | None:
+    """A moving parcel's silence and its normal gap: the learned quantile (policy) of this carrier's
+    gaps after this status, else the levels table. None when silence means nothing: the parcel is
+    not moving, or the carrier's history shows it never scans between acceptance and delivery."""
     last = current_scan(shipment)
     if last is None or last.status not in MOVING:
         return None
-    level = carried_level(order, shipment, catalog)
-    gap = catalog.normal_scan_gap(level)
-    calendar = catalog.calendar(shipment.carrier)
-    return Silence(last, level, gap, _stalls_at(calendar, last.event_time, gap, order.destination_tz))
+    model = catalog.model
+    if model is not None and model.never_scans_between(shipment.carrier):
+        return None
+    learned = model.gap_for(shipment.carrier, last.status) if model is not None else None
+    share = policy_of(catalog).lowest(STALLED)
+    if learned is not None and share is not None:
+        hours = learned.distribution.tail_bound(share)
+        gap = dt.timedelta(hours=hours)
+        normal_for, source = f"{shipment.carrier} after {last.status.value}", f"delivery model {learned.version}"
+    else:
+        level = carried_level(order, shipment, catalog)
+        gap, normal_for, source = catalog.normal_scan_gap(level), level.value, f"levels table: {level.value}"
+    calendar = shipment_calendar(order, shipment, catalog)
+    stalls_at = _stalls_at(calendar, last.event_time, gap, order.destination_tz, learned is not None)
+    return Silence(last, normal_for, gap, source, learned, stalls_at)
 
 
 @lru_cache(maxsize=16_384)
-def _stalls_at(calendar: CarrierCalendar, last_scan_at: dt.datetime, gap: dt.timedelta, tz: str) -> dt.datetime:
+def _stalls_at(
+    calendar: CarrierCalendar, last_scan_at: dt.datetime, gap: dt.timedelta, tz: str, whole_days: bool
+) -> dt.datetime:
     """`add_business_time`, memoised: every evaluation until the next scan asks the same question."""
-    return add_business_time(calendar, last_scan_at, gap, tz)
+    return add_business_time(calendar, last_scan_at, gap, tz, whole_days=whole_days)
 
 
 def carrier_exception(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[Finding]:
-    """The latest scan is an exception, delay or failed attempt; clears when a later scan shows progress."""
+    """The latest scan is an exception, delay or failed attempt; clears when a later scan shows progress.
+
+    One nobody must act on (weather, a missort, a hold) stays quiet while the model says the
+    promise has room for the day it costs."""
     findings = []
     for shipment in _in_transit(order):
         last = current_scan(shipment)
         if last is None or not _is_exception(last):
             continue
         reason = last.exception_reason or _reason_from_status(last.status)
+        if reason not in NEEDS_ACTION and _keeps_promise_despite_delay(order, shipment, now, catalog):
+            continue
         # Damaged goods will not arrive usable: plan a replacement at once.
         recovery = best_recovery(order, catalog, now, None) if reason is ExceptionReason.DAMAGED else None
         severity = Severity.CRITICAL if reason in NEEDS_ACTION else Severity.WARNING
@@ -250,6 +354,16 @@ def carrier_exception(order: OrderState, now: dt.datetime, catalog: Catalog) -> 
         evidence = {"last_scan": _scan_fact(last)}
         findings.append(_finding(CARRIER_EXCEPTION, order, shipment, severity, summary, evidence, recovery))
     return findings
+
+
+def _keeps_promise_despite_delay(
+    order: OrderState, shipment: ShipmentState, now: dt.datetime, catalog: Catalog
+) -> bool:
+    """True when the model says parcels like this one, one delivery day slower, would still mostly
+    keep the promise: a delay the promise has room for is no reason to alarm anyone."""
+    threshold = policy_of(catalog).lowest(CARRIER_EXCEPTION)
+    found = _model_outlook(order, shipment, catalog, local_date(now, order.destination_tz), delay_days=1)
+    return found is not None and threshold is not None and found[1].p_miss < threshold
 
 
 def _is_exception(scan: ScanState) -> bool:

@@ -27,7 +27,7 @@ USPS_EXTRA = {
 
 
 def holidays_in(carrier: str, year: int) -> list[dt.date]:
-    return sorted(day for day in load_catalog().calendar(carrier).holidays if day.year == year)
+    return sorted(load_catalog().calendar(carrier).holidays_in(year))
 
 
 @pytest.mark.parametrize("carrier", ["ups", "fedex", "dhl"])
@@ -71,10 +71,32 @@ def test_saturday_new_years_day_2028_is_known_for_late_december_transit() -> Non
     assert load_catalog().calendar("usps").is_holiday(D(2028, 1, 1))
 
 
-def test_calendar_says_which_dates_its_holiday_list_covers() -> None:
+def test_holidays_are_known_for_any_year_not_a_typed_range() -> None:
     ups = load_catalog().calendar("ups")
-    assert ups.covers(D(2025, 1, 1)) and ups.covers(D(2027, 12, 31))
-    assert not ups.covers(D(2028, 6, 1))
+    # Thanksgiving 2016 and 2040, both the fourth Thursday of November.
+    assert ups.is_holiday(D(2016, 11, 24)) and ups.is_holiday(D(2040, 11, 22))
+    assert ups.is_holiday(D(2017, 12, 25)) and not ups.is_holiday(D(2017, 1, 16))  # UPS runs on MLK Day
+
+
+def test_unknown_carrier_gets_the_destination_countrys_holidays() -> None:
+    catalog = load_catalog()
+    brazil = catalog.calendar("correios", "BR", "SP")
+    assert brazil.carrier == "generic"
+    assert brazil.is_holiday(D(2017, 9, 7)) and brazil.is_holiday(D(2017, 7, 9 + 1))  # SP's 9 July, a Sunday
+    assert not brazil.is_holiday(D(2017, 11, 23))  # no Thanksgiving in Brazil
+    germany = catalog.calendar("hermes", "DE", "BY")
+    assert germany.is_holiday(D(2026, 6, 4))  # Corpus Christi, a Bavarian holiday
+    assert not catalog.calendar("hermes", "DE", "BE").is_holiday(D(2026, 6, 4))  # not in Berlin
+
+
+def test_a_known_carrier_keeps_its_own_observance_whatever_the_destination() -> None:
+    assert load_catalog().calendar("ups", "BR") is load_catalog().calendar("ups")
+
+
+def test_unknown_country_has_weekends_only_and_unknown_subdivision_the_national_holidays() -> None:
+    catalog = load_catalog()
+    assert catalog.calendar("x", "ZZ").holidays_in(2026) == {}
+    assert catalog.calendar("x", "US", "XX").is_holiday(D(2026, 11, 26))
 
 
 def test_add_delivery_days_skips_weekend_and_holiday() -> None:

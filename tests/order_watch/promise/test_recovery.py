@@ -116,8 +116,10 @@ def test_plans_are_memoised_per_calendar_so_another_catalog_in_the_same_process_
 
 def _with_holiday(catalog: Catalog, day: dt.date) -> Catalog:
     """The same carriers, with every calendar closed on `day`."""
-    calendars = {name: replace(calendar, holidays={**calendar.holidays, day: "Test closure"})
-                 for name, calendar in catalog.calendars.items()}  # fmt: skip
+    calendars = {
+        name: replace(calendar, observance=replace(calendar.observance, closures=((day, "Test closure"),)))
+        for name, calendar in catalog.calendars.items()
+    }
     services = {
         name: tuple(replace(service, calendar=calendars[name]) for service in services)
         for name, services in catalog.services_by_carrier.items()

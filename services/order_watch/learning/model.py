@@ -1,0 +1,167 @@
+"""The delivery model: how this shop's parcels really travel, as learned from its own history.
+
+Three kinds of distribution, each kept per cell of a hierarchy so that a thin cell falls back to
+a broader one (and, below that, to the catalog's prior) with its sample size kept:
+
+* transit, in delivery days on the carrier's calendar from the ship date to the delivery date,
+  per lane (carrier, service code, origin zone, destination region) → carrier and service →
+  carrier and level; and per paid level (on the lane, then anywhere) for before a label exists;
+* label → first carrier scan, in business hours, per carrier and service → carrier and level;
+* a parcel's longest silence after a scan of each status, in hours of the carrier's working
+  days (counted around the clock: hubs scan at night, in no one zone's office hours), per carrier and
+  status; and per carrier, how many delivered parcels had any progress scan between acceptance
+  and delivery.
+
+The model is data handed to the rules with the catalog (`Catalog.with_learning`), like the
+catalog itself: pure, immutable, serialisable (`to_data` / `from_data`) and versioned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from services.common.vocab import ServiceLevel, TrackingStatus
+from services.order_watch.learning.distribution import Distribution
+
+Key = tuple[str, ...]
+# Progress scans between acceptance and delivery: a carrier that never sends them is silent by design.
+ROUTINE_SCANS = frozenset({TrackingStatus.IN_TRANSIT, TrackingStatus.OUT_FOR_DELIVERY})
+# A cell with fewer observations than this says too little; the next cell up answers instead.
+MIN_SAMPLES = 30
+
+
+def lane(origin_tz: str, destination_region: str | None, destination_tz: str) -> str:
+    """A lane's name: warehouse zone to the destination's region (its zone when no region is known)."""
+    return f"{origin_tz}>{destination_region or destination_tz}"
+
+
+def shipment_keys(carrier: str, code: str, level: ServiceLevel, on_lane: str) -> tuple[Key, ...]:
+    """Transit cells for a labelled parcel, most specific first."""
+    carrier = carrier.strip().lower()
+    return (("lane", carrier, code, on_lane), ("service", carrier, code), ("level", carrier, level.value))
+
+
+def paid_keys(level: ServiceLevel, on_lane: str) -> tuple[Key, ...]:
+    """Transit cells for an order not yet labelled: what parcels paid at `level` took."""
+    return (("paid_lane", level.value, on_lane), ("paid", level.value))
+
+
+def first_scan_keys(carrier: str, code: str, level: ServiceLevel) -> tuple[Key, ...]:
+    carrier = carrier.strip().lower()
+    return (("service", carrier, code), ("level", carrier, level.value))
+
+
+def gap_key(carrier: str, status: TrackingStatus) -> Key:
+    return ("gap", carrier.strip().lower(), status.value)
+
+
+@dataclass(frozen=True)
+class Learned:
+    """The distribution that answered a question, the cell it came from and the model's version."""
+
+    distribution: Distribution
+    cell: Key
+    version: str
+
+    @property
+    def sample_size(self) -> int:
+        return self.distribution.size
+
+    def evidence(self) -> dict[str, Any]:
+        """What a finding shows of the model: which version, which cell, how many parcels."""
+        return {"version": self.version, "cell": "/".join(self.cell), "sample_size": self.sample_size}
+
+
+@dataclass(frozen=True, eq=False)
+class DeliveryModel:
+    """Fitted distributions by cell, with when and from what window they were fitted."""
+
+    version: str
+    fitted_at: dt.datetime
+    window_from: dt.datetime | None
+    window_to: dt.datetime
+    transit: Mapping[Key, Distribution] = field(default_factory=dict)
+    first_scan: Mapping[Key, Distribution] = field(default_factory=dict)
+    gaps: Mapping[Key, Distribution] = field(default_factory=dict)
+    intermediate_scans: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    """carrier → (delivered parcels with a progress scan — in transit, out for delivery — between
+    acceptance and delivery, delivered parcels)."""
+    min_samples: int = MIN_SAMPLES
+
+    def transit_for(self, keys: tuple[Key, ...]) -> Learned | None:
+        """The most specific transit cell with enough observations; None: use the catalog."""
+        return self._first(self.transit, keys)
+
+    def transit_cells(self, keys: tuple[Key, ...]) -> tuple[Learned, ...]:
+        """Every transit cell with enough observations, most specific first: a question the most
+        specific cannot answer (it never saw a parcel take that long) goes to the next."""
+        return tuple(
+            Learned(self.transit[key], key, self.version)
+            for key in keys
+            if key in self.transit and self.transit[key].size >= self.min_samples
+        )
+
+    def gap_for(self, carrier: str, status: TrackingStatus) -> Learned | None:
+        return self._first(self.gaps, (gap_key(carrier, status),))
+
+    def never_scans_between(self, carrier: str) -> bool:
+        """True when enough of the carrier's parcels were delivered and none had a scan between
+        acceptance and delivery: silence is how this carrier travels, not a sign of trouble."""
+        with_scans, delivered = self.intermediate_scans.get(carrier.strip().lower(), (0, 0))
+        return delivered >= self.min_samples and with_scans == 0
+
+    def _first(self, table: Mapping[Key, Distribution], keys: tuple[Key, ...]) -> Learned | None:
+        for key in keys:
+            found = table.get(key)
+            if found is not None and found.size >= self.min_samples:
+                return Learned(found, key, self.version)
+        return None
+
+    def counts(self) -> dict[str, int]:
+        """How much the model saw: parcels with a transit, cells of each kind."""
+        parcels = sum(delivered for _, delivered in self.intermediate_scans.values())
+        return {
+            "delivered_parcels": parcels,
+            "transit_cells": len(self.transit),
+            "first_scan_cells": len(self.first_scan),
+            "gap_cells": len(self.gaps),
+        }
+
+    def to_data(self) -> dict[str, Any]:
+        """A JSON-ready form, for storing a fitted model."""
+        return {
+            "version": self.version,
+            "fitted_at": self.fitted_at.isoformat(),
+            "window_from": self.window_from.isoformat() if self.window_from else None,
+            "window_to": self.window_to.isoformat(),
+            "min_samples": self.min_samples,
+            "transit": _table_data(self.transit),
+            "first_scan": _table_data(self.first_scan),
+            "gaps": _table_data(self.gaps),
+            "intermediate_scans": {carrier: list(pair) for carrier, pair in self.intermediate_scans.items()},
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> DeliveryModel:
+        return cls(
+            version=data["version"],
+            fitted_at=dt.datetime.fromisoformat(data["fitted_at"]),
+            window_from=dt.datetime.fromisoformat(data["window_from"]) if data["window_from"] else None,
+            window_to=dt.datetime.fromisoformat(data["window_to"]),
+            transit=_table(data["transit"]),
+            first_scan=_table(data["first_scan"]),
+            gaps=_table(data["gaps"]),
+            intermediate_scans={carrier: (pair[0], pair[1]) for carrier, pair in data["intermediate_scans"].items()},
+            min_samples=data["min_samples"],
+        )
+
+
+def _table_data(table: Mapping[Key, Distribution]) -> list[dict[str, Any]]:
+    return [{"cell": list(key), "rows": value.to_data()} for key, value in sorted(table.items())]
+
+
+def _table(rows: list[dict[str, Any]]) -> dict[Key, Distribution]:
+    return {tuple(row["cell"]): Distribution.from_data(row["rows"]) for row in rows}

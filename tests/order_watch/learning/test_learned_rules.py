@@ -1,0 +1,98 @@
+"""The rules reading the delivery model: P(miss), learned silences and hand-over deadlines, with
+the model's version and sample size in the evidence; the catalog's priors without history."""
+
+import datetime as dt
+from dataclasses import replace
+
+from services.common.vocab import ExceptionReason, ServiceLevel, TrackingStatus
+from services.order_watch.learning.fit import fit
+from services.order_watch.promise import Catalog
+from services.order_watch.reconcile import OrderState, evaluate
+from tests.order_watch.learning.history import history, parcel
+from tests.order_watch.reconcile.builders import CATALOG, chi, ny, only, order, scan
+
+AS_OF = dt.datetime(2026, 11, 28, tzinfo=dt.UTC)
+CURRENT_MONDAY = dt.date(2026, 11, 30)
+# Eight in ten ground parcels take 3 delivery days, two in ten take 7; the shop promises 5.
+LEARNED = CATALOG.with_learning(fit(history([3] * 40 + [7] * 10), AS_OF, CATALOG))
+
+
+def travelling() -> OrderState:
+    """A parcel shipped Monday 30 November, promised Monday 7 December, not delivered yet."""
+    return parcel(99, None, shipped_on=CURRENT_MONDAY)
+
+
+def rules(state: OrderState, now: dt.datetime, catalog: Catalog) -> list[str]:
+    return [finding.rule for finding in evaluate(state, now, catalog)]
+
+
+def test_projected_late_states_p_miss_and_how_many_similar_parcels_took_longer() -> None:
+    # Friday: three delivery days gone undelivered, so it is one of the slow two in ten.
+    friday = ny(2026, 12, 4, 9, 0)
+    finding = only(evaluate(travelling(), friday, LEARNED), "projected_late")
+    assert finding.summary.startswith("P(miss) 1.00 — 10 of 10 similar parcels took longer")
+    model = finding.evidence["model"]["value"]
+    assert model["version"] == LEARNED.model.version and model["sample_size"] == 50
+    assert model["cell"].startswith("lane/ups/03")
+
+
+def test_projected_late_stays_quiet_while_most_similar_parcels_still_made_it() -> None:
+    wednesday = ny(2026, 12, 2, 9, 0)  # one delivery day gone: P(miss) is 0.2
+    assert "projected_late" not in rules(travelling(), wednesday, LEARNED)
+
+
+def test_a_carrier_whose_history_has_no_scans_between_never_stalls_on_silence() -> None:
+    silent_history = CATALOG.with_learning(fit(history([3] * 40, hub_scans=False), AS_OF, CATALOG))
+    quiet = parcel(98, None, shipped_on=CURRENT_MONDAY, hub_scans=False)
+    thursday = ny(2026, 12, 3, 15, 0)
+    assert "stalled" not in rules(quiet, thursday, silent_history)
+    assert "stalled" in rules(quiet, thursday, CATALOG)  # the levels table's 24 business hours
+
+
+def test_silence_beyond_the_learned_gap_stalls_and_names_the_model() -> None:
+    state = travelling()
+    last = max(scan.event_time for scan in state.shipments[0].scans)
+    finding = only(evaluate(state, last + dt.timedelta(days=2), LEARNED), "stalled")
+    assert "working day hours" in finding.summary and finding.evidence["model"]["value"]["sample_size"] >= 30
+
+
+def test_hand_over_deadline_comes_from_what_this_shops_parcels_took() -> None:
+    # Every ground parcel of this shop took 7 delivery days; an unlabelled order promised in 5
+    # cannot make it even now, while the catalog's 3-day ground still could.
+    slow = CATALOG.with_learning(fit(history([7] * 40), AS_OF, CATALOG))
+    placed = chi(2026, 11, 30, 9, 0)
+    unlabelled = replace(
+        order(), paid_service_level=ServiceLevel.GROUND, placed_at=placed, promised_by=ny(2026, 12, 7, 20, 0)
+    )
+    now = placed + dt.timedelta(minutes=5)
+    finding = only(evaluate(unlabelled, now, slow), "not_shipped_in_time")
+    assert "delivery model" in finding.evidence["latest_handover"]["source"]
+    assert finding.evidence["model"]["value"]["cell"] == "paid_lane/GROUND/America/Chicago>America/New_York"
+    assert "not_shipped_in_time" not in rules(unlabelled, now, CATALOG)
+
+
+def test_an_exception_the_promise_has_room_for_stays_quiet_but_one_needing_action_does_not() -> None:
+    state = travelling()
+    shipment = state.shipments[0]
+    tuesday = chi(2026, 12, 1, 10, 0)
+
+    def with_exception(reason: ExceptionReason) -> OrderState:
+        hold = scan("EXC", tuesday, TrackingStatus.EXCEPTION, reason)
+        before = tuple(scan for scan in shipment.scans if scan.event_time < tuesday)
+        return replace(state, shipments=(replace(shipment, scans=(*before, hold)),))
+
+    later = tuesday + dt.timedelta(hours=1)
+    assert "carrier_exception" not in rules(with_exception(ExceptionReason.WEATHER), later, LEARNED)
+    assert "carrier_exception" in rules(with_exception(ExceptionReason.WEATHER), later, CATALOG)
+    assert "carrier_exception" in rules(with_exception(ExceptionReason.ADDRESS), later, LEARNED)
+
+
+def test_the_day_an_exception_costs_is_counted_once_not_every_day_it_stays_the_newest_scan() -> None:
+    state = travelling()
+    shipment = state.shipments[0]
+    tuesday = chi(2026, 12, 1, 10, 0)
+    held = scan("EXC", tuesday, TrackingStatus.EXCEPTION, ExceptionReason.WEATHER)
+    before = tuple(scan for scan in shipment.scans if scan.event_time < tuesday)
+    waiting = replace(state, shipments=(replace(shipment, scans=(*before, held)),))
+    # Friday, still held: one of the slow two in ten, a day behind: 4 of its 5 days are left.
+    assert "carrier_exception" not in rules(waiting, ny(2026, 12, 4, 9, 0), LEARNED)
