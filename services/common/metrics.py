@@ -55,3 +55,7 @@ NOTIFICATIONS = Gauge(
 NOTICES_UNROUTED = Gauge("orderwatch_notices_unrouted", "Alert notices not yet routed to channels by the notifier")
 SAMPLE_FAILURES = Counter("orderwatch_sample_failures_total", "Sampler rounds that failed", ["sampler"])
 SCHEDULER_HELD = Gauge("orderwatch_scheduler_held", "1 while due checks wait for the worker to catch up on tracking.v1")
+DELIVERY_MODEL_FITTED = Gauge(
+    "orderwatch_delivery_model_fitted_timestamp_seconds",
+    "When the delivery model in force was last refitted (unix time)",
+)

@@ -43,6 +43,7 @@ OPS_PORT_SETTINGS = {
     "order-watch-scheduler": "ORDER_WATCH_SCHEDULER_OPS_PORT",
     "order-watch-notifier": "ORDER_WATCH_NOTIFIER_OPS_PORT",
     "carrier-adapter-relay": "CARRIER_ADAPTER_RELAY_OPS_PORT",
+    "order-watch-learn": "ORDER_WATCH_LEARN_OPS_PORT",
 }
 
 
@@ -136,6 +137,7 @@ def children(bin_dir: Path) -> list[Child]:
         Child("order-watch-relay", [str(bin_dir / "order-watch"), "relay"]),
         Child("order-watch-scheduler", [str(bin_dir / "order-watch"), "scheduler"]),
         Child("order-watch-notifier", [str(bin_dir / "order-watch"), "notifier"]),
+        Child("order-watch-learn", [str(bin_dir / "order-watch"), "learn", "--every", "24"]),
     ]
 
 

@@ -36,6 +36,7 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "carrier-adapter-relay": RELAY,
     "order-watch-scheduler": ("orderwatch_escalations",),
     "order-watch-notifier": ("orderwatch_notices_unrouted",),
+    "order-watch-learn": ("orderwatch_delivery_model_fitted_timestamp_seconds",),
 }
 
 

@@ -105,6 +105,8 @@ def dlq(settings: OrderWatchSettings, args: argparse.Namespace) -> None:
 
     if code := asyncio.run(run_dlq_command(settings, args)):
         sys.exit(code)
+
+
 def learn(settings: OrderWatchSettings, args: argparse.Namespace) -> None:
     from services.order_watch.learning.commands import run_learn
 

@@ -91,3 +91,4 @@ class OrderWatchSettings(ServiceSettings):
     relay_ops_port: int = Field(9182, description="Operations port of the outbox relay.")
     scheduler_ops_port: int = Field(9183, description="Operations port of the scheduler.")
     notifier_ops_port: int = Field(9184, description="Operations port of the notifier.")
+    learn_ops_port: int = Field(9185, description="Operations port of the delivery-model refit (`learn --every`).")

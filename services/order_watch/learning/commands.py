@@ -18,6 +18,8 @@ from typing import Any
 from services.common.clock import SystemClock
 from services.common.db import database, transaction
 from services.common.lifecycle import sleep_or_stop
+from services.common.metrics import DELIVERY_MODEL_FITTED
+from services.common.retry import Outage, is_transient
 from services.order_watch.learning.flows import refit
 from services.order_watch.learning.model import DeliveryModel
 from services.order_watch.learning.service import store_model
@@ -42,15 +44,23 @@ def run_learn(settings: OrderWatchSettings, args: argparse.Namespace) -> None:
         print(json.dumps(asyncio.run(_fit(settings, args.days))))
         return
     from services.common.cli import run_daemon
+    from services.common.ops import Ops
 
-    run_daemon(settings, lambda stop: _refit_every(settings, args.days, args.every * 3600, stop))
+    ops = Ops("order-watch learn", settings.learn_ops_port, "ORDER_WATCH_LEARN_OPS_PORT")
+    run_daemon(settings, lambda stop: _refit_every(settings, args.days, args.every * 3600, stop), ops)
 
 
 async def _refit_every(settings: OrderWatchSettings, days: float, seconds: float, stop: asyncio.Event) -> None:
+    outage = Outage("order_watch_learn")
     while not stop.is_set():
         try:
             log.info("delivery model refitted", extra=await _fit(settings, days))
-        except Exception:
+            DELIVERY_MODEL_FITTED.set_to_current_time()
+            outage.over()
+        except Exception as exc:
+            if is_transient(exc):  # the rules keep the model in force; wait the database out
+                await outage.wait(exc, stop)
+                continue
             log.exception("refit failed; retrying next interval")
         await sleep_or_stop(stop, seconds)
 
