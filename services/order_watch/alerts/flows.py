@@ -28,7 +28,7 @@ from services.common.contracts.alerts import (
 from services.common.contracts.envelope import Envelope
 from services.order_watch.alerts.models import Alert, AlertHistory
 from services.order_watch.audit.service import record
-from services.order_watch.db import publish
+from services.order_watch.db import append_row, publish
 from services.order_watch.notifications.notices import notice_alert_change
 from services.order_watch.reconcile.findings import Finding
 
@@ -179,7 +179,8 @@ def _remember(
     after: dict[str, Any],
 ) -> None:
     """History, audit trail and notification notice of one change, in the caller's transaction."""
-    session.add(AlertHistory(alert_id=alert.alert_id, at=now, actor=actor, change=change, before=before, after=after))
+    history = {"alert_id": alert.alert_id, "at": now, "actor": actor, "change": change}
+    append_row(session, AlertHistory.__table__, {**history, "before": before, "after": after})
     record(session, "alert", str(alert.alert_id), change, actor, now, before, after, order_id=alert.order_id)
     notice_alert_change(session, alert, change, now)
 
