@@ -33,7 +33,10 @@ class NotFound(LookupError):
 
 
 def make_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(database_url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+    """No ping before each checkout (a round trip per transaction): a connection the server dropped
+    fails its next statement instead, which invalidates the pool, so the caller's retry — a
+    worker's, or a carrier's after a 503 — gets a fresh connection."""
+    return create_async_engine(database_url, pool_size=pool_size, max_overflow=10)
 
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
