@@ -79,12 +79,17 @@ def start_server(stack: Stack, port: int, log: Path) -> subprocess.Popen[bytes]:
         "CARRIER_ADAPTER_WEBHOOK_SECRETS": json.dumps({"ups": TOKEN}),
         "LOG_LEVEL": "WARNING",
     }
-    server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("carrier-adapter")), "serve"],
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
+    return serve_process([script("carrier-adapter"), "serve"], env, port, log)
+
+
+def script(name: str) -> str:
+    """A console script of this virtualenv."""
+    return str(Path(sys.executable).with_name(name))
+
+
+def serve_process(command: list[str], env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    """Start an HTTP server process; returns once it answers `/healthz`."""
+    server = subprocess.Popen(command, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -93,7 +98,7 @@ def start_server(stack: Stack, port: int, log: Path) -> subprocess.Popen[bytes]:
         except httpx.HTTPError:
             time.sleep(0.2)
     server.kill()
-    raise TimeoutError(f"carrier-adapter serve did not answer /healthz; see {log}")
+    raise TimeoutError(f"{' '.join(command)} did not answer /healthz; see {log}")
 
 
 def wrk(url: str, concurrency: int, seconds: int, script: Path | None = None) -> dict[str, Any]:
