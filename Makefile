@@ -49,6 +49,7 @@ bench: $(STAMP) $(WRK)
 	$(BIN)/python bench/run.py
 	PYTHONPATH=. $(BIN)/python bench/worker.py
 	PYTHONPATH=. $(BIN)/python bench/intake.py
+	PYTHONPATH=. $(BIN)/python bench/lists.py
 	PYTHONPATH=. $(BIN)/python bench/pipeline.py
 
 ## backtest: the full seeded 10,000-order backtest, engine vs baselines (bench-results/backtest/report.html)

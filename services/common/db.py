@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+import pydantic_core
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
@@ -35,8 +36,19 @@ class NotFound(LookupError):
 def make_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
     """No ping before each checkout (a round trip per transaction): a connection the server dropped
     fails its next statement instead, which invalidates the pool, so the caller's retry — a
-    worker's, or a carrier's after a 503 — gets a fresh connection."""
-    return create_async_engine(database_url, pool_size=pool_size, max_overflow=10)
+    worker's, or a carrier's after a 503 — gets a fresh connection. JSONB values are encoded and
+    decoded by pydantic-core (several times faster than the standard library on the hot tables)."""
+    return create_async_engine(
+        database_url,
+        pool_size=pool_size,
+        max_overflow=10,
+        json_serializer=_to_json,
+        json_deserializer=pydantic_core.from_json,
+    )
+
+
+def _to_json(value: object) -> str:
+    return pydantic_core.to_json(value).decode()
 
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
