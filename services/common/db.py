@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import pydantic_core
-from sqlalchemy import MetaData, text
+from sqlalchemy import ColumnElement, MetaData, any_, bindparam, func, select, text, tuple_
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -102,3 +104,24 @@ async def database_reachable(engine: AsyncEngine) -> bool:
         return True
     except Exception:
         return False
+
+
+def any_of(column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
+    """`column = ANY(:array)`: one bound array instead of one parameter per value, so the statement's
+    text (and its prepared plan) is the same however many values a batch looks up."""
+    return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+
+
+def pairs_in(first: Any, second: Any, pairs: Sequence[tuple[Any, Any]]) -> ColumnElement[bool]:
+    """`(first, second) IN (SELECT * FROM unnest(:firsts, :seconds))`, for the same reason as `any_of`;
+    the planner then probes the pair's index once per pair."""
+    firsts, seconds = zip(*pairs, strict=True) if pairs else ((), ())
+    keys = (
+        func.unnest(
+            bindparam(None, list(firsts), type_=ARRAY(first.type)),
+            bindparam(None, list(seconds), type_=ARRAY(second.type)),
+        )
+        .table_valued("first", "second")
+        .render_derived()
+    )
+    return tuple_(first, second).in_(select(keys.c.first, keys.c.second))

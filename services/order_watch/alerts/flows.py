@@ -26,6 +26,7 @@ from services.common.contracts.alerts import (
     AlertUpdatedEvent,
 )
 from services.common.contracts.envelope import Envelope
+from services.common.db import any_of
 from services.order_watch.alerts.models import Alert, AlertHistory
 from services.order_watch.audit.service import record
 from services.order_watch.db import append_row, publish
@@ -60,7 +61,7 @@ async def alerts_of(session: AsyncSession, order_ids: Iterable[str]) -> dict[str
     """Every alert of the given orders, grouped by order, each keyed (order, rule, shipment)."""
     wanted = list(order_ids)
     grouped: dict[str, dict[AlertKey, Alert]] = {order_id: {} for order_id in wanted}
-    for row in await session.scalars(select(Alert).where(Alert.order_id.in_(wanted))):
+    for row in await session.scalars(select(Alert).where(any_of(Alert.order_id, wanted))):
         grouped[row.order_id][(row.order_id, row.rule, row.shipment_key)] = row
     return grouped
 

@@ -8,10 +8,11 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.contracts.tracking import EstimatedDelivery
+from services.common.db import any_of, pairs_in
 from services.common.vocab import (
     CustomerTier,
     EstimateSource,
@@ -33,12 +34,12 @@ async def load_states(session: AsyncSession, order_ids: Iterable[str], origin_tz
     wanted = list(set(order_ids))
     if not wanted:
         return {}
-    rows = (await session.execute(select(*_ORDER_COLUMNS).where(Order.order_id.in_(wanted)))).all()
+    rows = (await session.execute(select(*_ORDER_COLUMNS).where(any_of(Order.order_id, wanted)))).all()
     shipment_table = Shipment.__table__
     shipments = (
         await session.execute(
             select(shipment_table)
-            .where(shipment_table.c.order_id.in_(wanted))
+            .where(any_of(shipment_table.c.order_id, wanted))
             .order_by(shipment_table.c.label_created_at)
         )
     ).all()
@@ -81,7 +82,7 @@ async def _by_tracking(
     table = columns[0].table
     rows = await session.execute(
         select(*columns)
-        .where(tuple_(table.c.carrier, table.c.tracking_number).in_(keys))
+        .where(pairs_in(table.c.carrier, table.c.tracking_number, keys))
         .order_by(table.c.event_time, table.c.received_at)
     )
     for row in rows:

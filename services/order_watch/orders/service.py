@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.db import any_of, pairs_in
 from services.order_watch.orders.models import (
     CarrierEstimate,
     Order,
@@ -44,7 +45,7 @@ async def promise_versions(session: AsyncSession, order_ids: Iterable[str]) -> d
     table = PromiseVersion.__table__
     rows = await session.execute(
         select(table)
-        .where(table.c.order_id.in_(list(order_ids)))
+        .where(any_of(table.c.order_id, order_ids))
         .order_by(table.c.order_id, table.c.occurred_at, table.c.id)
     )
     grouped: dict[str, list[Any]] = {}
@@ -100,7 +101,7 @@ async def orders_of_tracking(session: AsyncSession, keys: Iterable[tuple[str, st
         return set()
     table = Shipment.__table__
     rows = await session.scalars(
-        select(table.c.order_id).where(tuple_(table.c.carrier, table.c.tracking_number).in_(pairs))
+        select(table.c.order_id).where(pairs_in(table.c.carrier, table.c.tracking_number, pairs))
     )
     return set(rows)
 
