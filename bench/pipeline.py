@@ -37,8 +37,8 @@ from services.order_watch.worker import run_worker
 from tests.support.events import label_created, order_placed
 from tests.support.servers import background
 
-ALERT_TIMEOUT_SECONDS = 30
-OFFERED_SECONDS = 90  # simulated traffic for this long at most
+ALERT_TIMEOUT_SECONDS = 120  # a worker that cannot keep up falls behind the offered traffic
+OFFERED_SECONDS = 40  # simulated traffic for this long; probes stop when it runs out
 FETCH_MAX_WAIT_MS = ServiceSettings().kafka_fetch_max_wait_ms  # the floor waits as the worker does
 
 
@@ -91,7 +91,9 @@ async def label_to_alert(
         stop = asyncio.Event()
         load = asyncio.create_task(offer(settings, traffic, offered, stop))
         try:
-            latencies = [await one_label_to_alert(settings, db.sessions) for _ in range(orders)]
+            latencies = []
+            while len(latencies) < orders and not load.done():
+                latencies.append(await one_label_to_alert(settings, db.sessions))
         finally:
             stop.set()
         return latencies, await load

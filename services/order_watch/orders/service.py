@@ -80,18 +80,15 @@ def _at(moments: dict[str, datetime]) -> dict[str, dict[str, Any]]:
 async def _update_by_key(
     session: AsyncSession, key: Any, values: dict[str, dict[str, Any]], set_also: dict[str, Any]
 ) -> None:
-    """UPDATE rows by `key` (a column), each to its own `values`, plus `set_also` (expressions or
-    constants shared by every row; `bindparam`s in them read each row's values)."""
+    """UPDATE rows by `key` (a column), each row's columns to its own `values`, plus `set_also`
+    (constants or expressions shared by every row; a `bindparam` in them reads a non-column value,
+    such as "at")."""
     by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for key_value, row in values.items():
         by_columns.setdefault(tuple(sorted(row)), []).append({**row, "key": key_value})
     for names, rows in by_columns.items():
-        assigned = {name: bindparam(name) for name in names if name not in _READ_ONLY} | set_also
-        statement = update(key.table).where(key == bindparam("key")).values(assigned)
-        await session.execute(statement.execution_options(synchronize_session=False), rows)
-
-
-_READ_ONLY = frozenset({"at"})  # parameters the shared expressions read, not columns
+        assigned = {name: bindparam(name) for name in names if name in key.table.c} | set_also
+        await session.execute(update(key.table).where(key == bindparam("key")).values(assigned), rows)
 
 
 async def orders_of_tracking(session: AsyncSession, keys: Iterable[tuple[str, str]]) -> set[str]:
