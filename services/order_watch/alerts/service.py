@@ -35,7 +35,7 @@ class AlertFilters:
     after: tuple[Any, ...] | None = None  # the sort key of the last row already shown (`cursor_of`)
 
 
-def _filtered(query: Select[tuple[Alert]], filters: AlertFilters) -> Select[tuple[Alert]]:
+def _filtered(query: Select[Any], filters: AlertFilters) -> Select[Any]:
     equal = {"severity": filters.severity, "rule": filters.rule, "owner": filters.owner, "order_id": filters.order_id}
     for name, value in equal.items():
         if value is not None:
@@ -56,15 +56,16 @@ SORT_KEY = (Alert.priority, last_if_null(Alert.act_by), Alert.opened_at, Alert.a
 SORT_KINDS = (int, datetime, datetime, uuid.UUID)
 
 
-def cursor_of(alert: Alert) -> tuple[Any, ...]:
+def cursor_of(alert: Any) -> tuple[Any, ...]:
     """An alert's place in the list order (what `AlertFilters.after` takes)."""
     return (alert.priority, alert.act_by or FAR_FUTURE, alert.opened_at, alert.alert_id)
 
 
-async def list_alerts(session: AsyncSession, filters: AlertFilters) -> list[Alert]:
-    """Matching alerts, most urgent first, the page after `filters.after`."""
-    query = page(_filtered(select(Alert), filters), SORT_KEY, filters.after, filters.limit)
-    return list(await session.scalars(query))
+async def list_alerts(session: AsyncSession, filters: AlertFilters) -> list[Any]:
+    """Matching alerts, most urgent first, the page after `filters.after`: plain rows with the
+    alert's attributes (a list is only read, so no ORM object is built or tracked for it)."""
+    query = page(_filtered(select(Alert.__table__), filters), SORT_KEY, filters.after, filters.limit)
+    return list((await session.execute(query)).all())
 
 
 async def get_alert(session: AsyncSession, alert_id: uuid.UUID) -> Alert | None:
