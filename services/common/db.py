@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pydantic_core
-from sqlalchemy import ColumnElement, MetaData, any_, bindparam, func, select, text, tuple_
+from sqlalchemy import ColumnElement, MetaData, bindparam, func, select, text, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
@@ -107,14 +107,17 @@ async def database_reachable(engine: AsyncEngine) -> bool:
 
 
 def any_of(column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
-    """`column = ANY(:array)`: one bound array instead of one parameter per value, so the statement's
-    text (and its prepared plan) is the same however many values a batch looks up."""
-    return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    """`column IN (SELECT unnest(:array))`: one bound array instead of one parameter per value, so
+    the statement's text (and its prepared plan) is the same however many values a batch looks up,
+    and the planner probes the column's index once per value. (`= ANY(:array)` lets it guess how
+    many rows match from table statistics, which lag behind a table a backlog is filling: it chose
+    a sequential scan of the alerts, 140 ms a batch at 20,000 alerts.)"""
+    keys = func.unnest(bindparam(None, list(values), type_=ARRAY(column.type))).table_valued("value").render_derived()
+    return column.in_(select(keys.c.value))
 
 
 def pairs_in(first: Any, second: Any, pairs: Sequence[tuple[Any, Any]]) -> ColumnElement[bool]:
-    """`(first, second) IN (SELECT * FROM unnest(:firsts, :seconds))`, for the same reason as `any_of`;
-    the planner then probes the pair's index once per pair."""
+    """`(first, second) IN (SELECT * FROM unnest(:firsts, :seconds))`, for the same reasons as `any_of`."""
     firsts, seconds = zip(*pairs, strict=True) if pairs else ((), ())
     keys = (
         func.unnest(
