@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Browser tests drive Debian's Chromium (never a browser download); installed here if missing.
 CHROMIUM := /usr/bin/chromium
+WRK := /usr/bin/wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test faults install lint schemas bench backtest clean
@@ -16,6 +17,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The intake benchmark drives Debian's wrk (a load generator in its own process); installed here if missing.
+$(WRK):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk
 
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq
@@ -42,9 +48,12 @@ lint: $(STAMP)
 schemas: $(STAMP)
 	$(BIN)/python -m services.common.contracts.generate
 
-## bench: backtest throughput and rule latency next to this machine's own limits (bench-results/bench.json)
-bench: $(STAMP)
+## bench: every speed figure next to this machine's own floors, measured in the same run (bench-results/*.json)
+bench: $(STAMP) $(WRK)
 	$(BIN)/python bench/run.py
+	PYTHONPATH=. $(BIN)/python bench/worker.py
+	PYTHONPATH=. $(BIN)/python bench/intake.py
+	PYTHONPATH=. $(BIN)/python bench/lists.py
 	PYTHONPATH=. $(BIN)/python bench/pipeline.py
 
 WORLDS := $(wildcard services/order_watch/backtest/worlds/*.json)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import MetaData, text
+import pydantic_core
+from sqlalchemy import ColumnElement, MetaData, bindparam, func, select, text, tuple_
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -33,7 +36,21 @@ class NotFound(LookupError):
 
 
 def make_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(database_url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+    """No ping before each checkout (a round trip per transaction): a connection the server dropped
+    fails its next statement instead, which invalidates the pool, so the caller's retry — a
+    worker's, or a carrier's after a 503 — gets a fresh connection. JSONB values are encoded and
+    decoded by pydantic-core (several times faster than the standard library on the hot tables)."""
+    return create_async_engine(
+        database_url,
+        pool_size=pool_size,
+        max_overflow=10,
+        json_serializer=_to_json,
+        json_deserializer=pydantic_core.from_json,
+    )
+
+
+def _to_json(value: object) -> str:
+    return pydantic_core.to_json(value).decode()
 
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -87,3 +104,27 @@ async def database_reachable(engine: AsyncEngine) -> bool:
         return True
     except Exception:
         return False
+
+
+def any_of(column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
+    """`column IN (SELECT unnest(:array))`: one bound array instead of one parameter per value, so
+    the statement's text (and its prepared plan) is the same however many values a batch looks up,
+    and the planner probes the column's index once per value. (`= ANY(:array)` lets it guess how
+    many rows match from table statistics, which lag behind a table a backlog is filling: it chose
+    a sequential scan of the alerts, 140 ms a batch at 20,000 alerts.)"""
+    keys = func.unnest(bindparam(None, list(values), type_=ARRAY(column.type))).table_valued("value").render_derived()
+    return column.in_(select(keys.c.value))
+
+
+def pairs_in(first: Any, second: Any, pairs: Sequence[tuple[Any, Any]]) -> ColumnElement[bool]:
+    """`(first, second) IN (SELECT * FROM unnest(:firsts, :seconds))`, for the same reasons as `any_of`."""
+    firsts, seconds = zip(*pairs, strict=True) if pairs else ((), ())
+    keys = (
+        func.unnest(
+            bindparam(None, list(firsts), type_=ARRAY(first.type)),
+            bindparam(None, list(seconds), type_=ARRAY(second.type)),
+        )
+        .table_valued("first", "second")
+        .render_derived()
+    )
+    return tuple_(first, second).in_(select(keys.c.first, keys.c.second))

@@ -48,7 +48,7 @@ class OrderWatchSettings(ServiceSettings):
     origin_time_zone: str = Field(
         "America/Chicago", description="Time zone of the warehouse (pickup cut-offs are local to it)."
     )
-    worker_max_batch: int = Field(500, description="Most messages applied in one worker transaction.")
+    worker_max_batch: int = Field(2000, description="Most messages applied in one worker transaction.")
     scheduler_interval_seconds: float = Field(5.0, description="How often the scheduler looks for due checks.")
     scheduler_batch: int = Field(200, description="Orders the scheduler re-checks per transaction.")
     scheduler_hold_lag: int = Field(

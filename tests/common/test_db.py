@@ -1,12 +1,13 @@
-"""Against the real database: a snapshot reads one moment and writes nothing."""
+"""Against the real database: a snapshot reads one moment and writes nothing; a dropped connection is replaced."""
 
 from __future__ import annotations
 
+import asyncpg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from services.common.db import snapshot, transaction
+from services.common.db import database, snapshot, transaction
 
 pytestmark = pytest.mark.integration
 
@@ -33,3 +34,18 @@ async def test_snapshot_does_not_see_commits_made_after_it_began(sessions):
     async with transaction(sessions) as session:
         assert await session.scalar(text("SELECT count(*) FROM public.snapshot_probe")) == 1
         await session.execute(text("DROP TABLE public.snapshot_probe"))
+
+
+async def test_a_connection_the_server_dropped_fails_once_then_the_pool_reconnects(stack):
+    async with database(stack.database_url, pool_size=1) as db:
+        async with transaction(db.sessions) as session:
+            backend = await session.scalar(text("SELECT pg_backend_pid()"))
+        killer = await asyncpg.connect(stack.database_url.replace("+asyncpg", ""))
+        await killer.execute("SELECT pg_terminate_backend($1)", backend)
+        await killer.close()
+        with pytest.raises(DBAPIError) as failed:
+            async with transaction(db.sessions) as session:
+                await session.execute(text("SELECT 1"))
+        assert failed.value.connection_invalidated
+        async with transaction(db.sessions) as session:
+            assert await session.scalar(text("SELECT pg_backend_pid()")) != backend

@@ -91,8 +91,8 @@ async def accept_webhook(
     content_type: str,
     now: datetime,
 ) -> Accepted:
-    """Store the raw delivery, its new scans and their outbox rows (caller commits)."""
-    delivery_id = await service.insert_delivery(
+    """Store the raw delivery, its new scans and their outbox rows, in one statement (caller commits)."""
+    delivery_id, new_events = await service.store_delivery(
         session,
         {
             "source": source.slug,
@@ -104,11 +104,9 @@ async def accept_webhook(
             "body": request.body,
             "event_count": len(normalized.events),
         },
+        keyed_scans(normalized.events),
     )
-    if delivery_id is None:
-        return Accepted(duplicate=True, new_events=0, total_events=len(normalized.events))
-    new_events = await service.insert_new_events(session, delivery_id, keyed_scans(normalized.events), now)
-    return Accepted(duplicate=False, new_events=new_events, total_events=len(normalized.events))
+    return Accepted(duplicate=delivery_id is None, new_events=new_events, total_events=len(normalized.events))
 
 
 @dataclass

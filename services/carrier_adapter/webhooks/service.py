@@ -1,13 +1,19 @@
-"""Data access for webhook intake; never commits (the caller owns the transaction)."""
+"""Data access for webhook intake; never commits (the caller owns the transaction).
+
+A webhook is stored by one statement (`store_delivery`): the raw delivery, its scans not seen
+before and their outbox rows, as data-modifying CTEs — one round trip to the database however
+many scans it carries. A duplicate delivery inserts nothing.
+"""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,9 +32,6 @@ def event_id_for(dedupe_key: str, revision: int = 1) -> uuid.UUID:
 
 
 # Statements built once: a parameter list (not .values(...)) keeps them in SQLAlchemy's cache.
-INSERT_DELIVERY = (
-    insert(Delivery).on_conflict_do_nothing(constraint="uq_deliveries_source_dedupe_key").returning(Delivery.id)
-)
 INSERT_EVENTS = (
     insert(TrackingEventRow)
     .on_conflict_do_nothing(index_elements=["dedupe_key"])
@@ -37,9 +40,70 @@ INSERT_EVENTS = (
 INSERT_OUTBOX = insert(OutboxMessage)
 
 
-async def insert_delivery(session: AsyncSession, values: dict[str, Any]) -> int | None:
-    """Store a raw delivery; None when (source, dedupe_key) was already stored (a duplicate)."""
-    return (await session.execute(INSERT_DELIVERY, [values])).scalar_one_or_none()
+# The outbox rows are made for every scan up front (their ids are deterministic) and inserted for
+# the scans the statement really inserted; nothing is inserted after a duplicate delivery.
+STORE_DELIVERY = text("""
+WITH delivery AS (
+    INSERT INTO carrier_adapter.deliveries
+        (source, dedupe_key, received_at, content_type, headers, query, body, event_count)
+    VALUES (:source, :dedupe_key, :received_at, :content_type,
+            CAST(CAST(:headers AS text) AS jsonb), CAST(CAST(:query AS text) AS jsonb), :body, :event_count)
+    ON CONFLICT ON CONSTRAINT uq_deliveries_source_dedupe_key DO NOTHING
+    RETURNING id
+), scans AS (
+    INSERT INTO carrier_adapter.tracking_events
+        (event_id, dedupe_key, delivery_id, source, carrier, tracking_number, event_time, status, payload,
+         revision, created_at)
+    SELECT scan.event_id, scan.dedupe_key, delivery.id, :source, scan.carrier, scan.tracking_number,
+           scan.event_time, scan.status, CAST(scan.payload AS jsonb), 1, :received_at
+    FROM delivery, unnest(CAST(:event_ids AS uuid[]), CAST(:keys AS text[]), CAST(:carriers AS text[]),
+                          CAST(:tracking_numbers AS text[]), CAST(:event_times AS timestamptz[]),
+                          CAST(:statuses AS text[]), CAST(:payloads AS text[]))
+         AS scan (event_id, dedupe_key, carrier, tracking_number, event_time, status, payload)
+    ON CONFLICT (dedupe_key) DO NOTHING
+    RETURNING event_id
+), queued AS (
+    INSERT INTO carrier_adapter.outbox (event_id, topic, message_key, event_type, body, created_at)
+    SELECT message.event_id, message.topic, message.message_key, message.event_type,
+           CAST(message.body AS jsonb), :received_at
+    FROM scans JOIN unnest(CAST(:event_ids AS uuid[]), CAST(:topics AS text[]), CAST(:message_keys AS text[]),
+                           CAST(:event_types AS text[]), CAST(:bodies AS text[]))
+         AS message (event_id, topic, message_key, event_type, body) USING (event_id)
+)
+SELECT (SELECT id FROM delivery) AS delivery_id, (SELECT count(*) FROM scans) AS new_events
+""")
+
+
+async def store_delivery(
+    session: AsyncSession, delivery: dict[str, Any], keyed_events: Sequence[tuple[str, TrackingUpdated]]
+) -> tuple[int | None, int]:
+    """Store a raw delivery (received at `delivery["received_at"]`), its new scans and their outbox
+    rows in one statement; returns the delivery's id (None for a duplicate) and how many scans were new."""
+    now = delivery["received_at"]
+    scans = dict(keyed_events)  # the same scan twice in one delivery is one scan
+    ids = [event_id_for(key) for key in scans]
+    messages = [
+        outbox_row(tracking_envelope(event, event_id, now), now)
+        for event_id, event in zip(ids, scans.values(), strict=True)
+    ]
+    columns = {
+        **delivery,
+        "headers": json.dumps(delivery["headers"]),
+        "query": json.dumps(delivery["query"]),
+        "event_ids": ids,
+        "keys": list(scans),
+        "carriers": [event.carrier for event in scans.values()],
+        "tracking_numbers": [event.tracking_number for event in scans.values()],
+        "event_times": [event.event_time for event in scans.values()],
+        "statuses": [event.status.value for event in scans.values()],
+        "payloads": [event.model_dump_json() for event in scans.values()],
+        "topics": [message["topic"] for message in messages],
+        "message_keys": [message["message_key"] for message in messages],
+        "event_types": [message["event_type"] for message in messages],
+        "bodies": [json.dumps(message["body"], separators=(",", ":")) for message in messages],
+    }
+    delivery_id, new_events = (await session.execute(STORE_DELIVERY, columns)).one()
+    return delivery_id, new_events
 
 
 def tracking_envelope(event: TrackingUpdated, event_id: uuid.UUID, now: datetime) -> TrackingUpdatedEvent:

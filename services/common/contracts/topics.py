@@ -62,10 +62,11 @@ TOPICS: dict[str, Topic] = {
 
 def topic_for_event(event_type: str) -> Topic:
     """The topic that carries an event type; KeyError for an unknown type."""
-    for topic in TOPICS.values():
-        if event_type in topic.event_types:
-            return topic
-    raise KeyError(event_type)
+    return _TOPIC_OF_EVENT[event_type]
+
+
+# Looked up for every outbox row: built once (event_types walks the union's members on each call).
+_TOPIC_OF_EVENT = {event_type: topic for topic in TOPICS.values() for event_type in topic.event_types}
 
 
 def decode_event(topic_name: str, raw: bytes | str) -> Envelope[Any]:

@@ -26,9 +26,10 @@ from services.common.contracts.alerts import (
     AlertUpdatedEvent,
 )
 from services.common.contracts.envelope import Envelope
+from services.common.db import any_of
 from services.order_watch.alerts.models import Alert, AlertHistory
 from services.order_watch.audit.service import record
-from services.order_watch.db import publish
+from services.order_watch.db import append_row, publish
 from services.order_watch.notifications.notices import notice_alert_change
 from services.order_watch.reconcile.findings import Finding
 
@@ -60,7 +61,7 @@ async def alerts_of(session: AsyncSession, order_ids: Iterable[str]) -> dict[str
     """Every alert of the given orders, grouped by order, each keyed (order, rule, shipment)."""
     wanted = list(order_ids)
     grouped: dict[str, dict[AlertKey, Alert]] = {order_id: {} for order_id in wanted}
-    for row in await session.scalars(select(Alert).where(Alert.order_id.in_(wanted))):
+    for row in await session.scalars(select(Alert).where(any_of(Alert.order_id, wanted))):
         grouped[row.order_id][(row.order_id, row.rule, row.shipment_key)] = row
     return grouped
 
@@ -179,7 +180,8 @@ def _remember(
     after: dict[str, Any],
 ) -> None:
     """History, audit trail and notification notice of one change, in the caller's transaction."""
-    session.add(AlertHistory(alert_id=alert.alert_id, at=now, actor=actor, change=change, before=before, after=after))
+    history = {"alert_id": alert.alert_id, "at": now, "actor": actor, "change": change}
+    append_row(session, AlertHistory.__table__, {**history, "before": before, "after": after})
     record(session, "alert", str(alert.alert_id), change, actor, now, before, after, order_id=alert.order_id)
     notice_alert_change(session, alert, change, now)
 

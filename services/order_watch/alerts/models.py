@@ -15,6 +15,7 @@ from sqlalchemy import BigInteger, DateTime, Index, Integer, String, UniqueConst
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from services.order_watch.cursors import FAR_FUTURE_SQL
 from services.order_watch.db import Base
 
 UNRESOLVED = "status IN ('open', 'acknowledged')"
@@ -26,6 +27,16 @@ class Alert(Base):
         UniqueConstraint("order_id", "rule", "shipment_key"),
         # The escalation round reads only unresolved alerts, however many were resolved before.
         Index("ix_alerts_escalation_due", "next_escalation_at", postgresql_where=text(UNRESOLVED)),
+        # The board: unresolved alerts in list order (alerts.service.SORT_KEY), a page at a time.
+        Index(
+            "ix_alerts_board",
+            "priority",
+            text(f"coalesce(act_by, {FAR_FUTURE_SQL})"),
+            "opened_at",
+            "alert_id",
+            postgresql_where=text(UNRESOLVED),
+        ),
+        Index("ix_alerts_owner", "owner", postgresql_where=text("owner IS NOT NULL")),
     )
 
     alert_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +14,7 @@ from services.common.db import NotFound
 from services.order_watch.alerts.models import Alert, AlertHistory
 from services.order_watch.alerts.teams import rules_of
 from services.order_watch.audit.models import AuditEntry
+from services.order_watch.cursors import FAR_FUTURE, last_if_null, page
 
 NOTED = "noted"
 
@@ -30,9 +32,10 @@ class AlertFilters:
     order_id: str | None = None
     ids: tuple[uuid.UUID, ...] | None = None
     limit: int = 100
+    after: tuple[Any, ...] | None = None  # the sort key of the last row already shown (`cursor_of`)
 
 
-def _filtered(query: Select[tuple[Alert]], filters: AlertFilters) -> Select[tuple[Alert]]:
+def _filtered(query: Select[Any], filters: AlertFilters) -> Select[Any]:
     equal = {"severity": filters.severity, "rule": filters.rule, "owner": filters.owner, "order_id": filters.order_id}
     for name, value in equal.items():
         if value is not None:
@@ -48,11 +51,21 @@ def _filtered(query: Select[tuple[Alert]], filters: AlertFilters) -> Select[tupl
     return query
 
 
-async def list_alerts(session: AsyncSession, filters: AlertFilters) -> list[Alert]:
-    """Matching alerts, most urgent first (priority, then act-by)."""
-    query = _filtered(select(Alert), filters)
-    query = query.order_by(Alert.priority, Alert.act_by.asc().nulls_last(), Alert.opened_at).limit(filters.limit)
-    return list(await session.scalars(query))
+# Most urgent first: priority, then act-by (none last), then the oldest; the id makes the order total.
+SORT_KEY = (Alert.priority, last_if_null(Alert.act_by), Alert.opened_at, Alert.alert_id)
+SORT_KINDS = (int, datetime, datetime, uuid.UUID)
+
+
+def cursor_of(alert: Any) -> tuple[Any, ...]:
+    """An alert's place in the list order (what `AlertFilters.after` takes)."""
+    return (alert.priority, alert.act_by or FAR_FUTURE, alert.opened_at, alert.alert_id)
+
+
+async def list_alerts(session: AsyncSession, filters: AlertFilters) -> list[Any]:
+    """Matching alerts, most urgent first, the page after `filters.after`: plain rows with the
+    alert's attributes (a list is only read, so no ORM object is built or tracked for it)."""
+    query = page(_filtered(select(Alert.__table__), filters), SORT_KEY, filters.after, filters.limit)
+    return list((await session.execute(query)).all())
 
 
 async def get_alert(session: AsyncSession, alert_id: uuid.UUID) -> Alert | None:

@@ -7,11 +7,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.db import transaction
 from services.common.problems import Problem
+from services.order_watch import cursors
 from services.order_watch.alerts import actions, service
 from services.order_watch.alerts.models import Alert
 from services.order_watch.alerts.schemas import (
@@ -29,6 +31,7 @@ from services.order_watch.auth.dependencies import AlertActor, Reader
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
 ACTION_RESPONSES = problems(404, 409, 422)
+ALERT_LIST = TypeAdapter(list[AlertOut])
 
 
 async def _act(request: Request, alert_id: uuid.UUID, action: Callable[[AsyncSession, Alert], None]) -> AlertOut:
@@ -45,7 +48,10 @@ def _now(request: Request) -> datetime:
 
 
 @router.get(
-    "", response_model=list[AlertOut], summary="Alerts matching the filters, most urgent first", responses=problems(422)
+    "",
+    response_model=list[AlertOut],
+    summary="Alerts matching the filters, most urgent first, a page at a time",
+    responses={200: {"description": "One page of alerts", "headers": cursors.NEXT_LINK}, **problems(422)},
 )
 async def list_alerts(
     request: Request,
@@ -57,8 +63,9 @@ async def list_alerts(
     team: Annotated[str | None, Query(description="fulfillment, carrier_ops or customer_care")] = None,
     due_before: Annotated[datetime | None, Query(description="act-by earlier than this instant")] = None,
     order_id: Annotated[str | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[AlertOut]:
+    limit: Annotated[int, Query(ge=1, le=1000, description="most alerts in one page")] = 100,
+    cursor: Annotated[str | None, Query(description="where the page starts: from the previous page's Link")] = None,
+) -> Response:
     statuses = (status,) if status is not None else None
     filters = service.AlertFilters(
         statuses=statuses,
@@ -69,10 +76,13 @@ async def list_alerts(
         due_before=due_before,
         order_id=order_id,
         limit=limit,
+        after=cursors.decode(cursor, service.SORT_KINDS),
     )
     async with transaction(request.app.state.sessions) as session:
         alerts = await service.list_alerts(session, filters)
-    return [AlertOut.model_validate(alert) for alert in alerts]
+    body = ALERT_LIST.dump_json([AlertOut.model_validate(alert) for alert in alerts])
+    headers = cursors.next_link(request.url, alerts, limit, service.cursor_of)
+    return Response(body, media_type="application/json", headers=headers)
 
 
 @router.get(

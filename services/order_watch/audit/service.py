@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.order_watch.audit.models import AuditEntry
+from services.order_watch.db import append_row
 
 
 def record(
@@ -23,19 +24,9 @@ def record(
     *,
     order_id: str | None = None,
 ) -> None:
-    """Append one change to the trail."""
-    session.add(
-        AuditEntry(
-            at=at,
-            actor=actor,
-            order_id=order_id,
-            entity=entity,
-            entity_id=entity_id,
-            action=action,
-            before=before,
-            after=after,
-        )
-    )
+    """Append one change to the trail (written in bulk with the transaction's other appends)."""
+    row = {"at": at, "actor": actor, "order_id": order_id, "entity": entity, "entity_id": entity_id}
+    append_row(session, AuditEntry.__table__, {**row, "action": action, "before": before, "after": after})
 
 
 async def trail_of_order(session: AsyncSession, order_id: str) -> list[AuditEntry]:

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.contracts.tracking import EstimatedDelivery
+from services.common.db import any_of, pairs_in
 from services.common.vocab import (
     CustomerTier,
     EstimateSource,
@@ -20,29 +21,73 @@ from services.common.vocab import (
     ServiceOption,
     TrackingStatus,
 )
-from services.order_watch.orders import service as orders
 from services.order_watch.orders.models import CarrierEstimate, Order, Shipment, TrackingEvent
 from services.order_watch.reconcile.state import EstimateState, LineState, OrderState, ScanState, ShipmentState
 
 
 async def load_states(session: AsyncSession, order_ids: Iterable[str], origin_tz: str) -> dict[str, OrderState]:
-    """Snapshots of the given orders (those not yet placed are skipped)."""
+    """Snapshots of the given orders (those not yet placed are skipped).
+
+    Plain rows of the columns the rules read, not ORM objects: a scan's payload as received
+    is never decoded here, and nothing is tracked for a flush.
+    """
     wanted = list(set(order_ids))
     if not wanted:
         return {}
-    rows = list(await session.scalars(select(Order).where(Order.order_id.in_(wanted))))
-    shipments = await orders.shipments_of(session, wanted)
-    keys = [(s.carrier, s.tracking_number) for s in shipments]
-    scans: dict[tuple[str, str], list[TrackingEvent]] = defaultdict(list)
-    for scan in await orders.tracking_of(session, keys):
-        scans[(scan.carrier, scan.tracking_number)].append(scan)
-    estimates: dict[tuple[str, str], list[CarrierEstimate]] = defaultdict(list)
-    for estimate in await orders.estimates_of(session, keys):
-        estimates[(estimate.carrier, estimate.tracking_number)].append(estimate)
-    by_order: dict[str, list[Shipment]] = defaultdict(list)
+    rows = (await session.execute(select(*_ORDER_COLUMNS).where(any_of(Order.order_id, wanted)))).all()
+    shipment_table = Shipment.__table__
+    shipments = (
+        await session.execute(
+            select(shipment_table)
+            .where(any_of(shipment_table.c.order_id, wanted))
+            .order_by(shipment_table.c.label_created_at)
+        )
+    ).all()
+    keys = list({(s.carrier, s.tracking_number) for s in shipments})
+    scans = await _by_tracking(session, _SCAN_COLUMNS, keys)
+    estimates = await _by_tracking(session, tuple(CarrierEstimate.__table__.c), keys)
+    by_order: dict[str, list[Any]] = defaultdict(list)
     for shipment in shipments:
         by_order[shipment.order_id].append(shipment)
     return {order.order_id: order_state(order, by_order[order.order_id], scans, estimates, origin_tz) for order in rows}
+
+
+_ORDER_COLUMNS = tuple(
+    Order.__table__.c[name]
+    for name in (
+        "order_id",
+        "customer_id",
+        "customer_tier",
+        "order_value",
+        "currency",
+        "placed_at",
+        "destination_tz",
+        "paid_service_level",
+        "promised_by",
+        "residential",
+        "cancelled_at",
+        "lines",
+    )
+)
+_SCAN_COLUMNS = tuple(column for column in TrackingEvent.__table__.c if column.name not in ("payload", "location"))
+
+
+async def _by_tracking(
+    session: AsyncSession, columns: tuple[Any, ...], keys: list[tuple[str, str]]
+) -> dict[tuple[str, str], list[Any]]:
+    """Rows of a table keyed by (carrier, tracking number), grouped by that key, in event-time order."""
+    grouped: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    if not keys:
+        return grouped
+    table = columns[0].table
+    rows = await session.execute(
+        select(*columns)
+        .where(pairs_in(table.c.carrier, table.c.tracking_number, keys))
+        .order_by(table.c.event_time, table.c.received_at)
+    )
+    for row in rows:
+        grouped[(row.carrier, row.tracking_number)].append(row)
+    return grouped
 
 
 def order_state(

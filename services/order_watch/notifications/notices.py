@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.order_watch.alerts.models import Alert
 from services.order_watch.alerts.schemas import AlertOut
+from services.order_watch.db import append_row
 from services.order_watch.notifications.models import AlertNotice
 from services.order_watch.tasks.models import Task
 from services.order_watch.tasks.schemas import TaskOut
@@ -46,13 +47,5 @@ def notice_task_change(session: AsyncSession, alert: Alert, task: Task, change: 
 
 
 def _notice(session: AsyncSession, alert: Alert, change: str, key: str, message: dict[str, Any], now: datetime) -> None:
-    session.add(
-        AlertNotice(
-            dedupe_key=key,
-            alert_id=str(alert.alert_id),
-            order_id=alert.order_id,
-            change=change,
-            alert=message,
-            created_at=now,
-        )
-    )
+    row = {"dedupe_key": key, "alert_id": str(alert.alert_id), "order_id": alert.order_id, "change": change}
+    append_row(session, AlertNotice.__table__, {**row, "alert": message, "created_at": now})

@@ -57,8 +57,10 @@ async def _apply_orders(session: AsyncSession, by_type: dict[str, list[Envelope[
 async def _refresh_promises(session: AsyncSession, order_ids: set[str], now: datetime) -> None:
     if not order_ids:
         return
-    for order_id, versions in (await service.promise_versions(session, order_ids)).items():
-        await service.update_order(session, order_id, {**promise_in_force(versions), "updated_at": now})
+    versions = await service.promise_versions(session, order_ids)
+    await service.update_orders(
+        session, {order_id: {**promise_in_force(rows), "updated_at": now} for order_id, rows in versions.items()}
+    )
 
 
 def promise_in_force(versions: Iterable[Any]) -> dict[str, Any]:

@@ -86,7 +86,25 @@ class TrackingEvent(Base):
     (carrier, tracking number) as soon as the label event arrives."""
 
     __tablename__ = "tracking_events"
-    __table_args__ = (Index("ix_tracking_carrier_number_time", "carrier", "tracking_number", "event_time"),)
+    __table_args__ = (
+        # Every column the rules read (evaluation.service), so a parcel's scans come from the index alone.
+        Index(
+            "ix_tracking_rules",
+            "carrier",
+            "tracking_number",
+            "event_time",
+            postgresql_include=[
+                "received_at",
+                "event_id",
+                "source",
+                "status",
+                "exception_reason",
+                "raw_status_code",
+                "description",
+                "service_level",
+            ],
+        ),
+    )
 
     event_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     carrier: Mapped[str] = mapped_column(String(50))

@@ -7,10 +7,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import bindparam, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.db import any_of, pairs_in
 from services.order_watch.orders.models import (
     CarrierEstimate,
     Order,
@@ -28,52 +29,66 @@ async def claim_new_events(
     rows = {event_id: {"event_id": event_id, "event_type": kind, "processed_at": now} for event_id, kind in events}
     if not rows:
         return set()
-    statement = (
-        insert(ProcessedEvent).values(list(rows.values())).on_conflict_do_nothing().returning(ProcessedEvent.event_id)
-    )
-    return set((await session.execute(statement)).scalars())
+    table = ProcessedEvent.__table__
+    statement = insert(table).on_conflict_do_nothing().returning(table.c.event_id)
+    return set((await session.execute(statement, list(rows.values()))).scalars())
 
 
 async def insert_ignore(session: AsyncSession, model: type[Any], rows: Sequence[dict[str, Any]]) -> None:
-    """Bulk insert, skipping rows whose key already exists (idempotent re-delivery)."""
+    """Bulk insert (one executemany of plain rows), skipping rows whose key already exists (re-delivery)."""
     if rows:
-        await session.execute(insert(model).values(list(rows)).on_conflict_do_nothing())
+        await session.execute(insert(model.__table__).on_conflict_do_nothing(), list(rows))
 
 
-async def promise_versions(session: AsyncSession, order_ids: Iterable[str]) -> dict[str, list[PromiseVersion]]:
-    rows = await session.scalars(
-        select(PromiseVersion)
-        .where(PromiseVersion.order_id.in_(list(order_ids)))
-        .order_by(PromiseVersion.order_id, PromiseVersion.occurred_at, PromiseVersion.id)
+async def promise_versions(session: AsyncSession, order_ids: Iterable[str]) -> dict[str, list[Any]]:
+    """Each order's `promise_versions` rows (plain rows with the model's attributes), oldest first."""
+    table = PromiseVersion.__table__
+    rows = await session.execute(
+        select(table)
+        .where(any_of(table.c.order_id, order_ids))
+        .order_by(table.c.order_id, table.c.occurred_at, table.c.id)
     )
-    grouped: dict[str, list[PromiseVersion]] = {}
+    grouped: dict[str, list[Any]] = {}
     for row in rows:
         grouped.setdefault(row.order_id, []).append(row)
     return grouped
 
 
-async def update_order(session: AsyncSession, order_id: str, values: dict[str, Any]) -> None:
-    await session.execute(update(Order).where(Order.order_id == order_id).values(**values))
+async def update_orders(session: AsyncSession, values: dict[str, dict[str, Any]]) -> None:
+    """Set columns of many orders by key: one executemany per set of columns named."""
+    await _update_by_key(session, Order.__table__.c.order_id, values, {})
 
 
 async def cancel_orders(session: AsyncSession, cancelled: dict[str, datetime], now: datetime) -> None:
     """Keep each order's earliest cancellation, whatever order the events arrive in."""
-    for order_id, at in cancelled.items():
-        await session.execute(
-            update(Order)
-            .where(Order.order_id == order_id)
-            .values(cancelled_at=func.least(func.coalesce(Order.cancelled_at, at), at), updated_at=now)
-        )
+    column = Order.__table__.c.cancelled_at
+    earliest = {"cancelled_at": func.least(func.coalesce(column, bindparam("at")), bindparam("at")), "updated_at": now}
+    await _update_by_key(session, Order.__table__.c.order_id, _at(cancelled), earliest)
 
 
 async def void_shipments(session: AsyncSession, voided: dict[str, datetime]) -> None:
     """Keep each shipment's earliest void, whatever order the events arrive in."""
-    for shipment_id, at in voided.items():
-        await session.execute(
-            update(Shipment)
-            .where(Shipment.shipment_id == shipment_id)
-            .values(voided_at=func.least(func.coalesce(Shipment.voided_at, at), at))
-        )
+    column = Shipment.__table__.c.voided_at
+    earliest = {"voided_at": func.least(func.coalesce(column, bindparam("at")), bindparam("at"))}
+    await _update_by_key(session, Shipment.__table__.c.shipment_id, _at(voided), earliest)
+
+
+def _at(moments: dict[str, datetime]) -> dict[str, dict[str, Any]]:
+    return {key: {"at": at} for key, at in moments.items()}
+
+
+async def _update_by_key(
+    session: AsyncSession, key: Any, values: dict[str, dict[str, Any]], set_also: dict[str, Any]
+) -> None:
+    """UPDATE rows by `key` (a column), each row's columns to its own `values`, plus `set_also`
+    (constants or expressions shared by every row; a `bindparam` in them reads a non-column value,
+    such as "at")."""
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for key_value, row in values.items():
+        by_columns.setdefault(tuple(sorted(row)), []).append({**row, "key": key_value})
+    for names, rows in by_columns.items():
+        assigned = {name: bindparam(name) for name in names if name in key.table.c} | set_also
+        await session.execute(update(key.table).where(key == bindparam("key")).values(assigned), rows)
 
 
 async def orders_of_tracking(session: AsyncSession, keys: Iterable[tuple[str, str]]) -> set[str]:
@@ -81,8 +96,9 @@ async def orders_of_tracking(session: AsyncSession, keys: Iterable[tuple[str, st
     pairs = list(set(keys))
     if not pairs:
         return set()
+    table = Shipment.__table__
     rows = await session.scalars(
-        select(Shipment.order_id).where(tuple_(Shipment.carrier, Shipment.tracking_number).in_(pairs))
+        select(table.c.order_id).where(pairs_in(table.c.carrier, table.c.tracking_number, pairs))
     )
     return set(rows)
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.clock import utc_iso
 from services.common.contracts.envelope import Envelope
 from services.common.contracts.tasks import TaskChange, TaskClosedEvent, TaskCreatedEvent, TaskUpdatedEvent
+from services.common.db import any_of
 from services.order_watch.alerts.flows import SYSTEM, escalate
 from services.order_watch.alerts.models import Alert
 from services.order_watch.audit.service import record
@@ -26,7 +27,7 @@ from services.order_watch.tasks.models import LIVE_STATUSES, Task
 
 
 async def live_tasks(session: AsyncSession, order_ids: list[str]) -> dict[str, Task]:
-    rows = await session.scalars(select(Task).where(Task.order_id.in_(order_ids), Task.status.in_(LIVE_STATUSES)))
+    rows = await session.scalars(select(Task).where(any_of(Task.order_id, order_ids), Task.status.in_(LIVE_STATUSES)))
     return {row.order_id: row for row in rows}
 
 

@@ -21,6 +21,11 @@ class Task(Base):
         Index(
             "uq_tasks_live_per_order", "order_id", unique=True, postgresql_where=text("status IN ('open', 'claimed')")
         ),
+        # The board: live tasks in list order (tasks.service.SORT_KEY), a page at a time.
+        Index(
+            "ix_tasks_board", "act_by", "created_at", "task_id", postgresql_where=text("status IN ('open', 'claimed')")
+        ),
+        Index("ix_tasks_owner", "owner", postgresql_where=text("owner IS NOT NULL")),
     )
 
     task_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)

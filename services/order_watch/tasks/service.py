@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.db import NotFound
+from services.order_watch.cursors import page
 from services.order_watch.tasks.models import Task
 
 
@@ -23,11 +25,23 @@ class TaskFilters:
     due_before: datetime | None = None
     ids: tuple[uuid.UUID, ...] | None = None
     limit: int = 100
+    after: tuple[Any, ...] | None = None  # the sort key of the last row already shown (`cursor_of`)
 
 
-async def list_tasks(session: AsyncSession, filters: TaskFilters) -> list[Task]:
-    """Matching tasks, earliest act-by first."""
-    query = select(Task)
+# Earliest act-by first, then the oldest; the id makes the order total.
+SORT_KEY = (Task.act_by, Task.created_at, Task.task_id)
+SORT_KINDS = (datetime, datetime, uuid.UUID)
+
+
+def cursor_of(task: Any) -> tuple[Any, ...]:
+    """A task's place in the list order (what `TaskFilters.after` takes)."""
+    return (task.act_by, task.created_at, task.task_id)
+
+
+async def list_tasks(session: AsyncSession, filters: TaskFilters) -> list[Any]:
+    """Matching tasks, earliest act-by first, the page after `filters.after`: plain rows with the
+    task's attributes (a list is only read, so no ORM object is built or tracked for it)."""
+    query = select(Task.__table__)
     for name in ("owner", "order_id"):
         value = getattr(filters, name)
         if value is not None:
@@ -38,7 +52,7 @@ async def list_tasks(session: AsyncSession, filters: TaskFilters) -> list[Task]:
         query = query.where(Task.task_id.in_(filters.ids))
     if filters.due_before is not None:
         query = query.where(Task.act_by < filters.due_before)
-    return list(await session.scalars(query.order_by(Task.act_by, Task.created_at).limit(filters.limit)))
+    return list((await session.execute(page(query, SORT_KEY, filters.after, filters.limit))).all())
 
 
 async def get_task(session: AsyncSession, task_id: uuid.UUID) -> Task | None:

@@ -6,10 +6,12 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import TypeAdapter
 
 from services.common.db import transaction
 from services.common.problems import Problem
+from services.order_watch import cursors
 from services.order_watch.api_docs import problems
 from services.order_watch.auth.dependencies import Reader, TaskActor
 from services.order_watch.tasks import actions, service
@@ -17,13 +19,14 @@ from services.order_watch.tasks.schemas import CancelIn, CompleteIn, TaskOut
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 ACTION_RESPONSES = problems(404, 409, 422)
+TASK_LIST = TypeAdapter(list[TaskOut])
 
 
 @router.get(
     "",
     response_model=list[TaskOut],
-    summary="Reshipment tasks matching the filters, earliest act-by first",
-    responses=problems(422),
+    summary="Reshipment tasks matching the filters, earliest act-by first, a page at a time",
+    responses={200: {"description": "One page of tasks", "headers": cursors.NEXT_LINK}, **problems(422)},
 )
 async def list_tasks(
     request: Request,
@@ -34,13 +37,19 @@ async def list_tasks(
     owner: Annotated[str | None, Query(description="who claimed it (token name)")] = None,
     order_id: Annotated[str | None, Query()] = None,
     due_before: Annotated[datetime | None, Query(description="act-by earlier than this instant")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[TaskOut]:
+    limit: Annotated[int, Query(ge=1, le=1000, description="most tasks in one page")] = 100,
+    cursor: Annotated[str | None, Query(description="where the page starts: from the previous page's Link")] = None,
+) -> Response:
     statuses = (status,) if status is not None else None
-    filters = service.TaskFilters(statuses=statuses, owner=owner, order_id=order_id, due_before=due_before, limit=limit)
+    after = cursors.decode(cursor, service.SORT_KINDS)
+    filters = service.TaskFilters(
+        statuses=statuses, owner=owner, order_id=order_id, due_before=due_before, limit=limit, after=after
+    )
     async with transaction(request.app.state.sessions) as session:
         tasks = await service.list_tasks(session, filters)
-    return [TaskOut.model_validate(task) for task in tasks]
+    body = TASK_LIST.dump_json([TaskOut.model_validate(task) for task in tasks])
+    headers = cursors.next_link(request.url, tasks, limit, service.cursor_of)
+    return Response(body, media_type="application/json", headers=headers)
 
 
 @router.get("/{task_id}", response_model=TaskOut, summary="One reshipment task", responses=problems(404))

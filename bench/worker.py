@@ -1,0 +1,228 @@
+"""Worker backlog benchmark: how fast `order-watch worker` drains a pre-loaded backlog of simulated
+orders, labels and scans through the real broker and PostgreSQL, at two data sizes (the second
+four times the first), each next to this machine's floors measured in the same run:
+
+* consume + decode: a bare consumer group reading the same backlog and decoding every envelope;
+* bulk insert: 500-row `INSERT … ON CONFLICT DO NOTHING` transactions, one row per event.
+
+Each size runs on a fresh database of its own, so the larger run shows whether the cost of a
+batch grows with the data already stored. Timings only — nothing here asserts.
+
+    PYTHONPATH=. .venv/bin/python bench/worker.py [--events 25000] [--scale 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer
+
+from services.common.clock import SystemClock
+from services.common.contracts import decode_event
+from services.common.db import database
+from services.common.kafka import make_producer
+from services.common.migrations import upgrade
+from services.common.publish import publish
+from services.devstack.stack import Stack, start_stack
+from services.order_watch.backtest.simulator import SimulationConfig, simulate
+from services.order_watch.settings import OrderWatchSettings
+from services.order_watch.worker import CONSUMED_TOPICS, run_worker
+
+BATCH = 500
+DRAIN_TIMEOUT_SECONDS = 900
+ORDERS_PER_DAY = 50
+
+
+def backlog(events: int, seed: int) -> list[Any]:
+    """About `events` simulated events (whole orders), in event-time order, ending a week ago.
+
+    Orders per day stay the same at every size (days grow with the backlog), so each order's
+    life, and the alerts it raises, look alike at both sizes.
+    """
+    per_order = len(simulate(SimulationConfig(orders=200, seed=seed)).events) / 200
+    orders = max(1, round(events / per_order))
+    days = max(7, round(orders / ORDERS_PER_DAY))
+    start = datetime.now(UTC).date() - timedelta(days=days + 7)
+    return simulate(SimulationConfig(orders=orders, seed=seed, days=days, start=start)).events
+
+
+def fresh_database(stack: Stack, name: str) -> str:
+    """A new, migrated database on the stack's server; returns its URL."""
+    stack.postgres.psql(f'CREATE DATABASE "{name}"')
+    url = stack.database_url.rsplit("/", 1)[0] + f"/{name}"
+    upgrade("services.order_watch", url)
+    return url
+
+
+async def load(settings: OrderWatchSettings, events: list[Any]) -> None:
+    producer = make_producer(settings)
+    await producer.start()
+    try:
+        for start in range(0, len(events), 5_000):
+            await publish(producer, settings, events[start : start + 5_000])
+    finally:
+        await producer.stop()
+
+
+async def consume_floor(settings: OrderWatchSettings, expected: int) -> float:
+    """Events/s of a bare consumer group reading and decoding the whole backlog."""
+    names = {settings.topic(name): name for name in CONSUMED_TOPICS}
+    consumer = AIOKafkaConsumer(
+        *names,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        group_id=f"floor-{uuid.uuid4().hex[:6]}",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_records=BATCH,
+        fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
+    )
+    await consumer.start()
+    seen, started = 0, None
+    try:
+        while seen < expected:
+            batch = await consumer.getmany(timeout_ms=1000, max_records=BATCH)
+            if batch and started is None:
+                started = time.perf_counter()
+            for records in batch.values():
+                for record in records:
+                    decode_event(names[record.topic], record.value or b"")
+                    seen += 1
+    finally:
+        await consumer.stop()
+    assert started is not None
+    return seen / (time.perf_counter() - started)
+
+
+async def insert_floor(database_url: str, rows: int) -> float:
+    """Rows/s of 500-row `INSERT … ON CONFLICT DO NOTHING` transactions (the processed-ids shape)."""
+    connection = await asyncpg.connect(database_url.replace("+asyncpg", ""))
+    await connection.execute(
+        "CREATE TABLE bench_floor (event_id uuid PRIMARY KEY, event_type text, processed_at timestamptz)"
+    )
+    now = datetime.now(UTC)
+    started = time.perf_counter()
+    for _ in range(0, rows, BATCH):
+        async with connection.transaction():
+            await connection.execute(
+                "INSERT INTO bench_floor SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[])"
+                " ON CONFLICT DO NOTHING",
+                [uuid.uuid4() for _ in range(BATCH)],
+                ["tracking.updated"] * BATCH,
+                [now] * BATCH,
+            )
+    elapsed = time.perf_counter() - started
+    await connection.execute("DROP TABLE bench_floor")
+    await connection.close()
+    return rows / elapsed
+
+
+async def drain(settings: OrderWatchSettings, expected: int) -> dict[str, Any]:
+    """Run the real worker over the backlog; time from its first batch to the last event's commit."""
+    connection = await asyncpg.connect(settings.database_url.replace("+asyncpg", ""))
+    async with database(settings.database_url) as db:
+        stop = asyncio.Event()
+        worker = asyncio.create_task(run_worker(settings, db.sessions, SystemClock(), stop))
+        deadline = time.monotonic() + DRAIN_TIMEOUT_SECONDS
+        try:
+            while await connection.fetchval("SELECT count(*) FROM order_watch.processed_events") < expected:
+                if worker.done():
+                    worker.result()
+                if time.monotonic() > deadline:
+                    raise TimeoutError("the worker did not drain the backlog: is it failing?")
+                await asyncio.sleep(0.02)
+            finished = datetime.now(UTC)
+        finally:
+            stop.set()
+            await asyncio.wait_for(worker, timeout=60)
+    first = await connection.fetchval("SELECT min(processed_at) FROM order_watch.processed_events")
+    counts = {
+        table: await connection.fetchval(f"SELECT count(*) FROM order_watch.{table}")
+        for table in ("orders", "tracking_events", "alerts", "tasks", "audit_entries", "outbox")
+    }
+    await connection.close()
+    seconds = (finished - first).total_seconds()
+    return {"events": expected, "seconds": round(seconds, 2), "events_per_second": round(expected / seconds), **counts}
+
+
+async def one_size(stack: Stack, events: list[Any], name: str) -> dict[str, Any]:
+    url = await asyncio.to_thread(fresh_database, stack, name)  # alembic runs its own loop
+    settings = OrderWatchSettings(
+        database_url=url,
+        kafka_bootstrap_servers=stack.bootstrap_servers,
+        kafka_topic_prefix=f"{name}.",
+        consumer_group=f"{name}-worker",
+    )
+    await load(settings, events)
+    consume = await consume_floor(settings, len(events))
+    insert = await insert_floor(url, len(events))
+    worker = await drain(settings, len(events))
+    floor = min(consume, insert)
+    return {
+        **worker,
+        "floor_consume_decode_per_s": round(consume),
+        "floor_bulk_insert_rows_per_s": round(insert),
+        "ratio_to_floor": round(worker["events_per_second"] / floor, 3),
+        # The work a backlog makes besides storing events: alerts raised, changed and resolved (and
+        # tasks), each with its audit entry and outbox row. It varies with how the broker interleaves
+        # the three topics, so read the rates next to it.
+        "alert_and_task_changes_per_event": round(worker["audit_entries"] / worker["events"], 3),
+    }
+
+
+async def measure(stack: Stack, args: argparse.Namespace) -> dict[str, Any]:
+    small = await one_size(stack, backlog(args.events, args.seed), "bench_small")
+    large = await one_size(stack, backlog(args.events * args.scale, args.seed + 1), "bench_large")
+    return {
+        "small": small,
+        "large": large,
+        "large_over_small_rate": round(large["events_per_second"] / small["events_per_second"], 3),
+        "large_over_small_ratio_to_floor": round(large["ratio_to_floor"] / small["ratio_to_floor"], 3),
+    }
+
+
+def report(result: dict[str, Any]) -> str:
+    lines = [
+        "worker backlog: events/s next to the lower floor (consume + decode, bulk insert) of the same run",
+        f"{'size':<8}{'events':>9}{'ev/s':>9}{'floor':>9}{'ratio':>8}{'changes/ev':>12}",
+    ]
+    for size in ("small", "large"):
+        row = result[size]
+        floor = min(row["floor_consume_decode_per_s"], row["floor_bulk_insert_rows_per_s"])
+        lines.append(
+            f"{size:<8}{row['events']:>9}{row['events_per_second']:>9}{floor:>9}{row['ratio_to_floor']:>8.3f}"
+            f"{row['alert_and_task_changes_per_event']:>12.3f}"
+        )
+    lines.append(
+        f"large / small: rate {result['large_over_small_rate']:.3f}, ratio to floor "
+        f"{result['large_over_small_ratio_to_floor']:.3f} (flat is 1.0)"
+    )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=25_000, help="backlog of the smaller run")
+    parser.add_argument("--scale", type=int, default=4, help="the larger run's backlog, as a multiple")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--out", default="bench-results/worker.json")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="ow-bench-") as work_dir:
+        stack = start_stack(Path(work_dir), durable=True)  # outside the loop: alembic runs its own
+        try:
+            result = asyncio.run(measure(stack, args))
+        finally:
+            stack.broker.stop()
+            stack.postgres.stop()
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2))
+    print(report(result))
