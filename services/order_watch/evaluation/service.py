@@ -62,6 +62,7 @@ _ORDER_COLUMNS = tuple(
         "currency",
         "placed_at",
         "destination_tz",
+        "destination",  # its country and region choose the holiday calendar
         "paid_service_level",
         "promised_by",
         "residential",

@@ -21,11 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.vocab import Severity
 from services.order_watch.alerts import service as alerts
 from services.order_watch.alerts.flows import OPEN_STATUSES
-from services.order_watch.alerts.models import Alert
 from services.order_watch.alerts.teams import TEAM_BY_RULE
 from services.order_watch.tasks import service as tasks
 from services.order_watch.tasks.flows import CLOSED_STATUSES
-from services.order_watch.tasks.models import LIVE_STATUSES, Task
+from services.order_watch.tasks.models import LIVE_STATUSES
 
 DUE_WITHIN = {"1h": dt.timedelta(hours=1), "4h": dt.timedelta(hours=4), "24h": dt.timedelta(hours=24)}
 DUE_CHOICES = {"": "any time", "overdue": "overdue", **{key: f"within {key}" for key in DUE_WITHIN}}
@@ -165,15 +164,16 @@ class AlertBoard(Board):
         )
 
     @staticmethod
-    async def search(session: AsyncSession, filters: alerts.AlertFilters) -> list[Alert]:
+    async def search(session: AsyncSession, filters: alerts.AlertFilters) -> list[Any]:
+        """Rows of the alerts list: the alert's columns by name, not ORM objects (read-only)."""
         return await alerts.list_alerts(session, filters)
 
     @staticmethod
-    def key(row: Alert) -> uuid.UUID:
+    def key(row: Any) -> uuid.UUID:
         return row.alert_id
 
     @staticmethod
-    def headline(row: Alert) -> str:
+    def headline(row: Any) -> str:
         return f"{row.severity} alert on order {row.order_id}: {row.summary}"
 
 
@@ -199,15 +199,16 @@ class TaskBoard(Board):
         )
 
     @staticmethod
-    async def search(session: AsyncSession, filters: tasks.TaskFilters) -> list[Task]:
+    async def search(session: AsyncSession, filters: tasks.TaskFilters) -> list[Any]:
+        """Rows of the tasks list: the task's columns by name, not ORM objects (read-only)."""
         return await tasks.list_tasks(session, filters)
 
     @staticmethod
-    def key(row: Task) -> uuid.UUID:
+    def key(row: Any) -> uuid.UUID:
         return row.task_id
 
     @staticmethod
-    def headline(row: Task) -> str:
+    def headline(row: Any) -> str:
         return f"Reship task for order {row.order_id}: {row.service_name}"
 
 
