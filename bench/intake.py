@@ -16,15 +16,15 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from bench.on_stack import run_on_stack
 from services.devstack.processes import free_port
-from services.devstack.stack import Stack, start_stack
+from services.devstack.stack import Stack
 
 TOKEN = "bench-ups-token"
 PAYLOAD = (
@@ -170,14 +170,4 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 32, 128])
     parser.add_argument("--out", default="bench-results/intake.json")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="ow-bench-") as work_dir:
-        stack = start_stack(Path(work_dir), durable=True)
-        try:
-            result = measure(stack, args, Path(work_dir))
-        finally:
-            stack.broker.stop()
-            stack.postgres.stop()
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2))
-    print(report(result))
+    run_on_stack(lambda stack, work_dir: measure(stack, args, work_dir), args.out, report)

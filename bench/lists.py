@@ -9,16 +9,15 @@ history is stored: the second run has the same open alerts and ten times the his
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from bench.intake import script, serve_process, wrk
+from bench.on_stack import run_on_stack
 from services.devstack.processes import free_port
-from services.devstack.stack import Stack, start_stack
+from services.devstack.stack import Stack
 
 CONCURRENCY = 8
 
@@ -112,14 +111,4 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--out", default="bench-results/lists.json")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="ow-bench-") as work_dir:
-        stack = start_stack(Path(work_dir), durable=True)
-        try:
-            result = measure(stack, args, Path(work_dir))
-        finally:
-            stack.broker.stop()
-            stack.postgres.stop()
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2))
-    print(report(result))
+    run_on_stack(lambda stack, work_dir: measure(stack, args, work_dir), args.out, report)

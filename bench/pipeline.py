@@ -12,11 +12,9 @@ import argparse
 import asyncio
 import json
 import statistics
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -24,13 +22,14 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bench.on_stack import run_on_stack
 from bench.worker import backlog
 from services.common.clock import SystemClock
 from services.common.db import database
 from services.common.kafka import ensure_topics, make_producer
 from services.common.publish import publish, send
 from services.common.settings import ServiceSettings
-from services.devstack.stack import Stack, start_stack
+from services.devstack.stack import Stack
 from services.order_watch.alerts.models import Alert
 from services.order_watch.settings import OrderWatchSettings
 from services.order_watch.worker import run_worker
@@ -176,14 +175,4 @@ if __name__ == "__main__":
     parser.add_argument("--orders", type=int, default=100)
     parser.add_argument("--out", default="bench-results/pipeline.json")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="ow-bench-") as work_dir:
-        stack = start_stack(Path(work_dir), durable=True)  # outside the loop: alembic runs its own
-        try:
-            result = asyncio.run(measure(stack, args))
-        finally:
-            stack.broker.stop()
-            stack.postgres.stop()
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2))
-    print(json.dumps(result, indent=2))
+    run_on_stack(lambda stack, _: asyncio.run(measure(stack, args)), args.out, lambda r: json.dumps(r, indent=2))

@@ -15,24 +15,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer
 
+from bench.on_stack import run_on_stack
 from services.common.clock import SystemClock
 from services.common.contracts import decode_event
 from services.common.db import database
 from services.common.kafka import make_producer
 from services.common.migrations import upgrade
 from services.common.publish import publish
-from services.devstack.stack import Stack, start_stack
+from services.devstack.stack import Stack
 from services.order_watch.backtest.simulator import SimulationConfig, simulate
 from services.order_watch.settings import OrderWatchSettings
 from services.order_watch.worker import CONSUMED_TOPICS, run_worker
@@ -215,14 +213,4 @@ if __name__ == "__main__":
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", default="bench-results/worker.json")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="ow-bench-") as work_dir:
-        stack = start_stack(Path(work_dir), durable=True)  # outside the loop: alembic runs its own
-        try:
-            result = asyncio.run(measure(stack, args))
-        finally:
-            stack.broker.stop()
-            stack.postgres.stop()
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2))
-    print(report(result))
+    run_on_stack(lambda stack, _: asyncio.run(measure(stack, args)), args.out, report)
