@@ -27,7 +27,7 @@ from bench.on_stack import run_on_stack
 from services.common.clock import SystemClock
 from services.common.contracts import decode_event
 from services.common.db import database
-from services.common.kafka import make_producer
+from services.common.kafka import ensure_topics, make_producer
 from services.common.migrations import upgrade
 from services.common.publish import publish
 from services.devstack.stack import Stack
@@ -62,6 +62,7 @@ def fresh_database(stack: Stack, name: str) -> str:
 
 
 async def load(settings: OrderWatchSettings, events: list[Any]) -> None:
+    await ensure_topics(settings)  # as make run and compose do first: publish() refuses unlisted topics
     producer = make_producer(settings)
     await producer.start()
     try:
