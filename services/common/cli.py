@@ -19,10 +19,10 @@ from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 
+from services.common.kafka import TopicsMissing
 from services.common.lifecycle import run_until_stopped
 from services.common.logs import configure_logging
 from services.common.ops import Ops, PortTaken, serving_ops
-from services.common.outbox import TopicsMissing
 from services.common.settings import ServiceSettings
 
 EXIT_OPERATOR_ERROR = 2  # argparse's code for a usage error: the command cannot run as configured

@@ -20,9 +20,10 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import CommitFailedError, IllegalStateError, TopicAlreadyExistsError
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError, TopicAlreadyExistsError
 from aiokafka.structs import ConsumerRecord
 from pydantic import ValidationError
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_fixed
 
 from services.common.contracts import TOPICS, Envelope, decode_event
 from services.common.metrics import CONSUMED, DEAD_LETTERED
@@ -263,6 +264,22 @@ class BatchConsumer:
         except (CommitFailedError, IllegalStateError) as exc:
             # The group rebalanced under us; the new owner re-reads and skips what we applied.
             log.warning("offset commit failed after a rebalance", extra={"error": str(exc)})
+
+
+class TopicsMissing(RuntimeError):
+    """The broker does not list a topic we publish to (a broker restarted empty lost it)."""
+
+
+async def confirm_topics(producer: AIOKafkaProducer, topics: set[str]) -> None:
+    """Raise `TopicsMissing` unless the broker lists every topic (a metadata request)."""
+    # A restarted broker drops the connection: the first request fails, the next reconnects.
+    async for attempt in AsyncRetrying(
+        retry=retry_if_exception_type(KafkaError), stop=stop_after_attempt(3), wait=wait_fixed(0.5), reraise=True
+    ):
+        with attempt:
+            listed = set((await producer.client.fetch_all_metadata()).topics())
+    if not topics <= listed:
+        raise TopicsMissing(f"the broker does not list topic(s) {', '.join(sorted(topics - listed))}")
 
 
 def topics_main() -> None:

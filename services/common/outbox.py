@@ -69,10 +69,6 @@ def enqueue(session: AsyncSession, model: type[Any], event: Envelope[Any], now: 
     session.add(model(**outbox_row(event, now)))
 
 
-class TopicsMissing(RuntimeError):
-    """The broker acknowledged a publish into topics it does not list (it lost them)."""
-
-
 class OutboxRelay:
     """Publish unsent outbox rows in id order; survive broker outages by backing off and resuming."""
 
@@ -88,7 +84,7 @@ class OutboxRelay:
         idle_seconds: float = 0.05,
         max_backoff_seconds: float = 5.0,
         recover: Callable[[], Awaitable[object]] | None = None,
-        confirm: Callable[[set[str]], Awaitable[bool]] | None = None,
+        confirm: Callable[[set[str]], Awaitable[None]] | None = None,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
@@ -126,9 +122,9 @@ class OutboxRelay:
 
     async def _confirm(self, topics: set[str]) -> None:
         """Acks are not enough: a broker that restarted empty acks into topics it auto-creates
-        and cannot serve. Mark rows sent only if their topics are really there."""
-        if self.confirm is not None and not await self.confirm(topics):
-            raise TopicsMissing(f"topics missing after publish: {sorted(topics)}")
+        and cannot serve. Mark rows sent only if their topics are really there (`TopicsMissing`)."""
+        if self.confirm is not None:
+            await self.confirm({self.settings.topic(name) for name in topics})
 
     async def _publish(self, rows: list[Any]) -> None:
         # Queue the whole batch first so aiokafka can pack it, then wait for every ack.
@@ -211,20 +207,11 @@ def since_argument(text: str) -> datetime:
 
 
 async def run_relay(settings: ServiceSettings, model: type[Any], clock: Clock, stop: asyncio.Event) -> None:
-    """Run one outbox relay process until `stop`: its own database pool, producer and admin client."""
-    from aiokafka.admin import AIOKafkaAdminClient
-
+    """Run one outbox relay process until `stop`: its own database pool and producer."""
     from services.common.db import database
-    from services.common.kafka import ensure_topics, make_producer
+    from services.common.kafka import confirm_topics, ensure_topics, make_producer
 
     producer = make_producer(settings)
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=10_000)
-
-    async def topics_listed(topics: set[str]) -> bool:
-        try:
-            return {settings.topic(name) for name in topics} <= set(await admin.list_topics())
-        except Exception:
-            return False
 
     async with database(settings.database_url, pool_size=2) as db:
         try:
@@ -232,7 +219,6 @@ async def run_relay(settings: ServiceSettings, model: type[Any], clock: Clock, s
                 with attempt:
                     await ensure_topics(settings)
                     await producer.start()
-                    await admin.start()
             relay = OutboxRelay(
                 settings,
                 db.sessions,
@@ -240,13 +226,12 @@ async def run_relay(settings: ServiceSettings, model: type[Any], clock: Clock, s
                 producer,
                 clock,
                 recover=lambda: ensure_topics(settings),
-                confirm=topics_listed,
+                confirm=lambda topics: confirm_topics(producer, topics),
             )
             log.info("outbox relay running", extra={"table": model.__table__.fullname})
             await relay.run(stop)
         finally:
             await producer.stop()
-            await admin.close()
 
 
 def _startup_retry() -> Any:

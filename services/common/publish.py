@@ -17,15 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
 from pydantic import ValidationError
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_fixed
 
 from services.common.cli import run_command
 from services.common.contracts import TOPICS, Envelope, decode_event
 from services.common.contracts.topics import message_key, topic_for_event
-from services.common.kafka import make_producer
-from services.common.outbox import TopicsMissing
+from services.common.kafka import confirm_topics, make_producer
 from services.common.settings import ServiceSettings
 
 
@@ -94,18 +91,6 @@ async def publish(producer: AIOKafkaProducer, settings: ServiceSettings, events:
     ]
     await asyncio.gather(*pending)
     await confirm_topics(producer, topics)
-
-
-async def confirm_topics(producer: AIOKafkaProducer, topics: set[str]) -> None:
-    """Raise `TopicsMissing` unless the broker lists every topic (a metadata request)."""
-    # A restarted broker drops the connection: the first request fails, the next reconnects.
-    async for attempt in AsyncRetrying(
-        retry=retry_if_exception_type(KafkaError), stop=stop_after_attempt(3), wait=wait_fixed(0.5), reraise=True
-    ):
-        with attempt:
-            listed = set((await producer.client.fetch_all_metadata()).topics())
-    if not topics <= listed:
-        raise TopicsMissing(f"the broker does not list topic(s) {', '.join(sorted(topics - listed))}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from services.common.kafka import ensure_topics, make_producer
-from services.common.outbox import TopicsMissing
+from services.common.kafka import TopicsMissing
 from services.common.publish import publish, send
 from services.common.settings import ServiceSettings
 from services.devstack.broker import EmbeddedBroker
