@@ -25,8 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bench.on_stack import run_on_stack
 from bench.worker import backlog
 from services.common.clock import SystemClock
+from services.common.contracts import TOPICS
 from services.common.db import database
-from services.common.kafka import ensure_topics, make_producer
+from services.common.kafka import confirm_topics, ensure_topics, make_producer
 from services.common.publish import publish, send
 from services.common.settings import ServiceSettings
 from services.devstack.stack import Stack
@@ -110,9 +111,10 @@ async def offer(settings: OrderWatchSettings, traffic: list[Any], rate: int, sto
             tick = [event for _, event in zip(range(due), events, strict=False)]
             if due and not tick:
                 break  # the simulated stream ran out
-            await publish(producer, settings, tick)
+            await publish(producer, settings, tick, confirm=False)  # checked once, after the loop
             sent += len(tick)
             await asyncio.sleep(0.05)
+        await confirm_topics(producer, {settings.topic(name) for name in TOPICS})
     finally:
         await producer.stop()
     return sent / (time.perf_counter() - started)

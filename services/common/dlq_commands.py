@@ -30,7 +30,7 @@ from services.common.dlq import (
     replay_refusal,
     show_text,
 )
-from services.common.kafka import make_consumer, make_producer
+from services.common.kafka import confirm_topics, make_consumer, make_producer
 from services.common.settings import ServiceSettings
 
 # The reader assigns partitions itself and never commits: the group only names it to the broker.
@@ -89,7 +89,9 @@ async def replay(settings: ServiceSettings, letters: Iterable[DeadLetter]) -> li
     outcomes = [ReplayOutcome(letter, replay_refusal(letter)) for letter in letters]
     producer = make_producer(settings)
     await producer.start()
+    topics = {settings.topic(outcome.letter.topic) for outcome in outcomes if outcome.refusal is None}
     try:
+        await confirm_topics(producer, topics)  # as publish() does: never let a send create a topic
         pending = [
             await producer.send(
                 settings.topic(outcome.letter.topic),
@@ -101,6 +103,7 @@ async def replay(settings: ServiceSettings, letters: Iterable[DeadLetter]) -> li
             if outcome.refusal is None
         ]
         await asyncio.gather(*pending)
+        await confirm_topics(producer, topics)
     finally:
         await producer.stop()
     return outcomes
