@@ -32,5 +32,6 @@ async def learned_catalog(session: AsyncSession) -> Catalog:
     catalog = _catalogs.get((version, policy))
     if catalog is None:
         model = await service.load_model(session, version) if version else None
+        _catalogs.clear()  # one slot: a refit or a threshold change retires the catalog before it
         catalog = _catalogs[(version, policy)] = load_catalog().with_learning(model, policy)
     return catalog

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 from services.order_watch.learning.distribution import Distribution
 from services.order_watch.promise import CarrierService
-from services.order_watch.promise.calendar import local_date
-
-ONE_DAY = dt.timedelta(days=1)
+from services.order_watch.promise.calendar import ONE_DAY, local_date
+from services.order_watch.promise.delivery import scan_ship_date
 
 
 def transit_observation(
@@ -27,16 +26,10 @@ def transit_observation(
     last_seen: dt.datetime,
 ) -> tuple[float, bool]:
     """(delivery days from ship date to delivery, delivered?) — censored at the last day seen."""
-    shipped_on = ship_date(service, accepted_at, origin_tz)
+    shipped_on = scan_ship_date(service, accepted_at, origin_tz)
     if delivered_at is not None:
         return float(transit_days(service, shipped_on, local_date(delivered_at, destination_tz))), True
     return float(days_survived(service, shipped_on, local_date(last_seen, destination_tz))), False
-
-
-def ship_date(service: CarrierService, accepted_at: dt.datetime, origin_tz: str) -> dt.date:
-    """The pick-up day of an acceptance scan (a weekend scan ships the next pick-up day)."""
-    day = local_date(accepted_at, origin_tz)
-    return day if service.calendar.is_pickup_day(day) else service.calendar.next_pickup_day(day)
 
 
 def transit_days(service: CarrierService, shipped_on: dt.date, delivered_on: dt.date) -> int:
@@ -90,8 +83,10 @@ def outlook(
         return None
     still = transit.survival(survived)
     p_miss = 1.0 if allowed <= survived or still <= 0 else transit.survival(allowed) / still
+    # Two decimals, as stated in the evidence: the rule fires on the value it reports, and the
+    # threshold curve, which reads the evidence, judges exactly what the rule judged.
     return Outlook(
-        min(1.0, p_miss),
+        round(min(1.0, p_miss), 2),
         transit.still_going(survived),
         transit.still_going(max(allowed, survived)),
         _conditional_median(transit, survived),

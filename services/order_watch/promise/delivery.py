@@ -151,7 +151,7 @@ def project_delivery(
     if last_status is TrackingStatus.DELIVERED and last_scan_at is not None:
         return last_scan_at
     if accepted_at is not None:
-        shipped_on = _ship_date_of_scan(service, accepted_at, origin_tz)
+        shipped_on = scan_ship_date(service, accepted_at, origin_tz)
         base = delivery_from_pickup(service, shipped_on, destination_tz, options=options, residential=residential)
     else:
         base = expected_delivery(service, now, origin_tz, destination_tz, options=options, residential=residential)
@@ -159,7 +159,8 @@ def project_delivery(
     return max(base, floor)
 
 
-def _ship_date_of_scan(service: CarrierService, accepted_at: dt.datetime, origin_tz: Zone) -> dt.date:
+def scan_ship_date(service: CarrierService, accepted_at: dt.datetime, origin_tz: Zone) -> dt.date:
+    """The pick-up day of an acceptance scan (a weekend scan ships the next pick-up day)."""
     day = local_date(accepted_at, origin_tz)
     return day if service.calendar.is_pickup_day(day) else service.calendar.next_pickup_day(day)
 

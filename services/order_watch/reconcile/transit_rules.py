@@ -13,7 +13,7 @@ from typing import Any
 
 from services.common.vocab import ExceptionReason, Severity, TrackingStatus
 from services.order_watch.learning.model import Learned
-from services.order_watch.learning.transit import Outlook, outlook, ship_date
+from services.order_watch.learning.transit import Outlook, outlook
 from services.order_watch.promise import (
     CarrierService,
     Catalog,
@@ -24,7 +24,7 @@ from services.order_watch.promise import (
     delivery_from_pickup,
 )
 from services.order_watch.promise.calendar import ONE_DAY, CarrierCalendar, local_date, local_instant
-from services.order_watch.promise.delivery import NEEDS_ANOTHER_DAY
+from services.order_watch.promise.delivery import NEEDS_ANOTHER_DAY, scan_ship_date
 from services.order_watch.reconcile.facts import (
     after_promise_date,
     best_recovery,
@@ -190,10 +190,10 @@ def _projected_from_model(
     if severity is None:
         return None
     service = shipment_service(order, shipment, catalog)
-    expected = _learned_delivery(order, service, ship_date(service, accepted.event_time, order.origin_tz), chance)
+    expected = _learned_delivery(order, service, scan_ship_date(service, accepted.event_time, order.origin_tz), chance)
     recovery = best_recovery(order, catalog, now, expected)
     evidence = {
-        "p_miss": fact(round(chance.p_miss, 2), f"delivery model {learned.version}", now),
+        "p_miss": fact(chance.p_miss, f"delivery model {learned.version}", now),
         "similar_parcels": fact(
             {"still_travelling": chance.similar, "took_longer": chance.longer}, f"delivery model {learned.version}", now
         ),
@@ -216,7 +216,7 @@ def _model_outlook(
     if accepted is None:
         return None
     service = shipment_service(order, shipment, catalog)
-    shipped_on = ship_date(service, accepted.event_time, order.origin_tz)
+    shipped_on = scan_ship_date(service, accepted.event_time, order.origin_tz)
     promised_on = local_date(order.promised_by, order.destination_tz)
     for learned in learned_transits(order, shipment, catalog):
         chance = outlook(learned.distribution, service, shipped_on, promised_on, today, delay_days)
