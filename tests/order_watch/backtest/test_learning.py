@@ -77,6 +77,25 @@ def test_each_shipped_world_simulates_and_disagrees_with_the_catalog(path: Path)
     assert len(stream.truths) == 40 and stream.description["world"] == world.name
     raw = json.loads(path.read_text())
     assert raw["lanes"], "a world says where it disagrees"
+    catalog_world = simulate(SimulationConfig(orders=40, seed=5, days=5))
+    assert _journeys(stream) != _journeys(catalog_world), "the same seed travels the same in both worlds"
+    if path.stem == "no_hub_scans":
+        assert not [e for e in stream.events if e.event_type == "tracking.updated" and e.payload.status == "in_transit"]
+
+
+def _journeys(stream) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
+    """What every order was promised, and each scan's carrier, status and time."""
+    promises = [
+        ("promise", e.payload.order_id, str(e.payload.promised_by))
+        for e in stream.events
+        if e.event_type == "order.placed"
+    ]
+    scans = [
+        (e.payload.carrier, e.payload.status.value, str(e.payload.event_time))
+        for e in stream.events
+        if e.event_type == "tracking.updated"
+    ]
+    return sorted(promises + scans)
 
 
 def test_the_curve_at_the_policy_threshold_matches_the_replay_at_it() -> None:
