@@ -25,13 +25,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import text
 
 from services.carrier_adapter.carriers import all_sources
 from services.common.contracts import TOPICS, Envelope
 from services.common.db import database
 from services.common.kafka import ensure_topics, make_producer
+from services.common.ops import dead_letter_depths
 from services.common.publish import publish
 from services.common.settings import ServiceSettings
 from services.devstack.processes import free_port, port_open, spawn, stop, wait_until
@@ -264,24 +264,8 @@ async def stored(database_url: str) -> tuple[int, int, int, int]:
 
 
 async def dead_lettered(settings: ServiceSettings) -> int:
-    """Records on every dead-letter topic of this prefix."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        total = 0
-        for name in TOPICS:
-            partitions = consumer.partitions_for_topic(settings.topic(f"{name}.dlq"))
-            if partitions is None:
-                await consumer._client.force_metadata_update()
-                partitions = consumer.partitions_for_topic(settings.topic(f"{name}.dlq")) or set()
-            parts = [TopicPartition(settings.topic(f"{name}.dlq"), p) for p in partitions]
-            if parts:
-                ends = await consumer.end_offsets(parts)
-                starts = await consumer.beginning_offsets(parts)
-                total += sum(ends[p] - starts[p] for p in parts)
-        return total
-    finally:
-        await consumer.stop()
+    """Records on every dead-letter topic of this prefix (as the worker's /metrics reports them)."""
+    return sum((await dead_letter_depths(settings, TOPICS)).values())
 
 
 async def count(database_url: str, settings: ServiceSettings) -> Counts:

@@ -175,9 +175,7 @@ def consumer_lag(settings: ServiceSettings, group: str, topics: Collection[str])
         async with _probe(settings, group) as probe:
             listed = await probe.topics()
             lag = await _lag(probe, [settings.topic(t) for t in topics if settings.topic(t) in listed])
-            dead = await _end_totals(
-                probe, [settings.topic(f"{t}.dlq") for t in topics if settings.topic(f"{t}.dlq") in listed]
-            )
+            dead = await _dead_letter_depths(probe, settings, topics, listed)
         for (topic, partition), value in lag.items():
             CONSUMER_LAG.labels(group=group, topic=topic, partition=str(partition)).set(value)
         for topic, value in dead.items():
@@ -193,8 +191,22 @@ async def group_lag(settings: ServiceSettings, group: str, topic: str) -> int:
         return sum((await _lag(probe, [name] if name in await probe.topics() else [])).values())
 
 
+async def dead_letter_depths(settings: ServiceSettings, topics: Collection[str]) -> dict[str, int]:
+    """Records on each contract topic's dead-letter topic, by physical name (those the broker lists)."""
+    async with _probe(settings, None) as probe:
+        return await _dead_letter_depths(probe, settings, topics, await probe.topics())
+
+
+async def _dead_letter_depths(
+    probe: AIOKafkaConsumer, settings: ServiceSettings, topics: Collection[str], listed: Collection[str]
+) -> dict[str, int]:
+    return await _end_totals(
+        probe, [settings.topic(f"{t}.dlq") for t in topics if settings.topic(f"{t}.dlq") in listed]
+    )
+
+
 @contextlib.asynccontextmanager
-async def _probe(settings: ServiceSettings, group: str) -> AsyncIterator[AIOKafkaConsumer]:
+async def _probe(settings: ServiceSettings, group: str | None) -> AsyncIterator[AIOKafkaConsumer]:
     """A consumer that reads a group's committed offsets without joining it."""
     probe = AIOKafkaConsumer(
         bootstrap_servers=settings.kafka_bootstrap_servers,

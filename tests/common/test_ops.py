@@ -78,3 +78,20 @@ def test_a_series_that_vanishes_goes_to_zero_and_known_ones_start_at_zero() -> N
     assert (gauge.labels("late")._value.get(), gauge.labels("stalled")._value.get()) == (3, 0)
     table.update({("stalled",): 1})
     assert (gauge.labels("late")._value.get(), gauge.labels("stalled")._value.get()) == (0, 1)
+
+
+async def test_dead_letter_depth_counts_what_landed_there(order_watch_settings):
+    from services.common.kafka import ensure_topics, make_producer
+    from services.common.ops import dead_letter_depths
+
+    await ensure_topics(order_watch_settings, ["orders.v1"])
+    producer = make_producer(order_watch_settings)
+    await producer.start()
+    try:
+        for value in (b"one", b"two", b"three"):
+            await producer.send_and_wait(order_watch_settings.topic("orders.v1.dlq"), value)
+    finally:
+        await producer.stop()
+    depths = await dead_letter_depths(order_watch_settings, ["orders.v1", "shipments.v1"])
+    assert depths[order_watch_settings.topic("orders.v1.dlq")] == 3
+    assert order_watch_settings.topic("shipments.v1.dlq") not in depths  # never created: not listed
