@@ -118,7 +118,8 @@ def _normalize(source: CarrierSource, webhook: WebhookRequest, now: datetime) ->
         raise
     try:
         normalized = source.normalize(webhook, now)
-        _refuse_nul_in_events(normalized)
+        if b"u0000" in webhook.body:  # escaped once (`\\u0000`) or more, a NUL can only be spelt so
+            _refuse_nul_in_events(normalized)
         return normalized
     except PayloadError as exc:
         status, title = (400, "Bad Request") if exc.field == "body" else (422, "Unprocessable Content")
