@@ -41,6 +41,7 @@ from services.order_watch.reconcile.facts import (
 from services.order_watch.reconcile.state import OrderState, ScanState, ShipmentState
 
 # Statuses after which silence is measured: the ones `stalled` watches.
+# The statuses whose silence `stalled` watches; the gaps after them are what is learned.
 MOVING = frozenset({TrackingStatus.ACCEPTED, TrackingStatus.IN_TRANSIT, TrackingStatus.OUT_FOR_DELIVERY})
 HOUR = 3600.0
 

@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from services.common.vocab import ExceptionReason, Severity, TrackingStatus
+from services.order_watch.learning.fit import MOVING
 from services.order_watch.learning.model import Learned
 from services.order_watch.learning.transit import Outlook, outlook
 from services.order_watch.promise import (
@@ -58,7 +59,6 @@ RETURN_OR_LOST = "return_or_lost"
 DELIVERED_LATE = "delivered_late"
 
 # Statuses in which silence from the carrier means something is wrong (exceptions have their own rule).
-MOVING = frozenset({TrackingStatus.ACCEPTED, TrackingStatus.IN_TRANSIT, TrackingStatus.OUT_FOR_DELIVERY})
 EXCEPTION_STATUSES = frozenset({TrackingStatus.EXCEPTION, TrackingStatus.DELAYED, TrackingStatus.DELIVERY_ATTEMPTED})
 GONE_REASONS = frozenset({ExceptionReason.LOST, ExceptionReason.RETURN_TO_SENDER})
 # Exceptions a person must act on (fix the address, replace the goods, call the customer).
