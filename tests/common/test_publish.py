@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from services.common.kafka import ensure_topics, make_producer
-from services.common.kafka import TopicsMissing
+from services.common.kafka import TopicsMissing, ensure_topics, make_producer
 from services.common.publish import publish, send
 from services.common.settings import ServiceSettings
 from services.devstack.broker import EmbeddedBroker
