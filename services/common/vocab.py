@@ -105,3 +105,19 @@ class EstimateSource(StrEnum):
     CARRIER = "carrier"
     AGGREGATOR = "aggregator"
     ORDER_WATCH = "order_watch"
+
+
+class CaseStatus(StrEnum):
+    """Where one order problem stands (an alert is the case for it).
+
+    `recovering`: a reship on course has taken over and nobody need act; the case resolves by
+    itself once it is delivered, and turns `open` again if it goes wrong.
+    """
+
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RECOVERING = "recovering"
+    RESOLVED = "resolved"
+
+
+UNRESOLVED_CASE = (CaseStatus.OPEN, CaseStatus.ACKNOWLEDGED, CaseStatus.RECOVERING)

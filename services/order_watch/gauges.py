@@ -15,9 +15,9 @@ from services.common.metrics import ESCALATIONS, NOTICES_UNROUTED, NOTIFICATIONS
 from services.common.ops import GaugeTable, Sampler
 from services.common.vocab import Severity
 from services.order_watch.alerts.models import UNRESOLVED, Alert
-from services.order_watch.alerts.teams import TEAM_BY_RULE
 from services.order_watch.escalation.models import EscalationRecord
 from services.order_watch.notifications.models import DEAD, PENDING, SENT, AlertNotice, Notification
+from services.order_watch.reconcile.engine import RULES_BY_NAME
 from services.order_watch.tasks.models import LIVE_STATUSES, Task
 
 NO_ALERT = "none"  # a task made without an alert (not expected, but counted rather than lost)
@@ -26,7 +26,7 @@ ESCALATION_LEVELS = ("1", "2")  # lead, executive_support
 
 def open_work() -> Sampler:
     """Unresolved alerts and live reship tasks by rule and severity (every pair reported, 0 when none)."""
-    pairs = list(itertools.product(TEAM_BY_RULE, (severity.value for severity in Severity)))
+    pairs = list(itertools.product(RULES_BY_NAME, (severity.value for severity in Severity)))
     alerts, tasks = GaugeTable(OPEN_ALERTS, pairs), GaugeTable(OPEN_TASKS, pairs)
 
     async def open_work(db: Database) -> None:

@@ -79,12 +79,14 @@ async def test_paid_overnight_shipped_ground(carrier_adapter_settings, order_wat
         )
         assert response.status_code == 202, response.text
 
-        async def estimate_alert():
-            found = await fetch(sessions, Alert, order_id, rule="carrier_estimate_late", status="open")
-            return found[0] if found else None
+        async def estimate_finding():
+            (case,) = await fetch(sessions, Alert, order_id, status="open")
+            found = [finding for finding in case.findings if finding["rule"] == "carrier_estimate_late"]
+            return (case, found[0]) if found else None
 
-        late = await eventually(estimate_alert)
-        assert "2026-11-23" in json.dumps(late.evidence)
+        case, late = await eventually(estimate_finding)
+        assert case.alert_id == alert.alert_id  # the same case, one more finding
+        assert "2026-11-23" in json.dumps(late["evidence"])
 
         # Thursday's cut-off passes and nobody reshipped.
         clock.set(datetime(2026, 11, 20, 9, 0, tzinfo=CHICAGO))

@@ -16,7 +16,7 @@ class AlertChange(Contract):
     order_id: str
     shipment_id: str | None = None
     rule: str
-    status: Literal["open", "acknowledged", "resolved"]
+    status: Literal["open", "acknowledged", "recovering", "resolved"]
     severity: Severity
     priority: int = Field(ge=1, le=5, description="1 is the most urgent.")
     summary: str

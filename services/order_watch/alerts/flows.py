@@ -1,9 +1,13 @@
-"""Keep alerts in step with findings: raise, update, reopen and resolve, with history and outbox.
+"""Keep each order's case (its alert) in step with its findings: raise, update, reopen and
+resolve, with history and outbox.
 
-One alert per (order, rule, shipment). A finding that is still there updates its alert only
-when what a person would read changed; a finding that disappeared resolves its alert by itself.
-An alert a person resolved stays resolved while its finding persists (they decided; they can
-reopen it). Every change is written to the alert's history and the audit trail, published
+One unresolved alert per order: the case for its problem. Its findings are every rule that fires
+for the order (one per `FindingKey`); the worst leads the row. A new finding on an open case
+updates it; the case resolves by itself when its last finding clears. While a reship on course
+is the only finding (`recovering`, informational) the case is "recovering" and asks no one to
+act; should the reship go wrong, it opens again. A case a person resolved stays resolved while
+the findings they saw persist (they decided; they can reopen it); a finding they did not see
+reopens it. Every change is written to the case's history and the audit trail, published
 through the outbox, and noticed for notification when a person should hear of it.
 """
 
@@ -27,20 +31,24 @@ from services.common.contracts.alerts import (
 )
 from services.common.contracts.envelope import Envelope
 from services.common.db import any_of
+from services.common.vocab import UNRESOLVED_CASE, CaseStatus, Severity
 from services.order_watch.alerts.models import Alert, AlertHistory
 from services.order_watch.audit.service import record
+from services.order_watch.cursors import FAR_FUTURE
 from services.order_watch.db import append_row, publish
 from services.order_watch.notifications.notices import notice_alert_change
-from services.order_watch.reconcile.findings import Finding
+from services.order_watch.reconcile.engine import RULES
+from services.order_watch.reconcile.findings import Finding, FindingKey, jsonable
 
 SYSTEM = "system"
 CONDITION_CLEARED = "condition_cleared"
-OPEN_STATUSES = ("open", "acknowledged")
+OPEN_STATUSES: tuple[str, ...] = tuple(UNRESOLVED_CASE)
 ESCALATION_REASON = "escalation_reason"
+_RULE_ORDER = {rule.name: index for index, rule in enumerate(RULES)}
 
 
 def snapshot(alert: Alert) -> dict[str, Any]:
-    """What an alert looks like to a person, as JSON, for history and change detection."""
+    """What a case looks like to a person, as JSON, for history and change detection."""
     return {
         "status": alert.status,
         "severity": alert.severity,
@@ -48,62 +56,136 @@ def snapshot(alert: Alert) -> dict[str, Any]:
         "summary": alert.summary,
         "evidence": alert.evidence,
         "act_by": utc_iso(alert.act_by) if alert.act_by else None,
+        "cheapest_act_by": utc_iso(alert.cheapest_act_by) if alert.cheapest_act_by else None,
+        "findings": [_finding_line(row) for row in alert.findings or []],
         "escalation_level": alert.escalation_level,
         "owner": alert.owner,
         "resolution": alert.resolution,
     }
 
 
-AlertKey = tuple[str, str, str]
+def _finding_line(row: dict[str, Any]) -> dict[str, Any]:
+    # History shows which findings a case had and how bad; their evidence is on the row itself.
+    return {name: row.get(name) for name in ("rule", "shipment_id", "severity", "summary")}
 
 
-async def alerts_of(session: AsyncSession, order_ids: Iterable[str]) -> dict[str, dict[AlertKey, Alert]]:
-    """Every alert of the given orders, grouped by order, each keyed (order, rule, shipment)."""
+async def cases_of(session: AsyncSession, order_ids: Iterable[str]) -> dict[str, Alert | None]:
+    """Each order's case: its unresolved alert, else its latest resolved one, else None."""
     wanted = list(order_ids)
-    grouped: dict[str, dict[AlertKey, Alert]] = {order_id: {} for order_id in wanted}
+    cases: dict[str, Alert | None] = dict.fromkeys(wanted)
     for row in await session.scalars(select(Alert).where(any_of(Alert.order_id, wanted))):
-        grouped[row.order_id][(row.order_id, row.rule, row.shipment_key)] = row
-    return grouped
+        known = cases[row.order_id]
+        if known is None or _precedence(row) > _precedence(known):
+            cases[row.order_id] = row
+    return cases
 
 
-def alert_key(finding: Finding) -> AlertKey:
-    return (finding.order_id, finding.rule, finding.shipment_id or "")
+def _precedence(alert: Alert) -> tuple[bool, datetime]:
+    return (alert.status in OPEN_STATUSES, alert.opened_at)
 
 
-def sync_alerts(
+def lead_finding(findings: list[Finding]) -> Finding:
+    """The finding a case is led by: the worst, then the soonest act-by, then the rule registry's order."""
+    return min(
+        findings,
+        key=lambda f: (f.severity.urgency, f.act_by or FAR_FUTURE, _RULE_ORDER.get(f.rule, len(_RULE_ORDER))),
+    )
+
+
+def needed_recovery(findings: list[Finding]) -> Finding | None:
+    """The finding whose recovery a task should carry: the most severe one that has a recovery."""
+    with_recovery = [finding for finding in findings if finding.recovery is not None]
+    return min(with_recovery, key=lambda f: (f.severity.urgency, f.recovery.act_by), default=None)  # type: ignore[union-attr]
+
+
+def sync_case(
     session: AsyncSession,
+    order_id: str,
     findings: list[Finding],
-    priorities: dict[AlertKey, int],
-    order_alerts: dict[AlertKey, Alert],
+    priorities: dict[FindingKey, int],
+    case: Alert | None,
     now: datetime,
-) -> None:
-    """Apply one order's findings to that order's alerts (`order_alerts` gains any it raises)."""
-    live: set[AlertKey] = set()
-    for finding in findings:
-        key = alert_key(finding)
-        alert = order_alerts.get(key)
-        values = {
-            "severity": finding.severity.value,
-            "priority": priorities[key],
-            "summary": finding.summary[:500],
-            "evidence": finding.evidence if alert is None else kept_evidence(alert.evidence, finding.evidence),
-            "act_by": finding.act_by,
-        }
-        if alert is None:
-            order_alerts[key] = _raise(session, finding, values, now)
-        elif alert.status == "resolved" and alert.resolution != CONDITION_CLEARED:
-            pass  # resolved by a person: their decision stands until they reopen it
-        elif alert.status == "resolved":
-            change_alert(
-                session, alert, {**values, "status": "open", "resolved_at": None, "resolution": None}, "reopened", now
-            )
-        else:
-            change_alert(session, alert, values, "updated", now)
-        live.add(key)
-    for key, alert in order_alerts.items():
-        if key not in live and alert.status in OPEN_STATUSES:
-            changes = {"status": "resolved", "resolved_at": now, "resolution": CONDITION_CLEARED}
-            change_alert(session, alert, changes, "resolved", now)
+) -> Alert | None:
+    """Apply one order's findings to its case; returns the case (raised here if there was none)."""
+    problems = [finding for finding in findings if finding.severity is not Severity.INFO]
+    unresolved = case is not None and case.status in OPEN_STATUSES
+    if not findings or (not problems and not unresolved):
+        # Nothing wrong — or only a recovery being watched, and no case to keep it in.
+        if case is not None and unresolved:
+            changes = {"status": CaseStatus.RESOLVED.value, "resolved_at": now, "resolution": CONDITION_CLEARED}
+            change_alert(session, case, changes, "resolved", now)
+        return case
+    values = _case_values(findings, problems, priorities, case)
+    if case is None:
+        return _raise(session, order_id, values, now)
+    if not unresolved:
+        if case.resolution != CONDITION_CLEARED and not _unseen(case, problems):
+            return case  # resolved by a person: their decision stands for what they saw
+        reopened = {**values, "resolved_at": None, "resolution": None}
+        change_alert(session, case, reopened, "reopened", now)
+        return case
+    change = _status_change(case.status, values["status"])
+    change_alert(session, case, values, change, now)
+    return case
+
+
+def _status_change(before: str, after: str) -> str:
+    if after == CaseStatus.RECOVERING and before != CaseStatus.RECOVERING:
+        return "recovering"
+    if before == CaseStatus.RECOVERING and after != CaseStatus.RECOVERING:
+        return "reopened"
+    return "updated"
+
+
+def _unseen(case: Alert, problems: list[Finding]) -> bool:
+    seen = {(row["rule"], row.get("shipment_id") or "") for row in case.findings or []}
+    return any((finding.rule, finding.shipment_id or "") not in seen for finding in problems)
+
+
+def _case_values(
+    findings: list[Finding], problems: list[Finding], priorities: dict[FindingKey, int], case: Alert | None
+) -> dict[str, Any]:
+    lead = lead_finding(problems or findings)
+    recovery = needed_recovery(findings)
+    last_chances = [finding.last_chance for finding in findings if finding.last_chance is not None]
+    cheapest = recovery.recovery.act_by if recovery is not None and recovery.recovery is not None else None
+    same_lead = case is not None and (case.rule, case.shipment_key) == (lead.rule, lead.shipment_id or "")
+    known = {(row["rule"], row.get("shipment_id") or ""): row for row in (case.findings or [])} if case else {}
+    return {
+        "status": _status(problems, case),
+        "rule": lead.rule,
+        "shipment_key": lead.shipment_id or "",
+        "severity": lead.severity.value,
+        "priority": min(priorities[finding.key] for finding in findings),
+        "summary": lead.summary[:500],
+        "evidence": kept_evidence(case.evidence, lead.evidence) if same_lead and case else lead.evidence,
+        "act_by": max(last_chances, default=cheapest),
+        "cheapest_act_by": cheapest,
+        "findings": [_finding_row(finding, priorities[finding.key], known) for finding in findings],
+    }
+
+
+def _status(problems: list[Finding], case: Alert | None) -> str:
+    if not problems:
+        return CaseStatus.RECOVERING.value
+    if case is not None and case.status == CaseStatus.ACKNOWLEDGED:
+        return CaseStatus.ACKNOWLEDGED.value  # a new finding updates an owned case; the owner hears of it
+    return CaseStatus.OPEN.value
+
+
+def _finding_row(finding: Finding, priority: int, known: dict[tuple[str, str], dict[str, Any]]) -> dict[str, Any]:
+    before = known.get((finding.rule, finding.shipment_id or ""))
+    evidence = kept_evidence(before["evidence"], finding.evidence) if before else finding.evidence
+    return {
+        "rule": finding.rule,
+        "shipment_id": finding.shipment_id,
+        "severity": finding.severity.value,
+        "priority": priority,
+        "summary": finding.summary,
+        "act_by": jsonable(finding.act_by),
+        "last_chance": jsonable(finding.last_chance),
+        "evidence": evidence,
+    }
 
 
 def kept_evidence(known: dict[str, Any], found: dict[str, Any]) -> dict[str, Any]:
@@ -133,13 +215,10 @@ def escalate(session: AsyncSession, alert: Alert, reason: str, now: datetime, ac
     )
 
 
-def _raise(session: AsyncSession, finding: Finding, values: dict[str, Any], now: datetime) -> Alert:
+def _raise(session: AsyncSession, order_id: str, values: dict[str, Any], now: datetime) -> Alert:
     alert = Alert(
         alert_id=uuid.uuid4(),
-        order_id=finding.order_id,
-        rule=finding.rule,
-        shipment_key=finding.shipment_id or "",
-        status="open",
+        order_id=order_id,
         escalation_level=0,
         opened_at=now,
         updated_at=now,

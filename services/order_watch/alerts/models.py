@@ -1,4 +1,10 @@
-"""Alert tables: the alert in its current state and every change it went through.
+"""Alert tables: the case for one order problem in its current state, and every change it went through.
+
+An alert is the unit staff own: one per order problem while it is unresolved (a partial unique
+index says so). The rules' findings for the order are its `findings`; the worst of them leads
+(`rule`, `shipment_key`, `severity`, `summary`, `evidence`). `act_by` is the last chance — the
+latest cut-off of any recovery that still keeps the promise — and `cheapest_act_by` the cut-off
+of the recommended (cheapest) one.
 
 `next_escalation_at` is kept by the scheduler's escalation round (not by alert changes): worked
 out from the policy for the alert's `version` it was checked at (`escalation_checked_version`);
@@ -11,27 +17,32 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import BigInteger, DateTime, Index, Integer, String, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from services.common.vocab import UNRESOLVED_CASE
 from services.order_watch.cursors import FAR_FUTURE_SQL
 from services.order_watch.db import Base
 
-UNRESOLVED = "status IN ('open', 'acknowledged')"
+UNRESOLVED = "status IN ({})".format(", ".join(f"'{status.value}'" for status in UNRESOLVED_CASE))
+# The board's order: unowned first, then the last chance, severity and priority (alerts.service).
+SEVERITY_RANK_SQL = "CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END"
 
 
 class Alert(Base):
     __tablename__ = "alerts"
     __table_args__ = (
-        UniqueConstraint("order_id", "rule", "shipment_key"),
+        Index("uq_alerts_one_case_per_order", "order_id", unique=True, postgresql_where=text(UNRESOLVED)),
         # The escalation round reads only unresolved alerts, however many were resolved before.
         Index("ix_alerts_escalation_due", "next_escalation_at", postgresql_where=text(UNRESOLVED)),
         # The board: unresolved alerts in list order (alerts.service.SORT_KEY), a page at a time.
         Index(
             "ix_alerts_board",
-            "priority",
+            text("(owner IS NOT NULL)"),
             text(f"coalesce(act_by, {FAR_FUTURE_SQL})"),
+            text(f"({SEVERITY_RANK_SQL})"),
+            "priority",
             "opened_at",
             "alert_id",
             postgresql_where=text(UNRESOLVED),
@@ -48,7 +59,15 @@ class Alert(Base):
     priority: Mapped[int] = mapped_column(Integer)
     summary: Mapped[str] = mapped_column(String(500))
     evidence: Mapped[dict[str, Any]] = mapped_column(JSONB)
-    act_by: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    act_by: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True, doc="The last chance: the latest cut-off that keeps the promise."
+    )
+    cheapest_act_by: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True, doc="The cut-off of the recommended (cheapest) recovery."
+    )
+    findings: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, default=list, server_default=text("'[]'"), doc="The order's current findings (alerts.flows.finding_row)."
+    )
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
     owner: Mapped[str | None] = mapped_column(String(100), nullable=True)
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

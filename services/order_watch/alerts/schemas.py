@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
-from services.order_watch.alerts.teams import team_of
+from services.order_watch.reconcile.engine import team_of
 
 ALERT_EXAMPLE = {
     "alert_id": "1f0c6a8e-3b59-4a57-9a51-0d7ad3c2f9e1",
@@ -22,7 +22,20 @@ ALERT_EXAMPLE = {
     "priority": 1,
     "summary": "Paid NEXT_DAY, shipped GROUND (ups 03); expected Mon 2026-11-23 vs promised Fri 2026-11-20",
     "evidence": {"paid_service_level": {"value": "NEXT_DAY", "source": "order", "as_of": "2026-11-18T14:00:00-06:00"}},
-    "act_by": "2026-11-19T17:00:00-06:00",
+    "act_by": "2026-11-20T10:30:00-06:00",
+    "cheapest_act_by": "2026-11-19T17:00:00-06:00",
+    "findings": [
+        {
+            "rule": "service_downgrade",
+            "shipment_id": "ORD-1001-S1",
+            "severity": "critical",
+            "priority": 1,
+            "summary": "Paid NEXT_DAY, shipped GROUND (ups 03); expected Mon 2026-11-23 vs promised Fri 2026-11-20",
+            "act_by": "2026-11-19T17:00:00-06:00",
+            "last_chance": "2026-11-20T10:30:00-06:00",
+            "evidence": {},
+        }
+    ],
     "escalation_level": 0,
     "owner": "maria",
     "opened_at": "2026-11-18T17:45:01-06:00",
@@ -45,7 +58,22 @@ class Resolution(StrEnum):
     OTHER = "other"
 
 
+class FindingOut(BaseModel):
+    """One rule's finding about the order: the evidence of its case."""
+
+    rule: str
+    shipment_id: str | None
+    severity: str
+    priority: int
+    summary: str
+    act_by: datetime | None = Field(description="The cut-off of this finding's recommended recovery.")
+    last_chance: datetime | None = Field(description="The latest cut-off of any recovery that keeps the promise.")
+    evidence: dict[str, Any]
+
+
 class AlertOut(BaseModel):
+    """The case for one order problem: led by its worst finding, with every finding inside."""
+
     model_config = ConfigDict(from_attributes=True, json_schema_extra={"example": ALERT_EXAMPLE})
 
     alert_id: uuid.UUID
@@ -57,7 +85,11 @@ class AlertOut(BaseModel):
     priority: int
     summary: str
     evidence: dict[str, Any]
-    act_by: datetime | None
+    act_by: datetime | None = Field(
+        description="The last chance: the latest cut-off of any recovery that still keeps the promise."
+    )
+    cheapest_act_by: datetime | None = Field(description="The cut-off of the recommended (cheapest) recovery.")
+    findings: list[FindingOut]
     escalation_level: int
     owner: str | None
     opened_at: datetime

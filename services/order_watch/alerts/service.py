@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.db import NotFound
 from services.order_watch.alerts.models import Alert, AlertHistory
-from services.order_watch.alerts.teams import rules_of
 from services.order_watch.audit.models import AuditEntry
 from services.order_watch.cursors import FAR_FUTURE, last_if_null, page
+from services.order_watch.reconcile.engine import rules_of
 
 NOTED = "noted"
 

@@ -1,4 +1,4 @@
-"""Evaluate orders: rules over fresh snapshots, then alerts, tasks and the next check time."""
+"""Evaluate orders: rules over fresh snapshots, then each order's case, its task and the next check time."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.order_watch.alerts.flows import alert_key, alerts_of, sync_alerts
+from services.order_watch.alerts.flows import cases_of, sync_case
 from services.order_watch.evaluation.service import load_states, set_next_checks
 from services.order_watch.learning.flows import learned_catalog
 from services.order_watch.reconcile import evaluate, next_check_at, priority
@@ -19,14 +19,14 @@ async def evaluate_orders(session: AsyncSession, order_ids: set[str], now: datet
         return
     catalog = await learned_catalog(session)
     states = await load_states(session, order_ids, origin_tz)
-    alerts = await alerts_of(session, states)
+    cases = await cases_of(session, states)
     tasks = await live_tasks(session, list(states))
     next_checks: dict[str, datetime | None] = {}
     for order_id, state in states.items():
         findings = evaluate(state, now, catalog)
-        priorities = {alert_key(finding): priority(state, finding, now) for finding in findings}
-        sync_alerts(session, findings, priorities, alerts[order_id], now)
-        task = sync_task(session, order_id, findings, tasks.get(order_id), alerts[order_id], now)
+        priorities = {finding.key: priority(state, finding, now) for finding in findings}
+        case = sync_case(session, order_id, findings, priorities, cases[order_id], now)
+        task = sync_task(session, order_id, findings, tasks.get(order_id), case, now)
         next_checks[order_id] = _earliest(
             next_check_at(state, now, catalog, findings), task.act_by if task and task.status == "open" else None
         )

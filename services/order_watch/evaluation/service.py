@@ -144,6 +144,7 @@ def _shipment_state(shipment: Shipment, scans: list[ScanState], estimates: list[
         label_options=frozenset(ServiceOption(option) for option in shipment.label_options),
         voided=shipment.voided_at is not None,
         is_reship=shipment.is_reship,
+        label_received_at=shipment.received_at,
         lines=[LineState(line["sku"], line["quantity"]) for line in shipment.lines],
         scans=scans,
         estimates=estimates,

@@ -42,6 +42,9 @@ class RecoveryOption:
     meets_promise: bool
     guaranteed: bool = False
     cost_rank: int = 0
+    last_chance: dt.datetime | None = None
+    """The latest act-by of any plan that keeps the promise (this one's or a dearer one's): after
+    it nothing saves the promise. Set by whoever chose this option from a ranked list."""
 
     def as_evidence(self) -> dict[str, Any]:
         """A JSON-able description for alerts and the truth view."""
@@ -55,6 +58,7 @@ class RecoveryOption:
             "expected_delivery": self.expected_delivery.isoformat(),
             "meets_promise": self.meets_promise,
             "guaranteed": self.guaranteed,
+            "last_chance": self.last_chance.isoformat() if self.last_chance else None,
         }
 
 

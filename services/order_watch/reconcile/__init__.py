@@ -1,12 +1,12 @@
 """Reconcile rules: pure functions of an order snapshot and `now` that find broken or breaking promises.
 
 No I/O and no clock reads. The worker and scheduler map rows into `state` dataclasses, call
-`evaluate` (and `next_check_at` to know when to come back) and raise, update or clear alerts
-keyed by `Finding.key`.
+`evaluate` (and `next_check_at` to know when to come back) and keep each order's case (alert)
+in step with its findings, each named by `Finding.key`.
 """
 
 from services.order_watch.reconcile.engine import RULES, evaluate, next_check_at
-from services.order_watch.reconcile.findings import Finding, fact
+from services.order_watch.reconcile.findings import Finding, FindingKey, fact
 from services.order_watch.reconcile.priority import priority
 from services.order_watch.reconcile.shipping_rules import (
     not_shipped_in_time,
@@ -27,6 +27,7 @@ __all__ = [
     "RULES",
     "EstimateState",
     "Finding",
+    "FindingKey",
     "LineState",
     "OrderState",
     "ScanState",

@@ -1,9 +1,11 @@
-"""Run every rule over one order snapshot, and tell the scheduler when to look again."""
+"""The rule registry: every rule, the team that owns its findings, and when it could next change;
+`evaluate` runs them over one order snapshot and `next_check_at` tells the scheduler when to look again."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from services.order_watch.promise import Catalog
 from services.order_watch.reconcile import shipping_rules, transit_rules
@@ -11,19 +13,58 @@ from services.order_watch.reconcile.facts import fulfilled_on_time
 from services.order_watch.reconcile.findings import Finding
 from services.order_watch.reconcile.state import OrderState
 
-Rule = Callable[[OrderState, dt.datetime, Catalog], list[Finding]]
+Find = Callable[[OrderState, dt.datetime, Catalog], list[Finding]]
+DueAt = Callable[[OrderState, dt.datetime, Catalog], list[dt.datetime]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule: its name (a finding's `rule`), the team that owns what it finds, the pure
+    function finding it, and — for a rule time alone can trip — when it could start firing."""
+
+    name: str
+    team: str
+    find: Find
+    due_at: DueAt | None = None
+
+
+FULFILLMENT, CARRIER_OPS, CUSTOMER_CARE = "fulfillment", "carrier_ops", "customer_care"
 
 RULES: tuple[Rule, ...] = (
-    shipping_rules.service_downgrade,
-    shipping_rules.not_shipped_in_time,
-    shipping_rules.split_order_unshipped,
-    transit_rules.carrier_estimate_late,
-    transit_rules.projected_late,
-    transit_rules.stalled,
-    transit_rules.carrier_exception,
-    transit_rules.return_or_lost,
-    transit_rules.delivered_late,
+    Rule(shipping_rules.SERVICE_DOWNGRADE, FULFILLMENT, shipping_rules.service_downgrade),
+    Rule(
+        shipping_rules.NOT_SHIPPED_IN_TIME,
+        FULFILLMENT,
+        shipping_rules.not_shipped_in_time,
+        shipping_rules.not_shipped_due_at,
+    ),
+    Rule(
+        shipping_rules.SPLIT_ORDER_UNSHIPPED,
+        FULFILLMENT,
+        shipping_rules.split_order_unshipped,
+        shipping_rules.split_due_at,
+    ),
+    Rule(transit_rules.CARRIER_ESTIMATE_LATE, CARRIER_OPS, transit_rules.carrier_estimate_late),
+    Rule(transit_rules.PROJECTED_LATE, CARRIER_OPS, transit_rules.projected_late, transit_rules.projected_late_due_at),
+    Rule(transit_rules.STALLED, CARRIER_OPS, transit_rules.stalled, transit_rules.stalled_due_at),
+    Rule(transit_rules.CARRIER_EXCEPTION, CARRIER_OPS, transit_rules.carrier_exception),
+    Rule(transit_rules.RETURN_OR_LOST, CARRIER_OPS, transit_rules.return_or_lost),
+    Rule(transit_rules.DELIVERED_LATE, CUSTOMER_CARE, transit_rules.delivered_late),
+    Rule(shipping_rules.RECOVERING, FULFILLMENT, shipping_rules.recovering),
 )
+RULES_BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULES}
+TEAMS: tuple[str, ...] = tuple(dict.fromkeys(rule.team for rule in RULES))
+
+
+def team_of(rule: str) -> str:
+    """The team a finding of this rule (and a case led by it) belongs to."""
+    found = RULES_BY_NAME.get(rule)
+    return found.team if found else FULFILLMENT
+
+
+def rules_of(team: str) -> list[str]:
+    """Every rule whose findings belong to the team."""
+    return [rule.name for rule in RULES if rule.team == team]
 
 
 def _watching(order: OrderState) -> bool:
@@ -36,7 +77,7 @@ def evaluate(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[Find
     """Every finding for the order as of `now`, in a stable order (rule, then shipment)."""
     if not _watching(order):
         return []
-    return [finding for rule in RULES for finding in rule(order, now, catalog)]
+    return [finding for rule in RULES for finding in rule.find(order, now, catalog)]
 
 
 def next_check_at(
@@ -47,17 +88,14 @@ def next_check_at(
     Pass the `findings` just evaluated for the same order and `now` to avoid running every rule
     a second time (the worker, the scheduler and the backtest always have them).
 
-    Covers the hand-over deadlines (not shipped, split order), the onset of "stalled", the
-    moments a projection or carrier estimate runs out, and the act-by of each current finding
-    (after it passes, the recommended recovery changes). None when nothing is pending.
+    Covers each rule's `due_at` (hand-over deadlines, the onset of "stalled", the moments a
+    projection or carrier estimate runs out) and the act-by of each current finding (after it
+    passes, the recommended recovery changes). None when nothing is pending.
     """
     if not _watching(order):
         return None
     candidates = [
-        *shipping_rules.not_shipped_due_at(order, catalog),
-        *shipping_rules.split_due_at(order, catalog),
-        *transit_rules.stalled_due_at(order, catalog),
-        *transit_rules.projected_late_due_at(order, now, catalog),
+        *(instant for rule in RULES if rule.due_at is not None for instant in rule.due_at(order, now, catalog)),
         *(
             finding.act_by + dt.timedelta(microseconds=1)
             for finding in (evaluate(order, now, catalog) if findings is None else findings)

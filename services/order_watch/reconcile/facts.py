@@ -13,15 +13,17 @@ from dataclasses import dataclass, replace
 from functools import lru_cache, wraps
 from typing import Any, TypeVar
 
-from services.common.vocab import EstimateSource, ServiceLevel, TrackingStatus
+from services.common.vocab import EstimateSource, ExceptionReason, ServiceLevel, TrackingStatus
 from services.order_watch.learning.model import Learned, lane, paid_keys, shipment_keys
 from services.order_watch.learning.policy import DEFAULT_POLICY, NOT_SHIPPED_IN_TIME, RulePolicy
 from services.order_watch.promise import (
     CarrierService,
     Catalog,
     RecoveryOption,
+    cutoff_instant,
     expected_delivery,
     latest_handover,
+    pickup_date,
     project_delivery,
     recovery_options,
 )
@@ -45,6 +47,7 @@ STATUS_PROGRESS = {
     TrackingStatus.DELIVERED: 11,
 }
 CARRIER_ESTIMATE_SOURCES = frozenset({EstimateSource.CARRIER, EstimateSource.AGGREGATOR})
+GONE_REASONS = frozenset({ExceptionReason.LOST, ExceptionReason.RETURN_TO_SENDER})
 
 
 _Snapshot = TypeVar("_Snapshot", ScanState, ShipmentState, OrderState)
@@ -144,6 +147,14 @@ def is_finished(shipment: ShipmentState) -> bool:
     return current is not None and current.status.is_final
 
 
+def is_gone(shipment: ShipmentState) -> bool:
+    """Going back to the sender, or reported lost: it will not reach the customer."""
+    last = current_scan(shipment)
+    return last is not None and (
+        last.status is TrackingStatus.RETURN_TO_SENDER or last.exception_reason in GONE_REASONS
+    )
+
+
 @per_snapshot
 def latest_carrier_estimate(shipment: ShipmentState) -> EstimateState | None:
     """The carrier's (or aggregator's) most recent estimate, by when it was issued, then received."""
@@ -159,6 +170,63 @@ def latest_carrier_estimate(shipment: ShipmentState) -> EstimateState | None:
 def live_shipments(order: OrderState) -> tuple[ShipmentState, ...]:
     """Shipments whose label has not been voided, in a stable order."""
     return tuple(sorted((s for s in order.shipments if not s.voided), key=lambda s: s.shipment_id))
+
+
+@per_snapshot
+def superseded(order: OrderState, catalog: Catalog, now: dt.datetime) -> frozenset[str]:
+    """Shipments a later reship has taken over: one on course to keep the promise.
+
+    Their own lateness is no longer the order's problem — the recovery is. Should the reship go
+    wrong (late, lost, never handed over), it stops taking over and they count again.
+    """
+    shipments = live_shipments(order)
+    taken = {
+        earlier.shipment_id
+        for reship in shipments
+        if reship.is_reship and on_course(order, reship, catalog, now)
+        for earlier in shipments
+        if earlier.shipment_id != reship.shipment_id and earlier.label_created_at <= reship.label_created_at
+    }
+    return frozenset(taken)
+
+
+def on_course(order: OrderState, shipment: ShipmentState, catalog: Catalog, now: dt.datetime) -> bool:
+    """Delivered by the promise, or on its way and expected by the promised date."""
+    delivered = delivered_scan(shipment)
+    if delivered is not None and is_delivered(shipment):
+        return delivered.event_time <= order.promised_by
+    if is_finished(shipment) or is_gone(shipment):
+        return False
+    return not after_promise_date(order, expected_arrival(order, shipment, catalog, now).delivery)
+
+
+def watched_shipments(order: OrderState, catalog: Catalog, now: dt.datetime) -> tuple[ShipmentState, ...]:
+    """Live shipments whose fate is still the order's: those no reship on course has taken over."""
+    taken = superseded(order, catalog, now)
+    return tuple(shipment for shipment in live_shipments(order) if shipment.shipment_id not in taken)
+
+
+def shipment_handover_deadline(order: OrderState, shipment: ShipmentState, catalog: Catalog) -> dt.datetime | None:
+    """The hand-over deadline a labelled parcel is held to.
+
+    An original is held to the order's (see `handover_deadline`). A reship has its own: the last
+    cut-off of its service that still keeps the promise, and never earlier than the first cut-off
+    after its label was made — the original's deadline has passed by the time anyone reships.
+    """
+    if not shipment.is_reship:
+        return handover_deadline(order, catalog)
+    service = shipment_service(order, shipment, catalog)
+    first = cutoff_instant(service, pickup_date(service, shipment.label_created_at, order.origin_tz), order.origin_tz)
+    keeps = latest_handover(
+        service,
+        order.promised_by,
+        order.origin_tz,
+        order.destination_tz,
+        options=shipment.label_options,
+        residential=order.residential,
+        not_before=first,
+    )
+    return keeps or first
 
 
 @per_snapshot
@@ -370,7 +438,8 @@ def unshipped_quantities(order: OrderState) -> dict[str, int]:
 def best_recovery(
     order: OrderState, catalog: Catalog, now: dt.datetime, current_expected: dt.datetime | None
 ) -> RecoveryOption | None:
-    """The top-ranked recovery plan for the order, or None when nothing beats the current parcel.
+    """The top-ranked recovery plan for the order, or None when nothing beats the current parcel;
+    its `last_chance` is the latest act-by of any plan that keeps the promise.
 
     `current_expected` None means nothing usable is on its way (no label, lost, damaged): then
     even a plan that misses the promise is offered, as the earliest possible replacement.
@@ -383,9 +452,9 @@ def best_recovery(
         return None
     used = {shipment.carrier.strip().lower() for shipment in live_shipments(order)}
     familiar = next((option for option in options if option.carrier in used), None)
-    if familiar is not None and _as_good(order, familiar, options[0]):
-        return familiar
-    return options[0]
+    chosen = familiar if familiar is not None and _as_good(order, familiar, options[0]) else options[0]
+    last_chance = max((option.act_by for option in options if option.meets_promise), default=None)
+    return replace(chosen, last_chance=last_chance)
 
 
 def _as_good(order: OrderState, candidate: RecoveryOption, best: RecoveryOption) -> bool:

@@ -6,15 +6,25 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 from services.common.vocab import Severity
 from services.order_watch.promise import RecoveryOption
 
 
+class FindingKey(NamedTuple):
+    """Which finding: one per order, rule and shipment however often it is re-found. An order's
+    findings are the evidence of its one case (alert); the key names each within it."""
+
+    order_id: str
+    rule: str
+    shipment_key: str
+    """The shipment's id, or "" for a finding about the whole order."""
+
+
 @dataclass(frozen=True)
 class Finding:
-    """One problem with one order (and shipment): the unit an alert is raised, updated or cleared for."""
+    """One problem the rules found with one order (and shipment): evidence for the order's case."""
 
     rule: str
     order_id: str
@@ -26,9 +36,13 @@ class Finding:
     recovery: RecoveryOption | None = None
 
     @property
-    def key(self) -> tuple[str, str, str | None]:
-        """Identity of the problem: one alert per rule, order and shipment, however often it is re-found."""
-        return (self.rule, self.order_id, self.shipment_id)
+    def key(self) -> FindingKey:
+        return FindingKey(self.order_id, self.rule, self.shipment_id or "")
+
+    @property
+    def last_chance(self) -> dt.datetime | None:
+        """The latest act-by of any recovery that keeps the promise; None when none does."""
+        return self.recovery.last_chance if self.recovery else None
 
 
 def fact(value: Any, source: str, as_of: dt.datetime | dt.date | None) -> dict[str, Any]:

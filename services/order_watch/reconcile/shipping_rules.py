@@ -24,8 +24,12 @@ from services.order_watch.reconcile.facts import (
     model_fact,
     order_evidence,
     reported_levels,
+    shipment_handover_deadline,
+    shipment_service,
+    superseded,
     time_label,
     unshipped_quantities,
+    watched_shipments,
 )
 from services.order_watch.reconcile.findings import Finding, fact
 from services.order_watch.reconcile.state import OrderState, ShipmentState
@@ -33,20 +37,31 @@ from services.order_watch.reconcile.state import OrderState, ShipmentState
 SERVICE_DOWNGRADE = "service_downgrade"
 NOT_SHIPPED_IN_TIME = "not_shipped_in_time"
 SPLIT_ORDER_UNSHIPPED = "split_order_unshipped"
+RECOVERING = "recovering"
 # A parcel handed over just before the cut-off is often first scanned that evening at the hub;
 # wait this long after the deadline before calling a labelled parcel "not shipped".
 ACCEPTANCE_SCAN_GRACE = dt.timedelta(hours=6)
+# Labels come from the warehouse over the broker, scans from carriers' webhooks: after a label
+# reaches us, give its scans this long to reach us too before calling their absence a fact.
+DATA_ARRIVAL_GRACE = dt.timedelta(minutes=10)
 
 
 def service_downgrade(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[Finding]:
-    """The label, or the carrier, says a slower service than the customer paid for."""
+    """The label, or the carrier, says a slower service than the customer paid for.
+
+    A reship is judged against the promise, not the paid level: one chosen slower because it
+    still arrives in time is the recovery working, not a downgrade.
+    """
     findings = []
-    for shipment in live_shipments(order):
-        if is_finished(shipment) or _replaced_by_reship(order, shipment, catalog):
+    for shipment in watched_shipments(order, catalog, now):
+        if is_finished(shipment):
             continue
         slower = _slower_service_facts(order, shipment, catalog)
-        if slower:
-            findings.append(_downgrade_finding(order, shipment, catalog, now, slower))
+        if not slower:
+            continue
+        finding = _downgrade_finding(order, shipment, catalog, now, slower)
+        if not shipment.is_reship or finding.severity is Severity.CRITICAL:
+            findings.append(finding)
     return findings
 
 
@@ -105,38 +120,38 @@ def _label_fact(shipment: ShipmentState, catalog: Catalog) -> dict:
     return fact(label, "shipment.label_created", shipment.label_created_at)
 
 
-def _replaced_by_reship(order: OrderState, shipment: ShipmentState, catalog: Catalog) -> bool:
-    """A later reship at the paid level (or faster) has taken over this parcel's job."""
-    for other in live_shipments(order):
-        level = label_level(other, catalog)
-        if (
-            other.is_reship
-            and other.shipment_id != shipment.shipment_id
-            and other.label_created_at >= shipment.label_created_at
-            and level is not None
-            and not level.is_slower_than(order.paid_service_level)
-        ):
-            return True
-    return False
-
-
 def not_shipped_in_time(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[Finding]:
-    """No live label, or a label no carrier has scanned, once the paid level's last hand-over has passed."""
+    """No live label, or a label no carrier has scanned, once its last hand-over has passed.
+
+    An absence is only a fact once the data could have arrived: a label waits out the scan grace
+    after its deadline, and the time its scans need to reach us after the label did.
+    """
     deadline = handover_deadline(order, catalog)
     if deadline is None:
         return []
-    shipments = live_shipments(order)
-    if not shipments:
+    if not live_shipments(order):
         return [_not_shipped_finding(order, None, deadline, now, catalog)] if now > deadline else []
+    findings = []
+    for shipment in watched_shipments(order, catalog, now):
+        due = _unscanned_due(order, shipment, catalog)
+        if due is not None and now > due and not is_finished(shipment) and first_carrier_scan(shipment) is None:
+            own = shipment_handover_deadline(order, shipment, catalog) or deadline
+            findings.append(_not_shipped_finding(order, shipment, own, now, catalog))
+    return findings
+
+
+def _unscanned_due(order: OrderState, shipment: ShipmentState, catalog: Catalog) -> dt.datetime | None:
+    """From when a labelled parcel without a carrier scan counts as not shipped."""
+    deadline = shipment_handover_deadline(order, shipment, catalog)
+    if deadline is None:
+        return None
     due = deadline + ACCEPTANCE_SCAN_GRACE
-    return [
-        _not_shipped_finding(order, shipment, deadline, now, catalog)
-        for shipment in shipments
-        if now > due and not is_finished(shipment) and first_carrier_scan(shipment) is None
-    ]
+    if shipment.label_received_at is not None:
+        due = max(due, shipment.label_received_at + DATA_ARRIVAL_GRACE)
+    return due
 
 
-def not_shipped_due_at(order: OrderState, catalog: Catalog) -> list[dt.datetime]:
+def not_shipped_due_at(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[dt.datetime]:
     """When not_shipped_in_time could start firing."""
     deadline = handover_deadline(order, catalog)
     if deadline is None:
@@ -144,8 +159,12 @@ def not_shipped_due_at(order: OrderState, catalog: Catalog) -> list[dt.datetime]
     shipments = live_shipments(order)
     if not shipments:
         return [deadline + dt.timedelta(microseconds=1)]
-    pending = any(first_carrier_scan(shipment) is None and not is_finished(shipment) for shipment in shipments)
-    return [deadline + ACCEPTANCE_SCAN_GRACE + dt.timedelta(microseconds=1)] if pending else []
+    pending = [
+        _unscanned_due(order, shipment, catalog)
+        for shipment in shipments
+        if first_carrier_scan(shipment) is None and not is_finished(shipment)
+    ]
+    return [due + dt.timedelta(microseconds=1) for due in pending if due is not None]
 
 
 def _not_shipped_finding(
@@ -166,7 +185,7 @@ def _not_shipped_finding(
     else:
         evidence["label"] = _label_fact(shipment, catalog)
         evidence["carrier_scans"] = fact(0, "tracking", now)
-        label = f"{shipment.carrier} {shipment.tracking_number}"
+        label = f"{'Reship ' if shipment.is_reship else ''}{shipment.carrier} {shipment.tracking_number}"
         summary = f"{label} has no carrier scan; the hand-over deadline was {time_label(deadline, order.origin_tz)}"
     return Finding(
         rule=NOT_SHIPPED_IN_TIME,
@@ -216,7 +235,7 @@ def split_order_unshipped(order: OrderState, now: dt.datetime, catalog: Catalog)
     ]
 
 
-def split_due_at(order: OrderState, catalog: Catalog) -> list[dt.datetime]:
+def split_due_at(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[dt.datetime]:
     """When split_order_unshipped could start firing: only a missing line can make it (a new or
     voided label is an event, evaluated when it comes)."""
     deadline = handover_deadline(order, catalog)
@@ -231,3 +250,42 @@ def _missing_lines(order: OrderState) -> dict[str, int]:
     if not order.lines or not live_shipments(order):
         return {}
     return unshipped_quantities(order)
+
+
+def recovering(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[Finding]:
+    """A reship on course has taken over: the case is watching it, and nobody need act.
+
+    Informational, with no recovery and no act-by: the order stays in view (its case reads
+    "recovering") until the reship is delivered, and says so at once if the reship goes wrong.
+    """
+    taken = superseded(order, catalog, now)
+    if not taken:
+        return []
+    findings = []
+    for reship in watched_shipments(order, catalog, now):
+        if not reship.is_reship or is_finished(reship):
+            continue
+        expectation = expected_arrival(order, reship, catalog, now)
+        service = shipment_service(order, reship, catalog)
+        originals = [s for s in live_shipments(order) if s.shipment_id in taken]
+        evidence = {
+            **order_evidence(order),
+            "reship": _label_fact(reship, catalog),
+            "expected_delivery": expectation.evidence,
+            "replaces": fact([s.tracking_number for s in originals], "shipments", reship.label_created_at),
+        }
+        original = _original_outlook(order, originals, catalog, now)
+        summary = (
+            f"Recovering: reshipped {service.name} {reship.tracking_number}, expected "
+            f"{day_label(expectation.delivery, order)}{original}"
+        )
+        findings.append(Finding(RECOVERING, order.order_id, reship.shipment_id, Severity.INFO, None, summary, evidence))
+    return findings
+
+
+def _original_outlook(order: OrderState, originals: list[ShipmentState], catalog: Catalog, now: dt.datetime) -> str:
+    travelling = [s for s in originals if not is_finished(s)]
+    if not travelling:
+        return ""
+    first = travelling[0]
+    return f"; the original parcel {day_label(expected_arrival(order, first, catalog, now).delivery, order)}"

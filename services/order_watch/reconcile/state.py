@@ -68,6 +68,9 @@ class ShipmentState:
     label_options: frozenset[ServiceOption] = frozenset()
     voided: bool = False
     is_reship: bool = False
+    label_received_at: dt.datetime | None = None
+    """When we learned of the label: rules on an absence wait for the scans to have had time to
+    reach us too (a backlog delivers labels long after they were made)."""
     lines: tuple[LineState, ...] = ()
     """What this parcel carries; empty means "not stated" (assumed to be the whole order)."""
     scans: tuple[ScanState, ...] = ()

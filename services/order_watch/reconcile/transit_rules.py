@@ -27,6 +27,7 @@ from services.order_watch.promise import (
 from services.order_watch.promise.calendar import ONE_DAY, CarrierCalendar, local_date, local_instant
 from services.order_watch.promise.delivery import NEEDS_ANOTHER_DAY, scan_ship_date
 from services.order_watch.reconcile.facts import (
+    GONE_REASONS,
     after_promise_date,
     best_recovery,
     carried_level,
@@ -36,6 +37,7 @@ from services.order_watch.reconcile.facts import (
     first_carrier_scan,
     is_delivered,
     is_finished,
+    is_gone,
     latest_carrier_estimate,
     learned_transits,
     live_shipments,
@@ -46,7 +48,9 @@ from services.order_watch.reconcile.facts import (
     projection,
     shipment_calendar,
     shipment_service,
+    superseded,
     time_label,
+    watched_shipments,
 )
 from services.order_watch.reconcile.findings import Finding, fact
 from services.order_watch.reconcile.state import EstimateState, OrderState, ScanState, ShipmentState
@@ -60,7 +64,6 @@ DELIVERED_LATE = "delivered_late"
 
 # Statuses in which silence from the carrier means something is wrong (exceptions have their own rule).
 EXCEPTION_STATUSES = frozenset({TrackingStatus.EXCEPTION, TrackingStatus.DELAYED, TrackingStatus.DELIVERY_ATTEMPTED})
-GONE_REASONS = frozenset({ExceptionReason.LOST, ExceptionReason.RETURN_TO_SENDER})
 # Exceptions a person must act on (fix the address, replace the goods, call the customer).
 NEEDS_ACTION = frozenset({ExceptionReason.ADDRESS, ExceptionReason.DAMAGED, ExceptionReason.REFUSED})
 # FedEx and UPS count a delivery as late from 60 seconds after the commit time.
@@ -71,14 +74,14 @@ END_OF_DAY = dt.time(23, 59, 59)
 @per_snapshot
 def _in_transit(order: OrderState) -> tuple[ShipmentState, ...]:
     """Live parcels still travelling: not delivered, returned or reported lost."""
-    return tuple(shipment for shipment in live_shipments(order) if not is_finished(shipment) and not _gone(shipment))
+    return tuple(shipment for shipment in live_shipments(order) if not (is_finished(shipment) or is_gone(shipment)))
 
 
-def _gone(shipment: ShipmentState) -> bool:
-    last = current_scan(shipment)
-    return last is not None and (
-        last.status is TrackingStatus.RETURN_TO_SENDER or last.exception_reason in GONE_REASONS
-    )
+def _watched_in_transit(order: OrderState, catalog: Catalog, now: dt.datetime) -> tuple[ShipmentState, ...]:
+    """Parcels still travelling that no reship on course has taken over (the rules judge these;
+    the `_due_at` functions look at every travelling parcel, an extra look being harmless)."""
+    taken = superseded(order, catalog, now)
+    return tuple(shipment for shipment in _in_transit(order) if shipment.shipment_id not in taken)
 
 
 def _scan_fact(scan: ScanState) -> dict[str, Any]:
@@ -116,7 +119,7 @@ def _finding(
 def carrier_estimate_late(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[Finding]:
     """The carrier's latest estimate falls on a later destination date than the promise."""
     findings = []
-    for shipment in _in_transit(order):
+    for shipment in _watched_in_transit(order, catalog, now):
         estimate = latest_carrier_estimate(shipment)
         if estimate is None or not after_promise_date(order, estimate.estimated_delivery):
             continue
@@ -145,7 +148,7 @@ def projected_late(order: OrderState, now: dt.datetime, catalog: Catalog) -> lis
     without, our catalog projection misses the promise date.
     """
     findings = []
-    for shipment in _in_transit(order):
+    for shipment in _watched_in_transit(order, catalog, now):
         accepted = first_carrier_scan(shipment)
         estimate = latest_carrier_estimate(shipment)
         if accepted is None or current_scan(shipment).status not in MOVING:
@@ -258,7 +261,7 @@ def projected_late_due_at(order: OrderState, now: dt.datetime, catalog: Catalog)
 def stalled(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[Finding]:
     """No scan for longer than the level's normal gap, counted in carrier business hours."""
     findings = []
-    for shipment in _in_transit(order):
+    for shipment in _watched_in_transit(order, catalog, now):
         silence = _silence(order, shipment, catalog)
         if silence is None or now < silence.stalls_at:
             continue
@@ -280,7 +283,7 @@ def stalled(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[Findi
     return findings
 
 
-def stalled_due_at(order: OrderState, catalog: Catalog) -> list[dt.datetime]:
+def stalled_due_at(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[dt.datetime]:
     """When each moving shipment will have been silent for its normal gap."""
     silences = (_silence(order, shipment, catalog) for shipment in _in_transit(order))
     return [silence.stalls_at for silence in silences if silence is not None]
@@ -338,7 +341,7 @@ def carrier_exception(order: OrderState, now: dt.datetime, catalog: Catalog) -> 
     One nobody must act on (weather, a missort, a hold) stays quiet while the model says the
     promise has room for the day it costs."""
     findings = []
-    for shipment in _in_transit(order):
+    for shipment in _watched_in_transit(order, catalog, now):
         last = current_scan(shipment)
         if last is None or not _is_exception(last):
             continue
@@ -383,8 +386,8 @@ def _reason_from_status(status: TrackingStatus) -> ExceptionReason:
 def return_or_lost(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[Finding]:
     """The parcel is going back to the sender or the carrier reports it lost: it needs replacing."""
     findings = []
-    for shipment in live_shipments(order):
-        if not _gone(shipment):
+    for shipment in watched_shipments(order, catalog, now):
+        if not is_gone(shipment):
             continue
         last = current_scan(shipment)
         recovery = best_recovery(order, catalog, now, None)
@@ -398,7 +401,7 @@ def return_or_lost(order: OrderState, now: dt.datetime, catalog: Catalog) -> lis
 def delivered_late(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[Finding]:
     """Delivered after the promise; shows whether a guaranteed-service refund can be claimed, and by when."""
     findings = []
-    for shipment in live_shipments(order):
+    for shipment in watched_shipments(order, catalog, now):
         delivered = delivered_scan(shipment)
         if delivered is None or not is_delivered(shipment) or delivered.event_time <= order.promised_by:
             continue

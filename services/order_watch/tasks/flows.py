@@ -16,7 +16,7 @@ from services.common.clock import utc_iso
 from services.common.contracts.envelope import Envelope
 from services.common.contracts.tasks import TaskChange, TaskClosedEvent, TaskCreatedEvent, TaskUpdatedEvent
 from services.common.db import any_of
-from services.order_watch.alerts.flows import SYSTEM, escalate
+from services.order_watch.alerts.flows import OPEN_STATUSES, SYSTEM, escalate, needed_recovery
 from services.order_watch.alerts.models import Alert
 from services.order_watch.audit.service import record
 from services.order_watch.db import publish
@@ -31,24 +31,21 @@ async def live_tasks(session: AsyncSession, order_ids: list[str]) -> dict[str, T
     return {row.order_id: row for row in rows}
 
 
-def needed_recovery(findings: list[Finding]) -> Finding | None:
-    """The finding whose recovery a task should carry: the most severe one that has a recovery."""
-    with_recovery = [finding for finding in findings if finding.recovery is not None]
-    return min(with_recovery, key=lambda f: (f.severity.urgency, f.recovery.act_by), default=None)  # type: ignore[union-attr]
-
-
 def sync_task(
     session: AsyncSession,
     order_id: str,
     findings: list[Finding],
     task: Task | None,
-    alerts: dict[tuple[str, str, str], Alert],
+    case: Alert | None,
     now: datetime,
 ) -> Task | None:
-    """Bring one order's reshipment task in line with its findings; returns the live task."""
+    """Bring one order's reshipment task in line with its findings; returns the live task.
+
+    The task belongs to the order's case (`case`): its expiry escalates the case, its creation
+    is noticed on it."""
+    alert = case if case is not None and case.status in OPEN_STATUSES else None
     if task is not None and task.status == "open" and task.act_by <= now:
         _close(session, task, "expired", "act-by passed with no reship", now)
-        alert = alerts.get((order_id, task.evidence.get("rule", ""), task.evidence.get("shipment_key", "")))
         if alert is not None:
             notice_task_change(session, alert, task, "task_expired", now)
             escalate(session, alert, f"reship task expired at {utc_iso(task.act_by)}", now)
@@ -60,7 +57,6 @@ def sync_task(
         return None if task is None or task.status != "claimed" else task
     recovery = source.recovery
     assert recovery is not None
-    alert = alerts.get((order_id, source.rule, source.shipment_id or ""))
     if task is None:
         return _create(session, order_id, source, recovery, alert, now)
     if task.status == "open":

@@ -20,6 +20,11 @@ LEVEL_WORDS = {
 
 
 def summarize(truth: OrderTruth, order: OrderState) -> str:
+    """One answer a sales rep can read aloud; who owns the case and counts are in the truth's fields."""
+    if truth.verdict == "recovering":
+        # The reship speaks for the order (its reason names it, its expected day and the original's).
+        sentences = [_service_sentence(truth), _sentence(truth.reason), f"Promised {_day(truth.promised_by, order)}."]
+        return " ".join(sentences)
     sentences = [
         _service_sentence(truth),
         _delivery_sentence(truth, order),
@@ -27,17 +32,7 @@ def summarize(truth: OrderTruth, order: OrderState) -> str:
     ]
     sentences += [_task_sentence(task.owner, task.act_by, task.recommendation, order) for task in truth.open_tasks]
     sentences += _reship_sentences(truth)
-    if truth.open_alerts:
-        sentences.append(_alerts_sentence(truth))
     return " ".join(sentence for sentence in sentences if sentence)
-
-
-def _alerts_sentence(truth: OrderTruth) -> str:
-    owners = sorted({alert.owner for alert in truth.open_alerts if alert.owner})
-    unowned = sum(1 for alert in truth.open_alerts if alert.owner is None)
-    held = [f"owned by {', '.join(owners)}"] if owners else []
-    held += [f"{unowned} not yet owned"] if unowned else []
-    return f"{len(truth.open_alerts)} open alert(s): {'; '.join(held)}."
 
 
 def level_word(value: object) -> str:

@@ -15,12 +15,14 @@ from services.order_watch.reconcile.facts import (
     live_shipments,
 )
 from services.order_watch.reconcile.findings import Finding
+from services.order_watch.reconcile.shipping_rules import RECOVERING
 from services.order_watch.reconcile.state import OrderState
 
 
 class Verdict(StrEnum):
     ON_TRACK = "on track"
     AT_RISK = "at risk"
+    RECOVERING = "recovering"
     LATE = "late"
     DELIVERED_ON_TIME = "delivered on time"
     DELIVERED_LATE = "delivered late"
@@ -45,6 +47,10 @@ def judge(
     if serious:
         worst = min(serious, key=lambda f: (f.severity.urgency, f.act_by or order.promised_by))
         return Verdict.AT_RISK, worst.summary
+    recovering = [finding for finding in findings if finding.rule == RECOVERING]
+    if recovering:
+        # A reship on course speaks for the order: the original's lateness is no longer the answer.
+        return Verdict.RECOVERING, recovering[0].summary
     if expected is not None and after_promise_date(order, expected):
         return Verdict.AT_RISK, f"Expected {day_label(expected, order)}, after the promise of {promised}."
     if expected is None:

@@ -21,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.vocab import Severity
 from services.order_watch.alerts import service as alerts
 from services.order_watch.alerts.flows import OPEN_STATUSES
-from services.order_watch.alerts.teams import TEAM_BY_RULE
+from services.order_watch.reconcile.engine import RULES_BY_NAME
+from services.order_watch.reconcile.engine import TEAMS as RULE_TEAMS
 from services.order_watch.tasks import service as tasks
 from services.order_watch.tasks.flows import CLOSED_STATUSES
 from services.order_watch.tasks.models import LIVE_STATUSES
@@ -29,7 +30,7 @@ from services.order_watch.tasks.models import LIVE_STATUSES
 DUE_WITHIN = {"1h": dt.timedelta(hours=1), "4h": dt.timedelta(hours=4), "24h": dt.timedelta(hours=24)}
 DUE_CHOICES = {"": "any time", "overdue": "overdue", **{key: f"within {key}" for key in DUE_WITHIN}}
 SEVERITIES = tuple(sorted((level.value for level in Severity), key=lambda value: Severity(value).urgency))
-TEAMS = tuple(sorted(set(TEAM_BY_RULE.values())))
+TEAMS = tuple(sorted(RULE_TEAMS))
 ROW_LIMIT = 200
 
 
@@ -147,7 +148,7 @@ class AlertBoard(Board):
     def own_filters(cls, params: Mapping[str, str]) -> dict[str, str]:
         return {
             "severity": _choice(params.get("severity"), SEVERITIES),
-            "rule": _choice(params.get("rule"), TEAM_BY_RULE),
+            "rule": _choice(params.get("rule"), RULES_BY_NAME),
             "team": _choice(params.get("team"), TEAMS),
         }
 

@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from services.common.clock import wall_clock
 from services.order_watch.alerts.schemas import Resolution
-from services.order_watch.alerts.teams import TEAM_BY_RULE
+from services.order_watch.reconcile.engine import RULES_BY_NAME
 from services.order_watch.web.session import Viewer, forget_notice, notice_of
 
 HERE = Path(__file__).parent
@@ -63,7 +63,7 @@ def words(code: str) -> str:
 
 
 templates.env.filters.update(when=when, fact_value=fact_value, words=words)
-templates.env.globals.update(RESOLUTIONS=[resolution.value for resolution in Resolution], RULES=sorted(TEAM_BY_RULE))
+templates.env.globals.update(RESOLUTIONS=[resolution.value for resolution in Resolution], RULES=sorted(RULES_BY_NAME))
 
 
 def page_context(request: Request, viewer: Viewer | None, **context: Any) -> dict[str, Any]:

@@ -16,7 +16,7 @@ async def open_task(api, order_id):
     return task
 
 
-async def test_claim_then_complete_links_the_reship_and_the_downgrade_clears(api):
+async def test_claim_then_complete_links_the_reship_and_the_case_is_recovering(api):
     order_id = await api.story_order()
     task = await open_task(api, order_id)
     assert (task["service_level"], task["carrier"]) == ("NEXT_DAY", "ups")
@@ -38,10 +38,12 @@ async def test_claim_then_complete_links_the_reship_and_the_downgrade_clears(api
         "1ZRESHIP0000000001",
         "NEXT_DAY",
     )
-    downgrade = (await api.call("GET", "/alerts", Role.SALES, params={"order_id": order_id})).json()
-    assert [(a["rule"], a["status"], a["resolution"]) for a in downgrade] == [
-        ("service_downgrade", "resolved", "condition_cleared")
-    ]
+    (case,) = (await api.call("GET", "/alerts", Role.SALES, params={"order_id": order_id})).json()
+    assert (case["status"], case["rule"], case["severity"]) == ("recovering", "recovering", "info")
+    assert [finding["rule"] for finding in case["findings"]] == ["recovering"]
+    assert "1ZRESHIP0000000001" in case["summary"]
+    open_tasks = await api.call("GET", "/tasks", Role.SALES, params={"order_id": order_id, "status": "open"})
+    assert open_tasks.json() == []  # the recovery loop closes: no new task for the reship
     assert (await api.call("POST", f"/tasks/{task['task_id']}/cancel", json={"reason": "x"})).status_code == 409
 
     truth = (await api.call("GET", "/lookup", Role.SALES, params={"tracking_number": "1ZRESHIP0000000001"})).json()

@@ -104,7 +104,8 @@ async def test_the_story_in_one_answer(carrier_adapter_settings, order_watch_set
     (task_out,) = truth["open_tasks"]
     assert (task_out["owner"], task_out["status"]) == ("maria", "claimed")
     assert datetime.fromisoformat(task_out["act_by"]) == datetime(2026, 11, 19, 17, 0, tzinfo=CHICAGO)
-    assert {alert["rule"] for alert in truth["open_alerts"]} >= {"service_downgrade", "carrier_estimate_late"}
+    (case,) = truth["open_alerts"]  # one case for the order's problem, whichever rules found it
+    assert case["rule"] == "service_downgrade"
 
     timeline = truth["timeline"]
     # The promise reads in the customer's zone, as the customer was told it (not as an ISO instant).

@@ -30,9 +30,11 @@ from tests.order_watch.reconcile.builders import (
 
 
 def test_every_rule_is_registered_once() -> None:
-    names = [rule.__name__ for rule in RULES]
+    names = [rule.name for rule in RULES]
+    assert [rule.find.__name__ for rule in RULES] == names
     assert sorted(names) == sorted(
         [
+            "recovering",
             "service_downgrade",
             "not_shipped_in_time",
             "split_order_unshipped",
@@ -50,7 +52,7 @@ def test_findings_have_stable_keys_and_json_evidence() -> None:
     import json
 
     [finding] = evaluate(order(label()), LABEL_TIME, CATALOG)
-    assert finding.key == ("service_downgrade", "ORD-1", "SHP-1")
+    assert finding.key == ("ORD-1", "service_downgrade", "SHP-1")
     json.dumps(finding.evidence)
     json.dumps(finding.recovery.as_evidence())
 
@@ -121,8 +123,8 @@ def test_a_moving_parcel_is_not_rechecked_at_midnight_but_one_after_a_failed_att
 def test_split_order_wakes_the_scheduler_only_while_a_line_is_missing() -> None:
     whole = order(label(lines=(LineState("DEVICE-1", 1),)))
     part = order(label(lines=(LineState("DEVICE-1", 1),)), lines=(LineState("DEVICE-1", 1), LineState("CASE-2", 1)))
-    assert shipping_rules.split_due_at(whole, CATALOG) == []
-    [due] = shipping_rules.split_due_at(part, CATALOG)
+    assert shipping_rules.split_due_at(whole, LABEL_TIME, CATALOG) == []
+    [due] = shipping_rules.split_due_at(part, LABEL_TIME, CATALOG)
     assert due > LABEL_TIME
 
 

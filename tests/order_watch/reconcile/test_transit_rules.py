@@ -138,7 +138,7 @@ def test_ground_parcel_silent_for_a_business_day_is_stalled() -> None:
 
 
 def test_stalled_onset_is_given_to_the_scheduler() -> None:
-    assert stalled_due_at(stall_order(ny(2026, 12, 1, 9)), CATALOG) == [ny(2026, 12, 3, 9)]
+    assert stalled_due_at(stall_order(ny(2026, 12, 1, 9)), ny(2026, 12, 1, 9), CATALOG) == [ny(2026, 12, 3, 9)]
 
 
 def test_a_weekend_without_scans_is_not_a_stall() -> None:
