@@ -23,6 +23,12 @@ def wall_clock(instant: datetime, zone: str) -> str:
     return f"{local:%a %b} {local.day}, {local:%H:%M} {local.tzname()}"
 
 
+def wall_day(instant: datetime, zone: str) -> str:
+    """ "Thu Nov 19": the day an instant falls on where `zone` is."""
+    local = instant.astimezone(ZoneInfo(zone))
+    return f"{local:%a %b} {local.day}"
+
+
 class Clock(Protocol):
     def now(self) -> datetime: ...
 

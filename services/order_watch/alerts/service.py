@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.db import NotFound
-from services.order_watch.alerts.models import Alert, AlertHistory
+from services.order_watch.alerts.models import SEVERITY_RANK_SQL, Alert, AlertHistory
 from services.order_watch.audit.models import AuditEntry
 from services.order_watch.cursors import FAR_FUTURE, last_if_null, page
 from services.order_watch.reconcile.engine import rules_of
@@ -51,14 +51,20 @@ def _filtered(query: Select[Any], filters: AlertFilters) -> Select[Any]:
     return query
 
 
-# Most urgent first: priority, then act-by (none last), then the oldest; the id makes the order total.
-SORT_KEY = (Alert.priority, last_if_null(Alert.act_by), Alert.opened_at, Alert.alert_id)
-SORT_KINDS = (int, datetime, datetime, uuid.UUID)
+# The board's order: a case nobody owns before an owned one, then the last chance (none last),
+# severity and priority, then the oldest; the id makes the order total. PRODUCT.md: "exactly one
+# owner" — an unowned critical case must never hide below owned, acknowledged ones.
+OWNED = Alert.owner.is_not(None)
+SEVERITY_RANK = literal_column(f"({SEVERITY_RANK_SQL})")
+SORT_KEY = (OWNED, last_if_null(Alert.act_by), SEVERITY_RANK, Alert.priority, Alert.opened_at, Alert.alert_id)
+SORT_KINDS = (bool, datetime, int, int, datetime, uuid.UUID)
+_SEVERITY_RANKS = {"critical": 0, "warning": 1}
 
 
 def cursor_of(alert: Any) -> tuple[Any, ...]:
     """An alert's place in the list order (what `AlertFilters.after` takes)."""
-    return (alert.priority, alert.act_by or FAR_FUTURE, alert.opened_at, alert.alert_id)
+    rank = _SEVERITY_RANKS.get(alert.severity, 2)
+    return (alert.owner is not None, alert.act_by or FAR_FUTURE, rank, alert.priority, alert.opened_at, alert.alert_id)
 
 
 async def list_alerts(session: AsyncSession, filters: AlertFilters) -> list[Any]:

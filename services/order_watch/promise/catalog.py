@@ -86,6 +86,12 @@ class Catalog:
     """What this shop's history taught (learning/); None: the catalog's priors are all we know."""
     policy: RulePolicy | None = None
     """Rule thresholds the model is read with; None: the defaults (learning/policy.py)."""
+    carrier_names: dict[str, str] = field(default_factory=dict)
+    """How each carrier is named to people ("FedEx" for fedex)."""
+
+    def carrier_name(self, carrier: str) -> str:
+        """The carrier as people name it; an unknown one as it was written."""
+        return self.carrier_names.get(_slug(carrier), carrier.strip())
 
     def with_learning(self, model: DeliveryModel | None, policy: RulePolicy | None = None) -> Catalog:
         """The same carriers with a fitted model and thresholds handed to the rules."""
@@ -251,11 +257,13 @@ def load_catalog() -> Catalog:
     calendars: dict[str, CarrierCalendar] = {}
     services: dict[str, tuple[CarrierService, ...]] = {}
     claim_windows: dict[str, tuple[int | None, str]] = {}
+    names: dict[str, str] = {}
     for name in (*CARRIER_FILES, FALLBACK_CARRIER):
         raw = _read_json(name)
+        names[raw["carrier"]] = raw.get("name", raw["carrier"])
         calendar = _calendar(raw)
         calendars[raw["carrier"]] = calendar
         claim_windows[raw["carrier"]] = (raw["claim_window"]["days"], raw["claim_window"]["from"])
         if raw["services"]:
             services[raw["carrier"]] = tuple(_service(s, raw, calendar) for s in raw["services"])
-    return Catalog(calendars, services, _level_defaults(_read_json("levels")), claim_windows)
+    return Catalog(calendars, services, _level_defaults(_read_json("levels")), claim_windows, carrier_names=names)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache, wraps
 from typing import Any, TypeVar
 
+from services.common.clock import wall_clock, wall_day
 from services.common.vocab import EstimateSource, ExceptionReason, ServiceLevel, TrackingStatus
 from services.order_watch.learning.model import Learned, lane, paid_keys, shipment_keys
 from services.order_watch.learning.policy import DEFAULT_POLICY, NOT_SHIPPED_IN_TIME, RulePolicy
@@ -27,7 +28,7 @@ from services.order_watch.promise import (
     project_delivery,
     recovery_options,
 )
-from services.order_watch.promise.calendar import CarrierCalendar, as_zone, local_date
+from services.order_watch.promise.calendar import CarrierCalendar, local_date
 from services.order_watch.reconcile.findings import fact
 from services.order_watch.reconcile.state import EstimateState, LineState, OrderState, ScanState, ShipmentState
 
@@ -513,11 +514,38 @@ def order_evidence(order: OrderState) -> dict[str, Any]:
 
 
 def day_label(instant: dt.datetime, order: OrderState) -> str:
-    """A destination-local date for summaries, e.g. "Fri 2026-11-20"."""
-    return local_date(instant, order.destination_tz).strftime("%a %Y-%m-%d")
+    """A destination-local day for summaries, e.g. "Fri Nov 20"."""
+    return wall_day(instant, order.destination_tz)
 
 
 def time_label(instant: dt.datetime, zone: str) -> str:
     """A wall-clock time for summaries, in the zone its reader thinks in: the warehouse's for
-    hand-overs, the customer's for deliveries. E.g. "Thu 2026-11-19 17:00 CST"."""
-    return instant.astimezone(as_zone(zone)).strftime("%a %Y-%m-%d %H:%M %Z")
+    hand-overs, the customer's for deliveries. E.g. "Thu Nov 19, 17:00 CST"."""
+    return wall_clock(instant, zone)
+
+
+LEVEL_WORDS = {
+    ServiceLevel.SAME_DAY: "same-day",
+    ServiceLevel.NEXT_DAY: "next-day",
+    ServiceLevel.TWO_DAY: "two-day",
+    ServiceLevel.THREE_DAY: "three-day",
+    ServiceLevel.GROUND: "ground",
+    ServiceLevel.ECONOMY: "economy",
+}
+
+
+def level_word(value: object) -> str:
+    """ "next-day" for NEXT_DAY: a service level as people say it."""
+    try:
+        return LEVEL_WORDS.get(ServiceLevel(str(value)), str(value).lower())
+    except ValueError:
+        return str(value).lower()
+
+
+def service_words(order: OrderState, shipment: ShipmentState, catalog: Catalog) -> str:
+    """The label's service by name ("UPS Ground"), or what we know of it when the code is not in the catalog."""
+    service = shipment_service(order, shipment, catalog)
+    if not service.is_default:
+        return service.name
+    carrier = catalog.carrier_name(shipment.carrier)
+    return f"{carrier} {level_word(service.level)} (service {shipment.label_service_code})"

@@ -35,6 +35,11 @@ class Finding:
     evidence: dict[str, Any] = field(hash=False)
     recovery: RecoveryOption | None = None
 
+    def __post_init__(self) -> None:
+        # A summary is read aloud as a sentence, and task reasons append more: it ends with a stop.
+        if not self.summary.endswith("."):
+            object.__setattr__(self, "summary", self.summary + ".")
+
     @property
     def key(self) -> FindingKey:
         return FindingKey(self.order_id, self.rule, self.shipment_id or "")

@@ -20,12 +20,13 @@ from services.order_watch.reconcile.facts import (
     handover_deadline,
     is_finished,
     label_level,
+    level_word,
     live_shipments,
     model_fact,
     order_evidence,
     reported_levels,
+    service_words,
     shipment_handover_deadline,
-    shipment_service,
     superseded,
     time_label,
     unshipped_quantities,
@@ -84,7 +85,6 @@ def _downgrade_finding(
     expectation = expected_arrival(order, shipment, catalog, now)
     recovery = best_recovery(order, catalog, now, expectation.delivery)
     late = after_promise_date(order, expectation.delivery)
-    shipped_level = next(iter(slower.values()))["value"]
     evidence = {
         **order_evidence(order),
         "label": _label_fact(shipment, catalog),
@@ -93,9 +93,8 @@ def _downgrade_finding(
         "misses_promise": fact(late, "order_watch: expected vs promised destination date", now),
     }
     summary = (
-        f"Paid {order.paid_service_level.value}, shipped {shipped_level} "
-        f"({shipment.carrier} {shipment.label_service_code}); expected {day_label(expectation.delivery, order)}"
-        f" vs promised {day_label(order.promised_by, order)}"
+        f"Paid {level_word(order.paid_service_level)}, shipped {_shipped_words(order, shipment, catalog, slower)}; "
+        f"expected {day_label(expectation.delivery, order)}, promised {day_label(order.promised_by, order)}"
     )
     return Finding(
         rule=SERVICE_DOWNGRADE,
@@ -107,6 +106,14 @@ def _downgrade_finding(
         evidence=evidence,
         recovery=recovery,
     )
+
+
+def _shipped_words(order: OrderState, shipment: ShipmentState, catalog: Catalog, slower: dict) -> str:
+    """ "UPS Ground"; or, when only the carrier says it is slower, "UPS 2nd Day Air, carried as ground"."""
+    service = service_words(order, shipment, catalog)
+    if "label_service_level" in slower:
+        return service
+    return f"{service}, carried as {level_word(slower['carrier_reported_service_level']['value'])}"
 
 
 def _label_fact(shipment: ShipmentState, catalog: Catalog) -> dict:
@@ -179,13 +186,14 @@ def _not_shipped_finding(
     if shipment is None:
         evidence["live_labels"] = fact(0, "shipments", now)
         summary = (
-            f"No label bought by the {order.paid_service_level.value} hand-over deadline "
+            f"No label bought by the {level_word(order.paid_service_level)} hand-over deadline, "
             f"{time_label(deadline, order.origin_tz)}"
         )
     else:
         evidence["label"] = _label_fact(shipment, catalog)
         evidence["carrier_scans"] = fact(0, "tracking", now)
-        label = f"{'Reship ' if shipment.is_reship else ''}{shipment.carrier} {shipment.tracking_number}"
+        parcel = f"{service_words(order, shipment, catalog)} {shipment.tracking_number}"
+        label = f"Reship {parcel}" if shipment.is_reship else parcel
         summary = f"{label} has no carrier scan; the hand-over deadline was {time_label(deadline, order.origin_tz)}"
     return Finding(
         rule=NOT_SHIPPED_IN_TIME,
@@ -266,7 +274,6 @@ def recovering(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[Fi
         if not reship.is_reship or is_finished(reship):
             continue
         expectation = expected_arrival(order, reship, catalog, now)
-        service = shipment_service(order, reship, catalog)
         originals = [s for s in live_shipments(order) if s.shipment_id in taken]
         evidence = {
             **order_evidence(order),
@@ -276,7 +283,7 @@ def recovering(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[Fi
         }
         original = _original_outlook(order, originals, catalog, now)
         summary = (
-            f"Recovering: reshipped {service.name} {reship.tracking_number}, expected "
+            f"Recovering: reshipped {service_words(order, reship, catalog)} {reship.tracking_number}, expected "
             f"{day_label(expectation.delivery, order)}{original}"
         )
         findings.append(Finding(RECOVERING, order.order_id, reship.shipment_id, Severity.INFO, None, summary, evidence))

@@ -40,6 +40,7 @@ from services.order_watch.reconcile.facts import (
     is_gone,
     latest_carrier_estimate,
     learned_transits,
+    level_word,
     live_shipments,
     model_fact,
     order_evidence,
@@ -82,6 +83,10 @@ def _watched_in_transit(order: OrderState, catalog: Catalog, now: dt.datetime) -
     the `_due_at` functions look at every travelling parcel, an extra look being harmless)."""
     taken = superseded(order, catalog, now)
     return tuple(shipment for shipment in _in_transit(order) if shipment.shipment_id not in taken)
+
+
+def _words(code: TrackingStatus | ExceptionReason) -> str:
+    return code.value.replace("_", " ")
 
 
 def _scan_fact(scan: ScanState) -> dict[str, Any]:
@@ -129,7 +134,7 @@ def carrier_estimate_late(order: OrderState, now: dt.datetime, catalog: Catalog)
             "estimate_received_at": fact(estimate.received_at, "order_watch", estimate.received_at),
         }
         summary = (
-            f"{shipment.carrier} estimates {day_label(estimate.estimated_delivery, order)}, "
+            f"{catalog.carrier_name(shipment.carrier)} estimates {day_label(estimate.estimated_delivery, order)}, "
             f"promised {day_label(order.promised_by, order)}"
         )
         findings.append(
@@ -318,10 +323,11 @@ def _silence(order: OrderState, shipment: ShipmentState, catalog: Catalog) -> Si
     if learned is not None and share is not None:
         hours = learned.distribution.tail_bound(share)
         gap = dt.timedelta(hours=hours)
-        normal_for, source = f"{shipment.carrier} after {last.status.value}", f"delivery model {learned.version}"
+        normal_for = f"{catalog.carrier_name(shipment.carrier)} after {_words(last.status)}"
+        source = f"delivery model {learned.version}"
     else:
         level = carried_level(order, shipment, catalog)
-        gap, normal_for, source = catalog.normal_scan_gap(level), level.value, f"levels table: {level.value}"
+        gap, normal_for, source = catalog.normal_scan_gap(level), level_word(level), f"levels table: {level.value}"
     calendar = shipment_calendar(order, shipment, catalog)
     stalls_at = _stalls_at(calendar, last.event_time, gap, order.destination_tz, learned is not None)
     return Silence(last, normal_for, gap, source, learned, stalls_at)
@@ -351,7 +357,7 @@ def carrier_exception(order: OrderState, now: dt.datetime, catalog: Catalog) -> 
         # Damaged goods will not arrive usable: plan a replacement at once.
         recovery = best_recovery(order, catalog, now, None) if reason is ExceptionReason.DAMAGED else None
         severity = Severity.CRITICAL if reason in NEEDS_ACTION else Severity.WARNING
-        summary = f"{shipment.carrier} reports {last.status.value} ({reason.value})" + (
+        summary = f"{catalog.carrier_name(shipment.carrier)} reports {_words(last.status)} ({_words(reason)})" + (
             f": {last.description}" if last.description else ""
         )
         evidence = {"last_scan": _scan_fact(last)}
@@ -392,7 +398,7 @@ def return_or_lost(order: OrderState, now: dt.datetime, catalog: Catalog) -> lis
         last = current_scan(shipment)
         recovery = best_recovery(order, catalog, now, None)
         what = "lost" if last.exception_reason is ExceptionReason.LOST else "returning to sender"
-        summary = f"{shipment.carrier} {shipment.tracking_number} {what}"
+        summary = f"{catalog.carrier_name(shipment.carrier)} {shipment.tracking_number} {what}"
         evidence = {"last_scan": _scan_fact(last)}
         findings.append(_finding(RETURN_OR_LOST, order, shipment, Severity.CRITICAL, summary, evidence, recovery))
     return findings

@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
-from services.common.vocab import ServiceLevel
+from services.common.clock import wall_clock, wall_day
+from services.order_watch.reconcile.facts import level_word
 from services.order_watch.reconcile.state import OrderState
 from services.order_watch.truth.schemas import Fact, OrderTruth
-
-LEVEL_WORDS = {
-    ServiceLevel.SAME_DAY: "same-day",
-    ServiceLevel.NEXT_DAY: "next-day",
-    ServiceLevel.TWO_DAY: "two-day",
-    ServiceLevel.THREE_DAY: "three-day",
-    ServiceLevel.GROUND: "ground",
-    ServiceLevel.ECONOMY: "economy",
-}
 
 
 def summarize(truth: OrderTruth, order: OrderState) -> str:
@@ -31,15 +22,8 @@ def summarize(truth: OrderTruth, order: OrderState) -> str:
         f"{truth.verdict.capitalize()}: {_sentence(truth.reason)}",
     ]
     sentences += [_task_sentence(task.owner, task.act_by, task.recommendation, order) for task in truth.open_tasks]
-    sentences += _reship_sentences(truth)
+    sentences += _reship_sentences(truth, order)
     return " ".join(sentence for sentence in sentences if sentence)
-
-
-def level_word(value: object) -> str:
-    try:
-        return LEVEL_WORDS.get(ServiceLevel(str(value)), str(value).lower())
-    except ValueError:
-        return str(value).lower()
 
 
 def _service_sentence(truth: OrderTruth) -> str:
@@ -67,27 +51,23 @@ def _delivery_sentence(truth: OrderTruth, order: OrderState) -> str:
 
 
 def _task_sentence(owner: str | None, act_by: dt.datetime, recommendation: str, order: OrderState) -> str:
-    local = act_by.astimezone(ZoneInfo(order.origin_tz))
     who = f"owned by {owner}" if owner else "not yet owned"
-    return (
-        f"Reship task open, {who}, act by {local:%A %H:%M} {local.tzname()} ({local:%b} {local.day}): {recommendation}."
-    )
+    return f"Reship task open, {who}, act by {wall_clock(act_by, order.origin_tz)}: {_sentence(recommendation)}"
 
 
-def _reship_sentences(truth: OrderTruth) -> list[str]:
+def _reship_sentences(truth: OrderTruth, order: OrderState) -> list[str]:
     return [
         f"Reshipped {level_word(s.label_service.value)} as {s.carrier} {s.tracking_number}"
-        + (f", expected {_day(s.projected_delivery, None)}" if s.projected_delivery else "")
+        + (f", expected {_day(s.projected_delivery, order)}" if s.projected_delivery else "")
         + "."
         for s in truth.shipments
         if s.is_reship
     ]
 
 
-def _day(value: Fact, order: OrderState | None) -> str:
+def _day(value: Fact, order: OrderState) -> str:
     instant = value.value if isinstance(value.value, dt.datetime) else dt.datetime.fromisoformat(str(value.value))
-    local = instant.astimezone(ZoneInfo(order.destination_tz)) if order else instant
-    return f"{local:%A %b} {local.day}"
+    return wall_day(instant, order.destination_tz)
 
 
 def _sentence(text: str) -> str:

@@ -62,7 +62,12 @@ def words(code: str) -> str:
     return code.replace("_", " ").lower()
 
 
-templates.env.filters.update(when=when, fact_value=fact_value, words=words)
+def escalated(level: int) -> str:
+    """ "escalated once", "escalated twice", "escalated 3 times"."""
+    return {1: "escalated once", 2: "escalated twice"}.get(level, f"escalated {level} times")
+
+
+templates.env.filters.update(when=when, fact_value=fact_value, words=words, escalated=escalated)
 templates.env.globals.update(RESOLUTIONS=[resolution.value for resolution in Resolution], RULES=sorted(RULES_BY_NAME))
 
 

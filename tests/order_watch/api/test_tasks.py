@@ -48,7 +48,8 @@ async def test_claim_then_complete_links_the_reship_and_the_case_is_recovering(a
 
     truth = (await api.call("GET", "/lookup", Role.SALES, params={"tracking_number": "1ZRESHIP0000000001"})).json()
     assert [brief["order_id"] for brief in truth] == [order_id]
-    assert "Reshipped next-day as ups 1ZRESHIP0000000001" in truth[0]["summary"]
+    assert "Recovering: reshipped UPS Next Day Air Saver 1ZRESHIP0000000001, expected Fri Nov 20" in truth[0]["summary"]
+    assert "at risk" not in truth[0]["summary"].lower()  # one verdict: the reship speaks for the order
 
     trail = (await api.call("GET", f"/orders/{order_id}/audit", Role.SALES)).json()
     task_trail = [(e["action"], e["actor"]) for e in trail if e["entity"] == "task"]

@@ -131,7 +131,7 @@ def test_split_order_wakes_the_scheduler_only_while_a_line_is_missing() -> None:
 def test_summaries_show_local_wall_clock_times_whatever_offset_the_instants_carry() -> None:
     in_utc = order(promised_by=PROMISED_BY.astimezone(dt.UTC))
     [unlabelled] = evaluate(in_utc, chi(2026, 11, 19, 23).astimezone(dt.UTC), CATALOG)
-    assert unlabelled.summary.endswith("hand-over deadline Thu 2026-11-19 17:00 CST")
+    assert unlabelled.summary.endswith("hand-over deadline, Thu Nov 19, 17:00 CST.")
     delivered = scan("d", ny(2026, 11, 21, 10).astimezone(dt.UTC), TrackingStatus.DELIVERED)
     [late] = evaluate(order(label(code="01", scans=(delivered,))), ny(2026, 11, 21, 11), CATALOG)
-    assert late.summary.startswith("Delivered Sat 2026-11-21 10:00 EST, promised Fri 2026-11-20 20:00 EST")
+    assert late.summary.startswith("Delivered Sat Nov 21, 10:00 EST, promised Fri Nov 20, 20:00 EST")

@@ -93,7 +93,7 @@ async def test_fulfillment_watches_an_alert_arrive_acts_and_reads_the_truth(
     row = alert_row(page, order_id)
     await expect(row).to_be_visible()
     assert await page.evaluate("window.stillTheSamePage") is True, "the alert must arrive without a reload"
-    await expect(row).to_contain_text("Paid NEXT_DAY, shipped GROUND")
+    await expect(row).to_contain_text("Paid next-day, shipped UPS Ground")
     await expect(row.locator(".countdown")).to_contain_text(re.compile(r"left|overdue"))
     await expect(page.locator("[data-announce]")).to_contain_text(order_id)
     await page.screenshot(path=SCREENSHOTS / "alerts-board.png", full_page=True)
@@ -112,7 +112,7 @@ async def test_fulfillment_watches_an_alert_arrive_acts_and_reads_the_truth(
     await row.get_by_role("link", name=order_id).click()
     await expect(page.get_by_role("heading", name=f"Order {order_id}")).to_be_visible()
     await expect(page.locator("[data-verdict]")).to_have_text("At risk")
-    await expect(page.locator(".verdict")).to_contain_text("Paid NEXT_DAY, shipped GROUND")
+    await expect(page.locator(".verdict")).to_contain_text("Paid next-day, shipped UPS Ground")
     await expect(page.locator(".audit")).to_contain_text("fulfillment")
     await page.screenshot(path=SCREENSHOTS / "order-truth.png", full_page=True)
 
