@@ -49,6 +49,10 @@ STATUS_PROGRESS = {
 }
 CARRIER_ESTIMATE_SOURCES = frozenset({EstimateSource.CARRIER, EstimateSource.AGGREGATOR})
 GONE_REASONS = frozenset({ExceptionReason.LOST, ExceptionReason.RETURN_TO_SENDER})
+# Labels come from the warehouse over the broker, scans from carriers' webhooks, and a backlog
+# delivers hours of either at once: after the latest news of a parcel reached us, give the rest
+# of its news this long to reach us too before calling an absence (no scan, silence) a fact.
+DATA_ARRIVAL_GRACE = dt.timedelta(minutes=10)
 
 
 _Snapshot = TypeVar("_Snapshot", ScanState, ShipmentState, OrderState)
@@ -154,6 +158,16 @@ def is_gone(shipment: ShipmentState) -> bool:
     return last is not None and (
         last.status is TrackingStatus.RETURN_TO_SENDER or last.exception_reason in GONE_REASONS
     )
+
+
+@per_snapshot
+def data_settles_at(shipment: ShipmentState) -> dt.datetime | None:
+    """When what we know of the parcel is settled enough to read an absence in it: the grace
+    after the latest of its label and scans reached us (None: no receipt times, as in tests)."""
+    received = [scan.received_at for scan in shipment.scans if scan.received_at is not None]
+    if shipment.label_received_at is not None:
+        received.append(shipment.label_received_at)
+    return max(received) + DATA_ARRIVAL_GRACE if received else None
 
 
 @per_snapshot

@@ -13,6 +13,7 @@ from services.order_watch.promise import Catalog
 from services.order_watch.reconcile.facts import (
     after_promise_date,
     best_recovery,
+    data_settles_at,
     day_label,
     expected_arrival,
     first_carrier_scan,
@@ -42,9 +43,6 @@ RECOVERING = "recovering"
 # A parcel handed over just before the cut-off is often first scanned that evening at the hub;
 # wait this long after the deadline before calling a labelled parcel "not shipped".
 ACCEPTANCE_SCAN_GRACE = dt.timedelta(hours=6)
-# Labels come from the warehouse over the broker, scans from carriers' webhooks: after a label
-# reaches us, give its scans this long to reach us too before calling their absence a fact.
-DATA_ARRIVAL_GRACE = dt.timedelta(minutes=10)
 
 
 def service_downgrade(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[Finding]:
@@ -152,10 +150,8 @@ def _unscanned_due(order: OrderState, shipment: ShipmentState, catalog: Catalog)
     deadline = shipment_handover_deadline(order, shipment, catalog)
     if deadline is None:
         return None
-    due = deadline + ACCEPTANCE_SCAN_GRACE
-    if shipment.label_received_at is not None:
-        due = max(due, shipment.label_received_at + DATA_ARRIVAL_GRACE)
-    return due
+    settles = data_settles_at(shipment)
+    return max(deadline + ACCEPTANCE_SCAN_GRACE, settles) if settles else deadline + ACCEPTANCE_SCAN_GRACE
 
 
 def not_shipped_due_at(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[dt.datetime]:

@@ -32,6 +32,7 @@ from services.order_watch.reconcile.facts import (
     best_recovery,
     carried_level,
     current_scan,
+    data_settles_at,
     day_label,
     delivered_scan,
     first_carrier_scan,
@@ -150,13 +151,17 @@ def projected_late(order: OrderState, now: dt.datetime, catalog: Catalog) -> lis
     the carrier gives no estimate or its estimate has passed undelivered: a live carrier estimate
     knows the lane better than we do. While the latest scan is an exception, carrier_exception
     owns the problem. With history, "probably" is the learned P(miss) at a policy threshold;
-    without, our catalog projection misses the promise date.
+    without, our catalog projection misses the promise date. A projection reads the silence since
+    the last scan, so it waits, like the absence rules, until the parcel's news has settled.
     """
     findings = []
     for shipment in _watched_in_transit(order, catalog, now):
         accepted = first_carrier_scan(shipment)
         estimate = latest_carrier_estimate(shipment)
         if accepted is None or current_scan(shipment).status not in MOVING:
+            continue
+        settles = data_settles_at(shipment)
+        if settles is not None and now < settles:
             continue
         if estimate is not None and estimate.estimated_delivery >= now:
             continue
@@ -254,6 +259,9 @@ def projected_late_due_at(order: OrderState, now: dt.datetime, catalog: Catalog)
         if first_carrier_scan(shipment) is None:
             continue
         due.append(projection(order, shipment, catalog, now) + dt.timedelta(microseconds=1))
+        settles = data_settles_at(shipment)
+        if settles is not None:
+            due.append(settles)
         if current_scan(shipment).status in NEEDS_ANOTHER_DAY or learned_transits(order, shipment, catalog):
             midnight = local_instant(local_date(now, order.destination_tz) + ONE_DAY, dt.time(0), order.destination_tz)
             due.append(midnight)
@@ -330,7 +338,8 @@ def _silence(order: OrderState, shipment: ShipmentState, catalog: Catalog) -> Si
         gap, normal_for, source = catalog.normal_scan_gap(level), level_word(level), f"levels table: {level.value}"
     calendar = shipment_calendar(order, shipment, catalog)
     stalls_at = _stalls_at(calendar, last.event_time, gap, order.destination_tz, learned is not None)
-    return Silence(last, normal_for, gap, source, learned, stalls_at)
+    settles = data_settles_at(shipment)  # a backlog's later scans may still be on their way
+    return Silence(last, normal_for, gap, source, learned, max(stalls_at, settles) if settles else stalls_at)
 
 
 @lru_cache(maxsize=16_384)

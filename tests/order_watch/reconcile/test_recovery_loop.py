@@ -8,7 +8,8 @@ import datetime as dt
 
 from services.common.vocab import Severity, TrackingStatus
 from services.order_watch.reconcile import evaluate, next_check_at
-from services.order_watch.reconcile.shipping_rules import DATA_ARRIVAL_GRACE, not_shipped_in_time
+from services.order_watch.reconcile.facts import DATA_ARRIVAL_GRACE
+from services.order_watch.reconcile.shipping_rules import not_shipped_in_time
 from tests.order_watch.reconcile.builders import CATALOG, chi, estimate, label, ny, order, scan
 
 PROMISED_MONDAY = ny(2026, 11, 23, 20)

@@ -1,0 +1,70 @@
+"""`make run`'s start-up, measured: the demo backlog (120 orders over four days, their labels over
+the broker and their scans through the signed webhooks, in no particular order between the two)
+raises no case that clears itself within a minute and creates no task cancelled within a minute.
+Each of those would have paged someone about nothing (issue: "no alarm on missing data until it
+could have arrived")."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from services.devstack.demo import BACKLOG_ORDERS, Feed
+from services.order_watch.alerts.models import Alert
+from services.order_watch.orders.models import Order, TrackingEvent
+from services.order_watch.tasks.models import Task
+from tests.support.system import running_system
+
+pytestmark = pytest.mark.integration
+MINUTE = timedelta(minutes=1)
+
+
+async def settled(sessions, orders: int) -> int:
+    """The number of scans stored, once every order is and the count has stopped growing."""
+    previous = -1
+    for _ in range(60):
+        async with sessions() as session:
+            stored = await session.scalar(select(func.count()).select_from(Order))
+            scans = await session.scalar(select(func.count()).select_from(TrackingEvent))
+        if stored >= orders and scans == previous:
+            return scans
+        previous = scans
+        await asyncio.sleep(2)  # let the pipeline move before looking again
+    raise AssertionError(f"the pipeline did not settle: {stored} orders, {scans} scans")
+
+
+async def _hold(held: list[tuple[str, dict]], source: str, document: dict) -> None:
+    held.append((source, document))
+
+
+async def test_start_up_raises_nothing_that_clears_itself(carrier_adapter_settings, order_watch_settings, sessions):
+    secrets = {"ups": "demo-ups", "fedex": "demo-fedex", "generic": "whsec_ZGVtby1nZW5lcmljLXNlY3JldA=="}
+    adapter_settings = carrier_adapter_settings.model_copy(update={"webhook_secrets": secrets})
+    async with (
+        running_system(adapter_settings, order_watch_settings, sessions) as system,
+        httpx.AsyncClient(timeout=10) as client,
+        Feed(order_watch_settings, client, system.adapter_url, secrets, seed=11) as feed,
+    ):
+        # The worst order of arrival: every label consumed before any scan reaches the webhooks.
+        held: list[tuple[str, dict]] = []
+        post = feed.post
+        feed.post = lambda source, document: _hold(held, source, document)  # type: ignore[method-assign]
+        started = datetime.now(UTC)
+        await feed.start(started, backlog_orders=BACKLOG_ORDERS)
+        await settled(sessions, BACKLOG_ORDERS + 1)
+        for source, document in held:
+            await post(source, document)
+        scans = await settled(sessions, BACKLOG_ORDERS + 1)
+        assert scans > BACKLOG_ORDERS  # the backlog's history really came through the webhooks
+        async with sessions() as session:
+            cases = list(await session.scalars(select(Alert)))
+            tasks = list(await session.scalars(select(Task)))
+    flapped = [c for c in cases if c.resolved_at is not None and c.resolved_at - c.opened_at < MINUTE]
+    cancelled = [t for t in tasks if t.status == "cancelled" and t.closed_at - t.created_at < MINUTE]
+    assert cases, "the backlog has real problems (the story's downgrade at least)"
+    assert [(c.order_id, c.rule, c.summary) for c in flapped] == []
+    assert [(t.order_id, t.reason) for t in cancelled] == []
