@@ -16,6 +16,7 @@ from services.common.inputs import refuse_unstorable_input
 from services.common.ops import instrument_http
 from services.common.problems import install_problem_handlers, problem_response
 from services.order_watch.alerts.actions import InvalidTransition
+from services.order_watch.alerts.views import PREFIXES as ALERT_PREFIXES
 from services.order_watch.alerts.views import router as alerts_router
 from services.order_watch.audit.views import router as audit_router
 from services.order_watch.auth.views import router as tokens_router
@@ -59,11 +60,12 @@ def create_app(settings: OrderWatchSettings | None = None, clock: Clock | None =
     async def _conflict(request: Request, exc: InvalidTransition) -> JSONResponse:
         return problem_response(409, "Conflict", str(exc), instance=request.url.path, current_status=exc.status)
 
+    for prefix in ALERT_PREFIXES:
+        app.include_router(alerts_router, prefix=prefix, include_in_schema=prefix == ALERT_PREFIXES[0])
     routers = (
         truth_router,
         orders_router,
         audit_router,
-        alerts_router,
         tasks_router,
         escalation_router,
         thresholds_router,

@@ -82,7 +82,7 @@ async def locked_alert(session: AsyncSession, alert_id: uuid.UUID) -> Alert:
     """The alert, locked for a change until the transaction ends; `NotFound` when there is none."""
     alert = await session.get(Alert, alert_id, with_for_update=True)
     if alert is None:
-        raise NotFound(f"no alert {str(alert_id)!r}")
+        raise NotFound(f"no case {str(alert_id)!r}")
     return alert
 
 

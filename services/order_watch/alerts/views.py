@@ -29,7 +29,10 @@ from services.order_watch.alerts.schemas import (
 from services.order_watch.api_docs import problems
 from services.order_watch.auth.dependencies import AlertActor, Reader
 
-router = APIRouter(prefix="/alerts", tags=["alerts"])
+# Served at /cases (its name: the case for one order problem) and, for clients written before
+# cases, at /alerts with the same answers (README: Staff API).
+router = APIRouter(tags=["cases"])
+PREFIXES = ("/cases", "/alerts")
 ACTION_RESPONSES = problems(404, 409, 422)
 ALERT_LIST = TypeAdapter(list[AlertOut])
 
@@ -50,20 +53,22 @@ def _now(request: Request) -> datetime:
 @router.get(
     "",
     response_model=list[AlertOut],
-    summary="Alerts matching the filters, most urgent first, a page at a time",
-    responses={200: {"description": "One page of alerts", "headers": cursors.NEXT_LINK}, **problems(422)},
+    summary="Cases matching the filters, unowned first, then by last chance, severity and priority; a page at a time",
+    responses={200: {"description": "One page of cases", "headers": cursors.NEXT_LINK}, **problems(422)},
 )
 async def list_alerts(
     request: Request,
     _: Reader,
-    status: Annotated[str | None, Query(description="open, acknowledged or resolved", examples=["open"])] = None,
+    status: Annotated[
+        str | None, Query(description="open, acknowledged, recovering or resolved", examples=["open"])
+    ] = None,
     severity: Annotated[str | None, Query(description="info, warning or critical")] = None,
     rule: Annotated[str | None, Query(description="e.g. service_downgrade")] = None,
     owner: Annotated[str | None, Query(description="who owns it (token name)")] = None,
     team: Annotated[str | None, Query(description="fulfillment, carrier_ops or customer_care")] = None,
     due_before: Annotated[datetime | None, Query(description="act-by earlier than this instant")] = None,
     order_id: Annotated[str | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=1000, description="most alerts in one page")] = 100,
+    limit: Annotated[int, Query(ge=1, le=1000, description="most cases in one page")] = 100,
     cursor: Annotated[str | None, Query(description="where the page starts: from the previous page's Link")] = None,
 ) -> Response:
     statuses = (status,) if status is not None else None
@@ -86,13 +91,13 @@ async def list_alerts(
 
 
 @router.get(
-    "/{alert_id}", response_model=AlertDetail, summary="One alert with its history and notes", responses=problems(404)
+    "/{alert_id}", response_model=AlertDetail, summary="One case with its history and notes", responses=problems(404)
 )
 async def get_alert(alert_id: uuid.UUID, request: Request, _: Reader) -> AlertDetail:
     async with transaction(request.app.state.sessions) as session:
         alert = await service.get_alert(session, alert_id)
         if alert is None:
-            raise Problem(404, "Not Found", f"no alert {str(alert_id)!r}")
+            raise Problem(404, "Not Found", f"no case {str(alert_id)!r}")
         history = await service.history_of(session, alert_id)
         notes = await service.notes_of(session, alert_id)
     changes = [AlertChangeOut.model_validate(change) for change in history]
@@ -103,7 +108,7 @@ async def get_alert(alert_id: uuid.UUID, request: Request, _: Reader) -> AlertDe
 @router.post(
     "/{alert_id}/ack",
     response_model=AlertOut,
-    summary="Acknowledge an open alert and take ownership",
+    summary="Acknowledge an open case and take ownership",
     responses=ACTION_RESPONSES,
 )
 async def acknowledge(alert_id: uuid.UUID, request: Request, actor: AlertActor) -> AlertOut:
@@ -114,7 +119,7 @@ async def acknowledge(alert_id: uuid.UUID, request: Request, actor: AlertActor) 
 @router.post(
     "/{alert_id}/assign",
     response_model=AlertOut,
-    summary="Give an unresolved alert to an owner",
+    summary="Give an unresolved case to an owner",
     responses=ACTION_RESPONSES,
 )
 async def assign(alert_id: uuid.UUID, body: AssignIn, request: Request, actor: AlertActor) -> AlertOut:
@@ -137,7 +142,7 @@ async def add_note(alert_id: uuid.UUID, body: NoteIn, request: Request, actor: A
 @router.post(
     "/{alert_id}/resolve",
     response_model=AlertOut,
-    summary="Resolve an alert with a resolution code",
+    summary="Resolve a case with a resolution code",
     responses=ACTION_RESPONSES,
 )
 async def resolve(alert_id: uuid.UUID, body: ResolveIn, request: Request, actor: AlertActor) -> AlertOut:
@@ -150,7 +155,7 @@ async def resolve(alert_id: uuid.UUID, body: ResolveIn, request: Request, actor:
 
 
 @router.post(
-    "/{alert_id}/reopen", response_model=AlertOut, summary="Reopen a resolved alert", responses=ACTION_RESPONSES
+    "/{alert_id}/reopen", response_model=AlertOut, summary="Reopen a resolved case", responses=ACTION_RESPONSES
 )
 async def reopen(alert_id: uuid.UUID, body: ReopenIn, request: Request, actor: AlertActor) -> AlertOut:
     now = _now(request)

@@ -22,6 +22,7 @@ EVENT_TYPES = {
     "raised": "alert.raised",
     "escalated": "alert.escalated",
     "reopened": "alert.reopened",
+    "recovering": "alert.recovering",
     "resolved": "alert.resolved",
     "assigned": "alert.assigned",
     "task_created": "task.created",

@@ -18,8 +18,9 @@ from services.order_watch.notifications.models import AlertNotice
 from services.order_watch.tasks.models import Task
 from services.order_watch.tasks.schemas import TaskOut
 
-# Changes a person should hear about; routine evidence updates and notes are not among them.
-NOTIFIABLE = frozenset({"raised", "escalated", "reopened", "resolved", "assigned"})
+# Changes of a case's state a person should hear about — one notice per state change, however many
+# rules found the problem; a new finding or routine evidence on an open case, and notes, are not.
+NOTIFIABLE = frozenset({"raised", "escalated", "reopened", "recovering", "resolved", "assigned"})
 
 
 def alert_message(alert: Alert) -> dict[str, Any]:

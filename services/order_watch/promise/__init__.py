@@ -20,7 +20,7 @@ from services.order_watch.promise.delivery import (
     pickup_date,
     project_delivery,
 )
-from services.order_watch.promise.recovery import RecoveryOption, recovery_options
+from services.order_watch.promise.recovery import RecoveryOption, last_chance, recovery_options
 
 __all__ = [
     "CarrierCalendar",
@@ -35,6 +35,7 @@ __all__ = [
     "cutoff_instant",
     "delivery_from_pickup",
     "expected_delivery",
+    "last_chance",
     "latest_handover",
     "load_catalog",
     "pickup_date",

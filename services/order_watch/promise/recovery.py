@@ -98,6 +98,50 @@ def recovery_options(
     ]
 
 
+def last_chance(
+    catalog: Catalog,
+    *,
+    now: dt.datetime,
+    promised_by: dt.datetime,
+    origin_tz: Zone,
+    destination_tz: Zone,
+    residential: bool = True,
+) -> dt.datetime | None:
+    """The last moment any recovery still keeps the promise: the latest cut-off, over every
+    service and option set (Saturday delivery included), whose worst-case delivery is by the
+    promise. None when no hand-over from `now` on keeps it.
+
+    Not the recommended plan's act-by — that is the cheapest option's cut-off — but the one after
+    which nothing saves the promise (PRODUCT.md story 1: "on Thursday there was still time").
+    """
+    local = require_aware(now).astimezone(as_zone(origin_tz))
+    latest = _last_chance(catalog, local.date(), _window_cutoff(catalog, local.time()), promised_by,
+                          origin_tz, destination_tz, residential)  # fmt: skip
+    return latest if latest is not None and latest >= now else None
+
+
+@lru_cache(maxsize=16_384)
+def _last_chance(
+    catalog: Catalog,
+    day: dt.date,
+    at: dt.time,
+    promised_by: dt.datetime,
+    origin_tz: Zone,
+    destination_tz: Zone,
+    residential: bool,
+) -> dt.datetime | None:
+    """`last_chance` per cut-off window (orders sharing a promise and route share it)."""
+    cutoffs = []
+    for service in catalog.services():
+        earliest = cutoff_instant(service, ship_date(service, day, at), origin_tz)
+        for options in option_sets(service):
+            found = latest_handover(service, promised_by, origin_tz, destination_tz, options=options,
+                                    residential=residential, not_before=earliest, worst_case=True)  # fmt: skip
+            if found is not None:
+                cutoffs.append(found)
+    return max(cutoffs, default=None)
+
+
 def _window_cutoff(catalog: Catalog, at: dt.time) -> dt.time:
     """The earliest cut-off of any service at or after local time `at` (time.max when all have passed).
 

@@ -23,6 +23,7 @@ from services.order_watch.promise import (
     RecoveryOption,
     cutoff_instant,
     expected_delivery,
+    last_chance,
     latest_handover,
     pickup_date,
     project_delivery,
@@ -468,8 +469,15 @@ def best_recovery(
     used = {shipment.carrier.strip().lower() for shipment in live_shipments(order)}
     familiar = next((option for option in options if option.carrier in used), None)
     chosen = familiar if familiar is not None and _as_good(order, familiar, options[0]) else options[0]
-    last_chance = max((option.act_by for option in options if option.meets_promise), default=None)
-    return replace(chosen, last_chance=last_chance)
+    latest = last_chance(
+        catalog,
+        now=now,
+        promised_by=order.promised_by,
+        origin_tz=order.origin_tz,
+        destination_tz=order.destination_tz,
+        residential=order.residential,
+    )
+    return replace(chosen, last_chance=max(latest, chosen.act_by) if latest and chosen.meets_promise else latest)
 
 
 def _as_good(order: OrderState, candidate: RecoveryOption, best: RecoveryOption) -> bool:

@@ -101,7 +101,7 @@ async def test_invalid_transitions_are_409_problems(api):
     missing = await api.call("POST", "/alerts/00000000-0000-0000-0000-000000000000/ack")
     assert missing.status_code == 404
     assert missing.headers["content-type"] == "application/problem+json"
-    assert missing.json()["detail"] == "no alert '00000000-0000-0000-0000-000000000000'"
+    assert missing.json()["detail"] == "no case '00000000-0000-0000-0000-000000000000'"
 
 
 async def test_filters(api):

@@ -172,3 +172,12 @@ def test_voided_parcel_does_not_count_as_shipped() -> None:
 def test_promised_by_is_in_order_evidence() -> None:
     [finding] = split_order_unshipped(partial(), THURSDAY_CUTOFF + MINUTE, CATALOG)
     assert finding.evidence["promised_by"]["value"] == PROMISED_BY.isoformat()
+
+
+def test_a_downgrade_has_two_act_by_times_the_cheapest_and_the_last_chance() -> None:
+    # Promised Monday: two-day air by Thursday's cut-off is the cheapest rescue, but next-day air
+    # on Friday still keeps the promise — Friday is the last chance (PRODUCT.md story 1).
+    [finding] = service_downgrade(order(label(), promised_by=ny(2026, 11, 23, 20)), LABEL_TIME, CATALOG)
+    assert finding.recovery.service_level is ServiceLevel.TWO_DAY
+    assert finding.act_by == THURSDAY_CUTOFF
+    assert finding.last_chance == chi(2026, 11, 20, 17)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
@@ -25,6 +27,7 @@ from tests.support.system import System, running_system
 pytestmark = pytest.mark.integration
 WAIT_MS = 30_000  # generous: the alert travels broker → worker → database → stream
 LAPTOP = {"width": 1366, "height": 900}
+NEW_YORK = ZoneInfo("America/New_York")
 TABLET = {"width": 820, "height": 1180}
 
 
@@ -66,7 +69,7 @@ async def sign_in(page: Page, token: str, screenshot: str | None = None) -> None
     if screenshot:
         await page.screenshot(path=SCREENSHOTS / screenshot, full_page=True)
     await page.get_by_role("button", name="Sign in").click()
-    await expect(page.get_by_role("heading", name="Alerts", exact=True)).to_be_visible()
+    await expect(page.get_by_role("heading", name="Cases", exact=True)).to_be_visible()
     await expect(page.locator("[data-connection]")).to_contain_text("Live")
 
 
@@ -167,3 +170,40 @@ async def test_a_sales_rep_reads_everything_and_sees_no_act_buttons(browser, sys
 
     await page.get_by_role("button", name="Sign out").click()
     await expect(page.get_by_role("heading", name="Sign in to Order Watch")).to_be_visible()
+
+
+async def test_the_laptop_board_puts_the_unowned_case_first_and_shows_it_whole(
+    browser, system, contexts, order_watch_settings
+):
+    """At 1366 px: an unowned critical case sorts above an owned one; no summary is cut; the row
+    names the service ("UPS Ground") and shows both act-by times (PRODUCT.md story 1, promised
+    Monday: two-day by Thursday is the cheapest rescue, next-day on Friday the last chance)."""
+    owned, unowned = unique_order_id(), unique_order_id()
+    for order_id, tracking in ((owned, "1ZWEBUI0000000003"), (unowned, "1ZWEBUI0000000004")):
+        order, label = story_events(order_id, tracking)
+        monday = order.payload.model_copy(update={"promised_by": datetime(2026, 11, 23, 20, 0, tzinfo=NEW_YORK)})
+        await send(order_watch_settings, [order.model_copy(update={"payload": monday}), label])
+    page = await new_page(contexts, browser, system)
+    await sign_in(page, system.tokens[Role.FULFILLMENT])
+    for order_id in (owned, unowned):
+        await expect(alert_row(page, order_id)).to_be_visible()
+    await alert_row(page, owned).get_by_role("button", name=re.compile("Acknowledge")).click()
+    await expect(alert_row(page, owned).locator(".owner")).to_have_text("fulfillment")
+
+    await page.reload()
+    rows = page.locator("#alerts tbody tr")
+    orders = [await row.get_attribute("data-order") for row in await rows.all()]
+    assert orders.index(unowned) < orders.index(owned), orders
+    row = alert_row(page, unowned)
+    await expect(row.locator(".owner")).to_contain_text("nobody")
+    await expect(row).to_contain_text("Paid next-day, shipped UPS Ground")
+    await expect(row.locator(".due")).to_contain_text("Last chance")
+    await expect(row.locator(".due time").first).to_contain_text("Fri Nov 20, 17:00 CST")
+    await expect(row.locator(".due .cheapest")).to_contain_text("Thu Nov 19, 17:00 CST")
+    for summary in await page.locator("#alerts .summary").all():
+        text = await summary.inner_text()
+        assert text.endswith("."), text  # a sentence, not cut before its point
+        cut = await summary.evaluate("s => s.scrollHeight > s.clientHeight + 1 || s.scrollWidth > s.clientWidth + 1")
+        assert not cut, text
+    await page.screenshot(path=SCREENSHOTS / "cases-board-laptop.png", full_page=True)
+    await assert_no_sideways_scroll(page)
