@@ -121,3 +121,32 @@ class CaseStatus(StrEnum):
 
 
 UNRESOLVED_CASE = (CaseStatus.OPEN, CaseStatus.ACKNOWLEDGED, CaseStatus.RECOVERING)
+
+
+class TaskStatus(StrEnum):
+    """Where a reshipment task stands: live while `open` or `claimed`, then closed for good."""
+
+    OPEN = "open"
+    CLAIMED = "claimed"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+LIVE_TASK = (TaskStatus.OPEN, TaskStatus.CLAIMED)
+CLOSED_TASK = (TaskStatus.COMPLETED, TaskStatus.CANCELLED, TaskStatus.EXPIRED)
+
+# What a person may do to a case or a task, from which statuses: the one table the API, the web
+# UI and the CLI answer 409 from (the system's own moves — raise, recover, clear, expire — are
+# the flows' and follow the findings).
+CASE_ACTIONS: dict[str, tuple[CaseStatus, ...]] = {
+    "acknowledge": (CaseStatus.OPEN,),
+    "assign": UNRESOLVED_CASE,
+    "resolve": UNRESOLVED_CASE,
+    "reopen": (CaseStatus.RESOLVED,),
+}
+TASK_ACTIONS: dict[str, tuple[TaskStatus, ...]] = {
+    "claim": (TaskStatus.OPEN,),
+    "complete": LIVE_TASK,
+    "cancel": LIVE_TASK,
+}

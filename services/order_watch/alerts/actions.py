@@ -10,19 +10,15 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.order_watch.alerts.flows import OPEN_STATUSES, change_alert
+from services.common.vocab import CASE_ACTIONS, CaseStatus
+from services.order_watch.alerts.flows import change_alert
 from services.order_watch.alerts.models import Alert
 from services.order_watch.alerts.schemas import Resolution
 from services.order_watch.alerts.service import NOTED
 from services.order_watch.audit.service import record
 from services.order_watch.auth.tokens import Actor
 
-ALLOWED_FROM = {
-    "acknowledge": ("open",),
-    "assign": OPEN_STATUSES,
-    "resolve": OPEN_STATUSES,
-    "reopen": ("resolved",),
-}
+ALLOWED_FROM = CASE_ACTIONS
 
 
 class InvalidTransition(Exception):
@@ -51,7 +47,8 @@ def check_transition(entity: str, action: str, status: str, allowed: tuple[str, 
 def acknowledge(session: AsyncSession, alert: Alert, actor: Actor, now: datetime) -> None:
     """Acknowledge the alert and take ownership of it."""
     check_transition("alert", "acknowledge", alert.status, ALLOWED_FROM["acknowledge"])
-    change_alert(session, alert, {"status": "acknowledged", "owner": actor.name}, "acknowledged", now, actor.name)
+    changes = {"status": CaseStatus.ACKNOWLEDGED, "owner": actor.name}
+    change_alert(session, alert, changes, "acknowledged", now, actor.name)
 
 
 def assign(session: AsyncSession, alert: Alert, owner: str, actor: Actor, now: datetime) -> None:
@@ -70,7 +67,7 @@ def resolve(
     check_transition("alert", "resolve", alert.status, ALLOWED_FROM["resolve"])
     if text:
         note(session, alert, text, actor, now)
-    changes = {"status": "resolved", "resolved_at": now, "resolution": resolution.value}
+    changes = {"status": CaseStatus.RESOLVED, "resolved_at": now, "resolution": resolution.value}
     change_alert(session, alert, changes, "resolved", now, actor.name)
 
 
@@ -78,5 +75,5 @@ def reopen(session: AsyncSession, alert: Alert, reason: str, actor: Actor, now: 
     """Open a resolved alert again; its acknowledgement clock starts over."""
     check_transition("alert", "reopen", alert.status, ALLOWED_FROM["reopen"])
     note(session, alert, f"reopened: {reason}", actor, now)
-    changes = {"status": "open", "resolved_at": None, "resolution": None, "opened_at": now}
+    changes = {"status": CaseStatus.OPEN, "resolved_at": None, "resolution": None, "opened_at": now}
     change_alert(session, alert, changes, "reopened", now, actor.name)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.common.clock import utc_iso
-from services.common.vocab import Severity
+from services.common.vocab import UNRESOLVED_CASE, CaseStatus, Severity
 
 
 class EscalationPolicy(BaseModel):
@@ -97,7 +97,7 @@ def next_escalation_at(alert: AlertClock, policy: EscalationPolicy, now: datetim
 
 def _acknowledge_deadlines(alert: AlertClock, policy: EscalationPolicy) -> list[datetime]:
     """When an open alert nobody acknowledges is due at each level above the first."""
-    if alert.status != "open":
+    if alert.status != CaseStatus.OPEN:
         return []
     deadlines, waited = [], timedelta()
     for minutes in policy.acknowledge_minutes:
@@ -121,7 +121,7 @@ def _unowned_window(alert: AlertClock, policy: EscalationPolicy) -> tuple[dateti
     """From when until when an unresolved alert nobody owns escalates for its act-by coming close."""
     if alert.owner is not None or alert.act_by is None or policy.unowned_act_by_minutes is None:
         return None
-    if alert.status == "resolved":
+    if alert.status not in UNRESOLVED_CASE:
         return None
     return alert.act_by - timedelta(minutes=policy.unowned_act_by_minutes), alert.act_by
 

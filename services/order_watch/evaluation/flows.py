@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.vocab import TaskStatus
 from services.order_watch.alerts.flows import cases_of, sync_case
 from services.order_watch.evaluation.service import load_states, set_next_checks
 from services.order_watch.learning.flows import learned_catalog
@@ -27,9 +28,8 @@ async def evaluate_orders(session: AsyncSession, order_ids: set[str], now: datet
         priorities = {finding.key: priority(state, finding, now) for finding in findings}
         case = sync_case(session, order_id, findings, priorities, cases[order_id], now)
         task = sync_task(session, order_id, findings, tasks.get(order_id), case, now)
-        next_checks[order_id] = _earliest(
-            next_check_at(state, now, catalog, findings), task.act_by if task and task.status == "open" else None
-        )
+        task_due = task.act_by if task and task.status == TaskStatus.OPEN else None
+        next_checks[order_id] = _earliest(next_check_at(state, now, catalog, findings), task_due)
     await session.flush()
     await set_next_checks(session, next_checks)
 

@@ -14,29 +14,28 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.contracts.envelope import new_envelope
 from services.common.contracts.shipments import ShipmentLabelCreated, ShipmentLabelCreatedEvent
-from services.common.vocab import ServiceLevel, ServiceOption
+from services.common.vocab import TASK_ACTIONS, ServiceLevel, ServiceOption, TaskStatus
 from services.order_watch.alerts.actions import check_transition
 from services.order_watch.auth.tokens import Actor
 from services.order_watch.db import PRODUCER
 from services.order_watch.evaluation.flows import evaluate_orders
 from services.order_watch.orders.flows import apply_events
 from services.order_watch.tasks.flows import change_task
-from services.order_watch.tasks.models import LIVE_STATUSES, Task
+from services.order_watch.tasks.models import Task
 from services.order_watch.tasks.schemas import CompleteIn
 
 RESHIP_EVENTS = uuid.UUID("5d0c8f52-6f1e-4a59-8d0e-6c3e1b7a0f11")  # namespace of reship label event ids
 
 
 def claim(session: AsyncSession, task: Task, actor: Actor, now: datetime) -> None:
-    check_transition("task", "claim", task.status, ("open",))
-    change_task(session, task, {"status": "claimed", "owner": actor.name}, "claimed", now, actor.name)
+    check_transition("task", "claim", task.status, TASK_ACTIONS["claim"])
+    change_task(session, task, {"status": TaskStatus.CLAIMED, "owner": actor.name}, "claimed", now, actor.name)
 
 
 def cancel(session: AsyncSession, task: Task, reason: str, actor: Actor, now: datetime) -> None:
-    check_transition("task", "cancel", task.status, LIVE_STATUSES)
-    change_task(
-        session, task, {"status": "cancelled", "close_reason": reason, "closed_at": now}, "cancelled", now, actor.name
-    )
+    check_transition("task", "cancel", task.status, TASK_ACTIONS["cancel"])
+    changes = {"status": TaskStatus.CANCELLED, "close_reason": reason, "closed_at": now}
+    change_task(session, task, changes, "cancelled", now, actor.name)
 
 
 def reship_label(task: Task, done: CompleteIn, now: datetime) -> ShipmentLabelCreatedEvent:
@@ -65,9 +64,9 @@ async def complete(
     session: AsyncSession, task: Task, done: CompleteIn, actor: Actor, now: datetime, origin_tz: str
 ) -> None:
     """Close the task with the reship's tracking number, and start watching the reship."""
-    check_transition("task", "complete", task.status, LIVE_STATUSES)
+    check_transition("task", "complete", task.status, TASK_ACTIONS["complete"])
     changes = {
-        "status": "completed",
+        "status": TaskStatus.COMPLETED,
         "owner": task.owner or actor.name,
         "new_tracking_number": done.tracking_number,
         "close_reason": f"reshipped as {(done.carrier or task.carrier).lower()} {done.tracking_number}",

@@ -16,6 +16,7 @@ from services.common.clock import utc_iso
 from services.common.contracts.envelope import Envelope
 from services.common.contracts.tasks import TaskChange, TaskClosedEvent, TaskCreatedEvent, TaskUpdatedEvent
 from services.common.db import any_of
+from services.common.vocab import CLOSED_TASK, TaskStatus
 from services.order_watch.alerts.flows import OPEN_STATUSES, SYSTEM, escalate, needed_recovery
 from services.order_watch.alerts.models import Alert
 from services.order_watch.audit.service import record
@@ -44,22 +45,23 @@ def sync_task(
     The task belongs to the order's case (`case`): its expiry escalates the case, its creation
     is noticed on it."""
     alert = case if case is not None and case.status in OPEN_STATUSES else None
-    if task is not None and task.status == "open" and task.act_by <= now:
-        _close(session, task, "expired", "act-by passed with no reship", now)
+    if task is not None and task.status == TaskStatus.OPEN and task.act_by <= now:
+        _close(session, task, TaskStatus.EXPIRED, "act-by passed with no reship", now)
         if alert is not None:
             notice_task_change(session, alert, task, "task_expired", now)
             escalate(session, alert, f"reship task expired at {utc_iso(task.act_by)}", now)
         task = None
     source = needed_recovery(findings)
     if source is None:
-        if task is not None and task.status == "open":
-            _close(session, task, "cancelled", "no recovery needed any more: the original is expected in time", now)
-        return None if task is None or task.status != "claimed" else task
+        if task is not None and task.status == TaskStatus.OPEN:
+            reason = "no recovery needed any more: the original is expected in time"
+            _close(session, task, TaskStatus.CANCELLED, reason, now)
+        return None if task is None or task.status != TaskStatus.CLAIMED else task
     recovery = source.recovery
     assert recovery is not None
     if task is None:
         return _create(session, order_id, source, recovery, alert, now)
-    if task.status == "open":
+    if task.status == TaskStatus.OPEN:
         _update(session, task, source, recovery, now)
     return task
 
@@ -84,7 +86,7 @@ def _reason(source: Finding, recovery: RecoveryOption) -> str:
     return f"{source.summary} Reship {recovery.service_name}{options}: {outcome}."
 
 
-CLOSED_STATUSES = ("completed", "cancelled", "expired")
+CLOSED_STATUSES: tuple[str, ...] = tuple(CLOSED_TASK)
 
 
 def task_snapshot(task: Task) -> dict[str, Any]:
@@ -127,7 +129,7 @@ def _create(
         task_id=uuid.uuid4(),
         order_id=order_id,
         alert_id=alert.alert_id if alert is not None else None,
-        status="open",
+        status=TaskStatus.OPEN,
         created_at=now,
         updated_at=now,
         version=1,

@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
+from services.common.vocab import CaseStatus
 from services.order_watch.promise import Catalog
 from services.order_watch.reconcile import evaluate
 from services.order_watch.reconcile.facts import (
@@ -36,7 +37,7 @@ def build_truth(records: OrderRecords, state: OrderState, now: dt.datetime, cata
     primary = _primary(state)
     main = shipments.get(primary.shipment_id) if primary else None
     verdict, reason = judge(state, evaluate(state, now, catalog), _expected(state, catalog, now), now)
-    open_alerts = [_owned_alert(alert) for alert in records.alerts if alert.status != "resolved"]
+    open_alerts = [_owned_alert(alert) for alert in records.alerts if alert.status != CaseStatus.RESOLVED]
     open_tasks = [_owned_task(task) for task in records.tasks if task.status in LIVE_STATUSES]
     truth = OrderTruth(
         order_id=state.order_id,

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.vocab import Severity
+from services.common.vocab import CaseStatus, Severity
 from services.order_watch.alerts import service as alerts
 from services.order_watch.alerts.flows import OPEN_STATUSES
 from services.order_watch.reconcile.engine import RULES_BY_NAME
@@ -132,8 +132,8 @@ class AlertBoard(Board):
     STATUSES: ClassVar[dict[str, tuple[str, ...]]] = {
         "unresolved": OPEN_STATUSES,
         **{status: (status,) for status in OPEN_STATUSES},
-        "resolved": ("resolved",),
-        "any": (*OPEN_STATUSES, "resolved"),
+        CaseStatus.RESOLVED.value: (CaseStatus.RESOLVED,),
+        "any": tuple(CaseStatus),
     }
     DEFAULT_STATUS: ClassVar[str] = "unresolved"
     ENTITY: ClassVar[str] = "alert"
