@@ -32,15 +32,13 @@ from services.common.contracts.alerts import (
 from services.common.contracts.envelope import Envelope
 from services.common.db import any_of
 from services.common.vocab import UNRESOLVED_CASE, CaseStatus, Severity
-from services.order_watch.alerts.models import Alert, AlertHistory
-from services.order_watch.audit.service import record
+from services.order_watch.alerts.models import Alert
+from services.order_watch.changes import SYSTEM, case_changed
 from services.order_watch.cursors import FAR_FUTURE
-from services.order_watch.db import append_row, publish
-from services.order_watch.notifications.notices import notice_alert_change
+from services.order_watch.db import publish
 from services.order_watch.reconcile.engine import RULES
-from services.order_watch.reconcile.findings import Finding, FindingKey, jsonable
+from services.order_watch.reconcile.findings import Finding, FindingKey, jsonable, needed_recovery
 
-SYSTEM = "system"
 CONDITION_CLEARED = "condition_cleared"
 OPEN_STATUSES: tuple[str, ...] = tuple(UNRESOLVED_CASE)
 ESCALATION_REASON = "escalation_reason"
@@ -90,12 +88,6 @@ def lead_finding(findings: list[Finding]) -> Finding:
         findings,
         key=lambda f: (f.severity.urgency, f.act_by or FAR_FUTURE, _RULE_ORDER.get(f.rule, len(_RULE_ORDER))),
     )
-
-
-def needed_recovery(findings: list[Finding]) -> Finding | None:
-    """The finding whose recovery a task should carry: the most severe one that has a recovery."""
-    with_recovery = [finding for finding in findings if finding.recovery is not None]
-    return min(with_recovery, key=lambda f: (f.severity.urgency, f.recovery.act_by), default=None)  # type: ignore[union-attr]
 
 
 def sync_case(
@@ -226,7 +218,7 @@ def _raise(session: AsyncSession, order_id: str, values: dict[str, Any], now: da
         **values,
     )
     session.add(alert)
-    _remember(session, alert, "raised", now, SYSTEM, None, snapshot(alert))
+    case_changed(session, alert, "raised", now, SYSTEM, None, snapshot(alert))
     _publish(session, AlertRaisedEvent, alert, now)
     return alert
 
@@ -243,26 +235,10 @@ def change_alert(
         return False
     alert.updated_at = now
     alert.version += 1
-    _remember(session, alert, change, now, actor, before, after)
+    case_changed(session, alert, change, now, actor, before, after)
     event_class = {"resolved": AlertResolvedEvent, "escalated": AlertEscalatedEvent}.get(change, AlertUpdatedEvent)
     _publish(session, event_class, alert, now)
     return True
-
-
-def _remember(
-    session: AsyncSession,
-    alert: Alert,
-    change: str,
-    now: datetime,
-    actor: str,
-    before: dict[str, Any] | None,
-    after: dict[str, Any],
-) -> None:
-    """History, audit trail and notification notice of one change, in the caller's transaction."""
-    history = {"alert_id": alert.alert_id, "at": now, "actor": actor, "change": change}
-    append_row(session, AlertHistory.__table__, {**history, "before": before, "after": after})
-    record(session, "alert", str(alert.alert_id), change, actor, now, before, after, order_id=alert.order_id)
-    notice_alert_change(session, alert, change, now)
 
 
 def _publish(session: AsyncSession, event_class: type[Envelope[Any]], alert: Alert, now: datetime) -> None:

@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.vocab import TaskStatus
-from services.order_watch.alerts.flows import cases_of, sync_case
+from services.order_watch.alerts.flows import OPEN_STATUSES, cases_of, escalate, sync_case
 from services.order_watch.evaluation.service import load_states, set_next_checks
 from services.order_watch.learning.flows import learned_catalog
 from services.order_watch.reconcile import evaluate, next_check_at, priority
-from services.order_watch.tasks.flows import live_tasks, sync_task
+from services.order_watch.tasks.flows import expire_overdue, live_tasks, sync_task
 
 
 async def evaluate_orders(session: AsyncSession, order_ids: set[str], now: datetime, origin_tz: str) -> None:
@@ -27,7 +27,14 @@ async def evaluate_orders(session: AsyncSession, order_ids: set[str], now: datet
         findings = evaluate(state, now, catalog)
         priorities = {finding.key: priority(state, finding, now) for finding in findings}
         case = sync_case(session, order_id, findings, priorities, cases[order_id], now)
-        task = sync_task(session, order_id, findings, tasks.get(order_id), case, now)
+        open_case = case if case is not None and case.status in OPEN_STATUSES else None
+        task = tasks.get(order_id)
+        expired = expire_overdue(session, task, open_case, now)
+        if expired is not None:
+            task = None
+            if open_case is not None:
+                escalate(session, open_case, expired, now)
+        task = sync_task(session, order_id, findings, task, open_case, now)
         task_due = task.act_by if task and task.status == TaskStatus.OPEN else None
         next_checks[order_id] = _earliest(next_check_at(state, now, catalog, findings), task_due)
     await session.flush()

@@ -50,6 +50,13 @@ class Finding:
         return self.recovery.last_chance if self.recovery else None
 
 
+def needed_recovery(findings: list[Finding]) -> Finding | None:
+    """The finding whose recovery a reship task should carry: the most severe one with a recovery,
+    then the soonest act-by."""
+    with_recovery = [finding for finding in findings if finding.recovery is not None]
+    return min(with_recovery, key=lambda f: (f.severity.urgency, f.recovery.act_by), default=None)  # type: ignore[union-attr]
+
+
 def fact(value: Any, source: str, as_of: dt.datetime | dt.date | None) -> dict[str, Any]:
     """A checkable fact: its value, where it came from, and as of when."""
     return {"value": jsonable(value), "source": source, "as_of": jsonable(as_of)}

@@ -1,7 +1,7 @@
 """Reshipment tasks follow the findings: created when a recovery is needed and possible,
 updated while open, cancelled by themselves when the original will arrive in time, expired
-(escalating their alert) when their act-by passes undone. Every change — by the system here,
-or by a person through `change_task` — is audited and published through the outbox."""
+when their act-by passes undone (the caller escalates the case). Every change — by the system
+here, or by a person through `change_task` — goes to the change recorder and the outbox."""
 
 from __future__ import annotations
 
@@ -17,13 +17,11 @@ from services.common.contracts.envelope import Envelope
 from services.common.contracts.tasks import TaskChange, TaskClosedEvent, TaskCreatedEvent, TaskUpdatedEvent
 from services.common.db import any_of
 from services.common.vocab import CLOSED_TASK, TaskStatus
-from services.order_watch.alerts.flows import OPEN_STATUSES, SYSTEM, escalate, needed_recovery
 from services.order_watch.alerts.models import Alert
-from services.order_watch.audit.service import record
+from services.order_watch.changes import SYSTEM, task_changed
 from services.order_watch.db import publish
-from services.order_watch.notifications.notices import notice_task_change
 from services.order_watch.promise import RecoveryOption
-from services.order_watch.reconcile.findings import Finding
+from services.order_watch.reconcile.findings import Finding, needed_recovery
 from services.order_watch.tasks.models import LIVE_STATUSES, Task
 
 
@@ -42,15 +40,8 @@ def sync_task(
 ) -> Task | None:
     """Bring one order's reshipment task in line with its findings; returns the live task.
 
-    The task belongs to the order's case (`case`): its expiry escalates the case, its creation
-    is noticed on it."""
-    alert = case if case is not None and case.status in OPEN_STATUSES else None
-    if task is not None and task.status == TaskStatus.OPEN and task.act_by <= now:
-        _close(session, task, TaskStatus.EXPIRED, "act-by passed with no reship", now)
-        if alert is not None:
-            notice_task_change(session, alert, task, "task_expired", now)
-            escalate(session, alert, f"reship task expired at {utc_iso(task.act_by)}", now)
-        task = None
+    The task belongs to the order's open case (`case`, None when there is none): its creation is
+    noticed there."""
     source = needed_recovery(findings)
     if source is None:
         if task is not None and task.status == TaskStatus.OPEN:
@@ -60,10 +51,19 @@ def sync_task(
     recovery = source.recovery
     assert recovery is not None
     if task is None:
-        return _create(session, order_id, source, recovery, alert, now)
+        return _create(session, order_id, source, recovery, case, now)
     if task.status == TaskStatus.OPEN:
         _update(session, task, source, recovery, now)
     return task
+
+
+def expire_overdue(session: AsyncSession, task: Task | None, case: Alert | None, now: datetime) -> str | None:
+    """Close an open task whose act-by passed undone (noticed on its case); returns why, for the
+    case's escalation, or None when the task is not overdue."""
+    if task is None or task.status != TaskStatus.OPEN or task.act_by > now:
+        return None
+    _close(session, task, TaskStatus.EXPIRED, "act-by passed with no reship", now, case)
+    return f"reship task expired at {utc_iso(task.act_by)}"
 
 
 def _recommendation(source: Finding, recovery: RecoveryOption) -> dict[str, Any]:
@@ -107,9 +107,15 @@ def task_snapshot(task: Task) -> dict[str, Any]:
 
 
 def change_task(
-    session: AsyncSession, task: Task, changes: dict[str, Any], action: str, now: datetime, actor: str = SYSTEM
+    session: AsyncSession,
+    task: Task,
+    changes: dict[str, Any],
+    action: str,
+    now: datetime,
+    actor: str = SYSTEM,
+    case: Alert | None = None,
 ) -> bool:
-    """Apply changes to a task; if anything changed, audit and publish it. Returns whether it did."""
+    """Apply changes to a task; if anything changed, record and publish it. Returns whether it did."""
     if all(getattr(task, name) == value for name, value in changes.items()):
         return False
     before = task_snapshot(task)
@@ -117,18 +123,18 @@ def change_task(
         setattr(task, name, value)
     task.updated_at = now
     task.version += 1
-    record(session, "task", str(task.task_id), action, actor, now, before, task_snapshot(task), order_id=task.order_id)
+    task_changed(session, task, action, now, actor, before, task_snapshot(task), case)
     _publish(session, TaskClosedEvent if task.status in CLOSED_STATUSES else TaskUpdatedEvent, task, now)
     return True
 
 
 def _create(
-    session: AsyncSession, order_id: str, source: Finding, recovery: RecoveryOption, alert: Alert | None, now: datetime
+    session: AsyncSession, order_id: str, source: Finding, recovery: RecoveryOption, case: Alert | None, now: datetime
 ) -> Task:
     task = Task(
         task_id=uuid.uuid4(),
         order_id=order_id,
-        alert_id=alert.alert_id if alert is not None else None,
+        alert_id=case.alert_id if case is not None else None,
         status=TaskStatus.OPEN,
         created_at=now,
         updated_at=now,
@@ -136,10 +142,8 @@ def _create(
         **_recommendation(source, recovery),
     )
     session.add(task)
-    record(session, "task", str(task.task_id), "created", SYSTEM, now, None, task_snapshot(task), order_id=order_id)
+    task_changed(session, task, "created", now, SYSTEM, None, task_snapshot(task), case)
     _publish(session, TaskCreatedEvent, task, now)
-    if alert is not None:
-        notice_task_change(session, alert, task, "task_created", now)
     return task
 
 
@@ -147,8 +151,11 @@ def _update(session: AsyncSession, task: Task, source: Finding, recovery: Recove
     change_task(session, task, _recommendation(source, recovery), "updated", now)
 
 
-def _close(session: AsyncSession, task: Task, status: str, reason: str, now: datetime) -> None:
-    change_task(session, task, {"status": status, "close_reason": reason, "closed_at": now}, status, now)
+def _close(
+    session: AsyncSession, task: Task, status: str, reason: str, now: datetime, case: Alert | None = None
+) -> None:
+    changes = {"status": status, "close_reason": reason, "closed_at": now}
+    change_task(session, task, changes, status, now, case=case)
 
 
 def _publish(session: AsyncSession, event_class: type[Envelope[Any]], task: Task, now: datetime) -> None:

@@ -51,7 +51,7 @@ async def test_redoc_renders_without_internet(browser: Browser, api: Api) -> Non
     base_url = str(api.client.base_url).rstrip("/")
     page, refused, errors = await offline_page(browser, base_url, "/redoc")
     await expect(page.get_by_text("Order truth for sales reps").first).to_be_visible()
-    await expect(page.get_by_role("heading", name="Acknowledge an open alert and take ownership")).to_be_visible()
+    await expect(page.get_by_role("heading", name="Acknowledge an open case and take ownership")).to_be_visible()
     # ReDoc's "API docs by Redocly" footer asks for its logo; nothing else leaves the app.
     assert [url for url in refused if not url.startswith("image ")] == [] and errors == []
     await page.context.close()
