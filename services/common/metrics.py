@@ -44,7 +44,7 @@ OUTBOX_UNSENT = Gauge("orderwatch_outbox_unsent", "Outbox rows not yet published
 OUTBOX_OLDEST_SECONDS = Gauge(
     "orderwatch_outbox_oldest_unsent_seconds", "Age of the oldest unpublished outbox row (0 when none)", ["service"]
 )
-OPEN_ALERTS = Gauge("orderwatch_open_alerts", "Unresolved alerts (open or acknowledged)", ["rule", "severity"])
+OPEN_ALERTS = Gauge("orderwatch_open_alerts", "Unresolved cases, by leading rule", ["rule", "severity"])
 OPEN_TASKS = Gauge("orderwatch_open_tasks", "Live reship tasks (open or claimed), by their alert", ["rule", "severity"])
 ESCALATIONS = Gauge("orderwatch_escalations", "Automatic escalations made, by level reached", ["level"])
 NOTIFICATIONS = Gauge(

@@ -7,8 +7,8 @@ from typing import Any
 PROBLEMS: dict[int, tuple[str, str]] = {
     401: ("Missing, unknown or revoked token", "token revoked or unknown"),
     403: ("The token's role may not do this", "role 'sales' may not do this; needs one of: admin, fulfillment"),
-    404: ("No such resource", "no alert '1f0c6a8e-3b59-4a57-9a51-0d7ad3c2f9e1'"),
-    409: ("The current status does not allow this", "cannot resolve a resolved alert; only open or acknowledged ones"),
+    404: ("No such resource", "no case '1f0c6a8e-3b59-4a57-9a51-0d7ad3c2f9e1'"),
+    409: ("The current status does not allow this", "cannot resolve a resolved case; only unresolved ones"),
     422: ("A field is missing or invalid", "body.resolution: Input should be 'reshipped', 'customer_informed', …"),
 }
 TITLES = {401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 409: "Conflict", 422: "Unprocessable Content"}

@@ -46,13 +46,13 @@ def check_transition(entity: str, action: str, status: str, allowed: tuple[str, 
 
 def acknowledge(session: AsyncSession, alert: Alert, actor: Actor, now: datetime) -> None:
     """Acknowledge the alert and take ownership of it."""
-    check_transition("alert", "acknowledge", alert.status, ALLOWED_FROM["acknowledge"])
+    check_transition("case", "acknowledge", alert.status, ALLOWED_FROM["acknowledge"])
     changes = {"status": CaseStatus.ACKNOWLEDGED, "owner": actor.name}
     change_alert(session, alert, changes, "acknowledged", now, actor.name)
 
 
 def assign(session: AsyncSession, alert: Alert, owner: str, actor: Actor, now: datetime) -> None:
-    check_transition("alert", "assign", alert.status, ALLOWED_FROM["assign"])
+    check_transition("case", "assign", alert.status, ALLOWED_FROM["assign"])
     change_alert(session, alert, {"owner": owner}, "assigned", now, actor.name)
 
 
@@ -64,7 +64,7 @@ def note(session: AsyncSession, alert: Alert, text: str, actor: Actor, now: date
 def resolve(
     session: AsyncSession, alert: Alert, resolution: Resolution, text: str | None, actor: Actor, now: datetime
 ) -> None:
-    check_transition("alert", "resolve", alert.status, ALLOWED_FROM["resolve"])
+    check_transition("case", "resolve", alert.status, ALLOWED_FROM["resolve"])
     if text:
         note(session, alert, text, actor, now)
     changes = {"status": CaseStatus.RESOLVED, "resolved_at": now, "resolution": resolution.value}
@@ -73,7 +73,7 @@ def resolve(
 
 def reopen(session: AsyncSession, alert: Alert, reason: str, actor: Actor, now: datetime) -> None:
     """Open a resolved alert again; its acknowledgement clock starts over."""
-    check_transition("alert", "reopen", alert.status, ALLOWED_FROM["reopen"])
+    check_transition("case", "reopen", alert.status, ALLOWED_FROM["reopen"])
     note(session, alert, f"reopened: {reason}", actor, now)
     changes = {"status": CaseStatus.OPEN, "resolved_at": None, "resolution": None, "opened_at": now}
     change_alert(session, alert, changes, "reopened", now, actor.name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -38,6 +39,15 @@ def when(instant: dt.datetime | str | None, zone: str) -> str:
     return wall_clock(instant, zone)
 
 
+def when_exactly(instant: dt.datetime | None, zone: str) -> str:
+    """ "Thu Nov 19, 17:00:05 CST": to the second, for timelines where several things happen in
+    one minute (a story must not read "12:33, 12:33, 12:33")."""
+    if instant is None:
+        return "—"
+    local = instant.astimezone(ZoneInfo(zone))
+    return f"{local:%a %b} {local.day}, {local:%H:%M:%S} {local.tzname()}"
+
+
 def as_instant(value: Any) -> dt.datetime | None:
     """A fact's value as an instant, when it is one (facts carry times as ISO strings or datetimes)."""
     if isinstance(value, dt.datetime):
@@ -67,7 +77,9 @@ def escalated(level: int) -> str:
     return {1: "escalated once", 2: "escalated twice"}.get(level, f"escalated {level} times")
 
 
-templates.env.filters.update(when=when, fact_value=fact_value, words=words, escalated=escalated)
+templates.env.filters.update(
+    when=when, when_exactly=when_exactly, fact_value=fact_value, words=words, escalated=escalated
+)
 templates.env.globals.update(RESOLUTIONS=[resolution.value for resolution in Resolution], RULES=sorted(RULES_BY_NAME))
 
 

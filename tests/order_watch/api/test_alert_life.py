@@ -151,7 +151,7 @@ def test_a_refusal_reads_as_a_sentence():
     from services.order_watch.alerts.actions import InvalidTransition
 
     assert str(InvalidTransition("alert", "acknowledge", "acknowledged", ("open",))) == (
-        "cannot acknowledge an acknowledged alert; only open ones"
+        "cannot acknowledge an acknowledged case; only open ones"
     )
     assert str(InvalidTransition("task", "claim", "done", ("open", "claimed"))) == (
         "cannot claim a done task; only open or claimed ones"

@@ -97,7 +97,7 @@ async def test_an_invalid_transition_is_a_notice_not_an_error(ui):
         assert (await client.post(resolve, data={"csrf": csrf, "resolution": "false_alarm"})).status_code == 303
         again = await client.post(f"/ui/alerts/{alert['alert_id']}/ack", data={"csrf": csrf})
         assert again.status_code == 303
-        assert "Not done: cannot acknowledge a resolved alert" in (await client.get("/ui/alerts")).text
+        assert "Not done: cannot acknowledge a resolved case" in (await client.get("/ui/alerts")).text
         bad = await client.post(resolve, data={"csrf": csrf, "resolution": "condition_cleared"})
         assert bad.status_code == 422
         gone = await client.post("/ui/tasks/00000000-0000-0000-0000-000000000000/claim", data={"csrf": csrf})
