@@ -150,7 +150,7 @@ async def test_looking_again_at_an_unchanged_order_changes_nothing(api):
 def test_a_refusal_reads_as_a_sentence():
     from services.order_watch.alerts.actions import InvalidTransition
 
-    assert str(InvalidTransition("alert", "acknowledge", "acknowledged", ("open",))) == (
+    assert str(InvalidTransition("case", "acknowledge", "acknowledged", ("open",))) == (
         "cannot acknowledge an acknowledged case; only open ones"
     )
     assert str(InvalidTransition("task", "claim", "done", ("open", "claimed"))) == (
