@@ -123,7 +123,7 @@ def migrate(settings: OrderWatchSettings, _: argparse.Namespace) -> None:
 COMMANDS = {
     "serve": (serve, "serve the staff API and UI, /healthz, /readyz, /metrics"),
     "worker": (worker, "consume orders.v1, shipments.v1, tracking.v1; reconcile"),
-    "relay": (relay, "publish alert and task changes to alerts.v1 and tasks.v1"),
+    "relay": (relay, "publish case and task changes to alerts.v2 and tasks.v1"),
     "scheduler": (scheduler, "fire time-based rules for orders whose next check is due"),
     "notifier": (notifier, "deliver alert notifications (Slack, signed webhooks, email) with retries"),
     "token": (token, "staff API tokens: create NAME ROLE | revoke TOKEN_ID | list"),

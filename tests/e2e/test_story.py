@@ -100,7 +100,7 @@ async def test_paid_overnight_shipped_ground(carrier_adapter_settings, order_wat
             escalated = (await session.scalars(select(AlertHistory).where(AlertHistory.change == "escalated"))).all()
         assert escalated, "the alert owning the expired task escalates"
 
-        events = await read_topic(order_watch_settings, "alerts.v1", expect=3)
+        events = await read_topic(order_watch_settings, "alerts.v2", expect=3)
         types = {json.loads(record.value)["event_type"] for record in events}
         assert {"alert.raised", "alert.escalated"} <= types
         task_events = await read_topic(order_watch_settings, "tasks.v1", expect=3)

@@ -1,4 +1,10 @@
-"""`alerts.v1`: alert life-cycle changes for CRM and paging. Key: order_id."""
+"""`alerts.v2`: the life of each case (one per order problem) for CRM and paging. Key: order_id.
+
+v2 because the meaning changed: a v1 alert was one rule's finding about one shipment, so one
+problem could be several alerts; a v2 alert is the order's case, led by its worst finding, with
+every finding inside (`findings`) and a `recovering` status while a reship on course has taken
+over. `act_by` is the last chance that keeps the promise; `cheapest_act_by` the recommended
+reship's cut-off."""
 
 from __future__ import annotations
 
@@ -11,6 +17,16 @@ from services.common.contracts.envelope import Contract, Envelope
 from services.common.vocab import Severity
 
 
+class FindingLine(Contract):
+    """One rule's finding about the order: what it found, about which shipment, how bad."""
+
+    rule: str
+    shipment_id: str | None = None
+    severity: Severity
+    summary: str
+    act_by: AwareDatetime | None = None
+
+
 class AlertChange(Contract):
     alert_id: uuid.UUID
     order_id: str
@@ -20,7 +36,9 @@ class AlertChange(Contract):
     severity: Severity
     priority: int = Field(ge=1, le=5, description="1 is the most urgent.")
     summary: str
-    act_by: AwareDatetime | None = None
+    act_by: AwareDatetime | None = Field(default=None, description="The last chance that keeps the promise.")
+    cheapest_act_by: AwareDatetime | None = Field(default=None, description="The recommended reship's cut-off.")
+    findings: list[FindingLine] = Field(default_factory=list, description="Every current finding of the order, in the rule registry's order.")
     escalation_level: int = 0
     owner: str | None = None
     evidence: dict[str, Any] = Field(default_factory=dict)

@@ -54,7 +54,7 @@ TOPICS: dict[str, Topic] = {
         Topic("orders.v1", "order_id", "order system", "order_watch worker", OrderEvent),
         Topic("shipments.v1", "order_id", "warehouse", "order_watch worker", ShipmentEvent),
         Topic("tracking.v1", "carrier:tracking_number", "carrier_adapter relay", "order_watch worker", TrackingEvent),
-        Topic("alerts.v1", "order_id", "order_watch relay", "CRM, paging", AlertEvent),
+        Topic("alerts.v2", "order_id", "order_watch relay", "CRM, paging", AlertEvent),
         Topic("tasks.v1", "order_id", "order_watch relay", "WMS (reships)", TaskEvent),
     )
 }

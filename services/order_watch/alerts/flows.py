@@ -28,6 +28,7 @@ from services.common.contracts.alerts import (
     AlertRaisedEvent,
     AlertResolvedEvent,
     AlertUpdatedEvent,
+    FindingLine,
 )
 from services.common.contracts.envelope import Envelope
 from services.common.db import any_of
@@ -252,6 +253,11 @@ def _publish(session: AsyncSession, event_class: type[Envelope[Any]], alert: Ale
         priority=alert.priority,
         summary=alert.summary,
         act_by=alert.act_by,
+        cheapest_act_by=alert.cheapest_act_by,
+        findings=[
+            FindingLine.model_validate({**_finding_line(row), "act_by": row.get("act_by")})
+            for row in alert.findings or []
+        ],
         escalation_level=alert.escalation_level,
         owner=alert.owner,
         evidence=alert.evidence,
