@@ -38,7 +38,9 @@ class AlertChange(Contract):
     summary: str
     act_by: AwareDatetime | None = Field(default=None, description="The last chance that keeps the promise.")
     cheapest_act_by: AwareDatetime | None = Field(default=None, description="The recommended reship's cut-off.")
-    findings: list[FindingLine] = Field(default_factory=list, description="Every current finding of the order, in the rule registry's order.")
+    findings: list[FindingLine] = Field(
+        default_factory=list, description="Every current finding, in the rule registry's order."
+    )
     escalation_level: int = 0
     owner: str | None = None
     evidence: dict[str, Any] = Field(default_factory=dict)
