@@ -13,7 +13,7 @@ from services.carrier_adapter.carriers import all_sources
 from services.carrier_adapter.settings import CarrierAdapterSettings
 from services.carrier_adapter.webhooks.views import router as webhooks_router
 from services.common.clock import Clock, SystemClock
-from services.common.db import database
+from services.common.db import database, statement_pool
 from services.common.health import health_router
 from services.common.inputs import refuse_nul_in_request_line
 from services.common.metrics import WEBHOOK_SECONDS
@@ -26,8 +26,13 @@ def create_app(settings: CarrierAdapterSettings | None = None, clock: Clock | No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with database(settings.database_url) as db:
-            app.state.engine, app.state.sessions = db.engine, db.sessions
+        async with (
+            database(settings.database_url, pool_size=1) as db,
+            statement_pool(settings.database_url, max_size=settings.db_pool_size) as intake,
+        ):
+            # Webhooks are stored through the plain pool (webhooks/service.py); `/readyz` checks
+            # through SQLAlchemy's.
+            app.state.engine, app.state.intake = db.engine, intake
             yield
 
     # Swagger UI and ReDoc assets come from the fastapi-offline package: /docs works without internet.
