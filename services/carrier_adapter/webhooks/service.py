@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.carrier_adapter.webhooks.models import Delivery, OutboxMessage, TrackingEventRow
 from services.common.contracts.envelope import new_envelope
+from services.common.contracts.topics import message_key, topic_for_event
 from services.common.contracts.tracking import TrackingUpdated, TrackingUpdatedEvent
 from services.common.outbox import outbox_row
 
@@ -89,10 +90,7 @@ async def store_delivery(
     now = delivery["received_at"]
     scans = dict(keyed_events)  # the same scan twice in one delivery is one scan
     ids = [event_id_for(key) for key in scans]
-    messages = [
-        outbox_row(tracking_envelope(event, event_id, now), now)
-        for event_id, event in zip(ids, scans.values(), strict=True)
-    ]
+    envelopes = [tracking_envelope(event, event_id, now) for event_id, event in zip(ids, scans.values(), strict=True)]
     columns = {
         **delivery,
         "headers": json.dumps(delivery["headers"]),
@@ -104,10 +102,11 @@ async def store_delivery(
         "event_times": [event.event_time for event in scans.values()],
         "statuses": [event.status.value for event in scans.values()],
         "payloads": [event.model_dump_json() for event in scans.values()],
-        "topics": [message["topic"] for message in messages],
-        "message_keys": [message["message_key"] for message in messages],
-        "event_types": [message["event_type"] for message in messages],
-        "bodies": [json.dumps(message["body"], separators=(",", ":")) for message in messages],
+        # The outbox columns `outbox_row` would give, each body serialized once, by pydantic-core.
+        "topics": [topic_for_event(envelope.event_type).name for envelope in envelopes],
+        "message_keys": [message_key(envelope) for envelope in envelopes],
+        "event_types": [envelope.event_type for envelope in envelopes],
+        "bodies": [envelope.model_dump_json() for envelope in envelopes],
     }
     row = await connection.fetchrow(STORE_DELIVERY.string, *(columns[name] for name in STORE_DELIVERY_PARAMETERS))
     return row["delivery_id"], row["new_events"]
