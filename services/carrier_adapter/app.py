@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 from prometheus_fastapi_instrumentator.metrics import Info
 
@@ -13,9 +13,9 @@ from services.carrier_adapter.carriers import all_sources
 from services.carrier_adapter.settings import CarrierAdapterSettings
 from services.carrier_adapter.webhooks.views import router as webhooks_router
 from services.common.clock import Clock, SystemClock
-from services.common.db import database
+from services.common.db import database, statement_pool
 from services.common.health import health_router
-from services.common.inputs import refuse_nul_in_request_line
+from services.common.inputs import RefuseNulInRequestLine
 from services.common.metrics import WEBHOOK_SECONDS
 from services.common.ops import instrument_http
 from services.common.problems import install_problem_handlers
@@ -26,8 +26,13 @@ def create_app(settings: CarrierAdapterSettings | None = None, clock: Clock | No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with database(settings.database_url) as db:
-            app.state.engine, app.state.sessions = db.engine, db.sessions
+        async with (
+            database(settings.database_url, pool_size=1) as db,
+            statement_pool(settings.database_url, max_size=settings.db_pool_size) as intake,
+        ):
+            # Webhooks are stored through the plain pool (webhooks/service.py); `/readyz` checks
+            # through SQLAlchemy's.
+            app.state.engine, app.state.intake = db.engine, intake
             yield
 
     # Swagger UI and ReDoc assets come from the fastapi-offline package: /docs works without internet.
@@ -36,11 +41,14 @@ def create_app(settings: CarrierAdapterSettings | None = None, clock: Clock | No
         version="1",
         description="Verifies and normalizes carrier and aggregator tracking webhooks; publishes tracking.v1.",
         lifespan=lifespan,
-        dependencies=[Depends(refuse_nul_in_request_line)],
+        # FastAPI's own OpenTelemetry hooks look up providers on every request; this service
+        # exports Prometheus metrics (README) and configures no OpenTelemetry.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
     install_problem_handlers(app)
+    app.add_middleware(RefuseNulInRequestLine)
     app.include_router(webhooks_router)
     app.include_router(health_router(settings, lambda: app.state.engine))
     instrument_http(app, webhook_latency)

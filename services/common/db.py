@@ -7,8 +7,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 import pydantic_core
-from sqlalchemy import ColumnElement, MetaData, bindparam, func, select, text, tuple_
+from sqlalchemy import ColumnElement, MetaData, bindparam, func, make_url, select, text, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
@@ -73,6 +74,29 @@ async def database(database_url: str, *, pool_size: int = 10) -> AsyncIterator[D
         yield Database(engine, make_session_factory(engine))
     finally:
         await engine.dispose()
+
+
+@asynccontextmanager
+async def statement_pool(database_url: str, *, max_size: int) -> AsyncIterator[asyncpg.Pool]:
+    """Plain asyncpg connections, for a hot path that runs one statement per request.
+
+    Through SQLAlchemy the same statement costs several times its driver's CPU (checkout, result
+    and parameter handling, the greenlet bridge). Connections open on first use (a database down
+    at start-up is an outage of the first requests, not a process that will not start). Returning
+    one runs no reset statement: the pool's users set no session state (no SET, LISTEN or
+    advisory lock), and asyncpg still rolls back a transaction left open. A connection the server
+    dropped fails its statement and is replaced by the pool (asyncpg closes it on release).
+    """
+    url = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    pool = asyncpg.create_pool(url, min_size=0, max_size=max_size, reset=_keep_session)
+    try:
+        yield await pool
+    finally:
+        await pool.close()
+
+
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """Nothing to reset (`statement_pool`): a round trip saved on every release."""
 
 
 @asynccontextmanager

@@ -12,8 +12,9 @@ import json
 from typing import Any
 
 from fastapi import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from services.common.problems import Problem
+from services.common.problems import Problem, problem_response
 
 NUL = "\x00"
 NUL_ESCAPE = b"\\u0000"  # the only way JSON can spell a NUL inside a string
@@ -65,7 +66,36 @@ def refuse_nul_in_parameters(path: str, query: list[tuple[str, str]]) -> None:
 
 async def refuse_nul_in_request_line(request: Request) -> None:
     """App-wide dependency: no NUL in the path or any query parameter."""
-    refuse_nul_in_parameters(request.url.path, list(request.query_params.multi_items()))
+    if _may_hold_nul(request.scope):
+        refuse_nul_in_parameters(request.url.path, list(request.query_params.multi_items()))
+
+
+def _may_hold_nul(scope: Scope) -> bool:
+    """Two searches of what the server already parsed: a query can only carry a NUL spelt `%00`
+    (a raw one is refused by the HTTP parser); only then are the parameters decoded."""
+    query = scope.get("query_string", b"")
+    return NUL in scope["path"] or b"%00" in query or b"\x00" in query
+
+
+class RefuseNulInRequestLine:
+    """`refuse_nul_in_request_line` as plain ASGI middleware, for an app with no other app-wide
+    dependency: FastAPI's dependency resolution on every request cost more than the check."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and _may_hold_nul(scope):
+            request = Request(scope)
+            try:
+                refuse_nul_in_parameters(request.url.path, list(request.query_params.multi_items()))
+            except Problem as problem:
+                response = problem_response(
+                    problem.status, problem.title, problem.detail, instance=request.url.path, **problem.extra
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 async def refuse_unstorable_input(request: Request) -> None:

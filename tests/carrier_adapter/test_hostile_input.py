@@ -68,6 +68,14 @@ async def test_a_nul_in_the_query_is_a_400_naming_the_parameter(adapter):
     assert response.json()["field"] == "query.note"
 
 
+async def test_a_nul_in_the_path_is_a_400_problem_naming_it(adapter):
+    _, client = adapter
+    response = await client.post("/webhooks/gen%00eric", content=_scan(), headers={"content-type": "application/json"})
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["field"] == "path"
+
+
 @pytest.mark.parametrize("length", [101, 1_000, 900_000])
 async def test_an_over_long_tracking_number_is_refused_before_the_database(adapter, length):
     settings, client = adapter

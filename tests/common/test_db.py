@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from services.common.db import database, snapshot, transaction
+from services.common.db import database, snapshot, statement_pool, transaction
+from services.common.retry import is_transient
 
 pytestmark = pytest.mark.integration
 
@@ -49,3 +50,19 @@ async def test_a_connection_the_server_dropped_fails_once_then_the_pool_reconnec
         assert failed.value.connection_invalidated
         async with transaction(db.sessions) as session:
             assert await session.scalar(text("SELECT pg_backend_pid()")) != backend
+
+
+async def test_the_statement_pool_replaces_a_connection_the_server_dropped_and_says_it_was_an_outage(stack):
+    async with statement_pool(stack.database_url, max_size=1) as pool:
+        async with pool.acquire() as connection:
+            backend = await connection.fetchval("SELECT pg_backend_pid()")
+        killer = await asyncpg.connect(stack.database_url.replace("+asyncpg", ""))
+        await killer.execute("SELECT pg_terminate_backend($1)", backend)
+        await killer.close()
+        try:
+            async with pool.acquire() as connection:
+                await connection.fetchval("SELECT 1")
+        except Exception as exc:  # the server's goodbye may arrive first: then the pool never hands it out
+            assert is_transient(exc), exc
+        async with pool.acquire() as connection:
+            assert await connection.fetchval("SELECT pg_backend_pid()") != backend

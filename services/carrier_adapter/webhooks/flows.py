@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.carrier_adapter.carriers import all_sources
@@ -83,7 +84,7 @@ def delivery_key(request: WebhookRequest, normalized: Normalized) -> str:
 
 
 async def accept_webhook(
-    session: AsyncSession,
+    connection: asyncpg.Connection,
     source: CarrierSource,
     request: WebhookRequest,
     normalized: Normalized,
@@ -91,9 +92,10 @@ async def accept_webhook(
     content_type: str,
     now: datetime,
 ) -> Accepted:
-    """Store the raw delivery, its new scans and their outbox rows, in one statement (caller commits)."""
+    """Store the raw delivery, its new scans and their outbox rows, in one statement, outside any
+    explicit transaction: it is durable when this returns."""
     delivery_id, new_events = await service.store_delivery(
-        session,
+        connection,
         {
             "source": source.slug,
             "dedupe_key": delivery_key(request, normalized),

@@ -2,7 +2,10 @@
 
 A webhook is stored by one statement (`store_delivery`): the raw delivery, its scans not seen
 before and their outbox rows, as data-modifying CTEs — one round trip to the database however
-many scans it carries. A duplicate delivery inserts nothing.
+many scans it carries. A duplicate delivery inserts nothing. One statement is atomic on its own,
+so the webhook route runs it outside any explicit transaction, on a plain asyncpg connection
+(`db.statement_pool`): it is its own transaction, committed before the statement returns, with
+no BEGIN or COMMIT round trip around it.
 """
 
 from __future__ import annotations
@@ -13,12 +16,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import asyncpg
 from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.carrier_adapter.webhooks.models import Delivery, OutboxMessage, TrackingEventRow
 from services.common.contracts.envelope import new_envelope
+from services.common.contracts.topics import message_key, topic_for_event
 from services.common.contracts.tracking import TrackingUpdated, TrackingUpdatedEvent
 from services.common.outbox import outbox_row
 
@@ -71,21 +77,20 @@ WITH delivery AS (
          AS message (event_id, topic, message_key, event_type, body) USING (event_id)
 )
 SELECT (SELECT id FROM delivery) AS delivery_id, (SELECT count(*) FROM scans) AS new_events
-""")
+""").compile(dialect=asyncpg_dialect())
+# asyncpg numbers its parameters ($1, $2, …): the names above in the order they were numbered.
+STORE_DELIVERY_PARAMETERS = tuple(STORE_DELIVERY.positiontup or ())
 
 
 async def store_delivery(
-    session: AsyncSession, delivery: dict[str, Any], keyed_events: Sequence[tuple[str, TrackingUpdated]]
+    connection: asyncpg.Connection, delivery: dict[str, Any], keyed_events: Sequence[tuple[str, TrackingUpdated]]
 ) -> tuple[int | None, int]:
     """Store a raw delivery (received at `delivery["received_at"]`), its new scans and their outbox
     rows in one statement; returns the delivery's id (None for a duplicate) and how many scans were new."""
     now = delivery["received_at"]
     scans = dict(keyed_events)  # the same scan twice in one delivery is one scan
     ids = [event_id_for(key) for key in scans]
-    messages = [
-        outbox_row(tracking_envelope(event, event_id, now), now)
-        for event_id, event in zip(ids, scans.values(), strict=True)
-    ]
+    envelopes = [tracking_envelope(event, event_id, now) for event_id, event in zip(ids, scans.values(), strict=True)]
     columns = {
         **delivery,
         "headers": json.dumps(delivery["headers"]),
@@ -97,13 +102,14 @@ async def store_delivery(
         "event_times": [event.event_time for event in scans.values()],
         "statuses": [event.status.value for event in scans.values()],
         "payloads": [event.model_dump_json() for event in scans.values()],
-        "topics": [message["topic"] for message in messages],
-        "message_keys": [message["message_key"] for message in messages],
-        "event_types": [message["event_type"] for message in messages],
-        "bodies": [json.dumps(message["body"], separators=(",", ":")) for message in messages],
+        # The outbox columns `outbox_row` would give, each body serialized once, by pydantic-core.
+        "topics": [topic_for_event(envelope.event_type).name for envelope in envelopes],
+        "message_keys": [message_key(envelope) for envelope in envelopes],
+        "event_types": [envelope.event_type for envelope in envelopes],
+        "bodies": [envelope.model_dump_json() for envelope in envelopes],
     }
-    delivery_id, new_events = (await session.execute(STORE_DELIVERY, columns)).one()
-    return delivery_id, new_events
+    row = await connection.fetchrow(STORE_DELIVERY.string, *(columns[name] for name in STORE_DELIVERY_PARAMETERS))
+    return row["delivery_id"], row["new_events"]
 
 
 def tracking_envelope(event: TrackingUpdated, event_id: uuid.UUID, now: datetime) -> TrackingUpdatedEvent:

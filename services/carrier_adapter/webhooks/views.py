@@ -9,7 +9,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter
 from pydantic import ValidationError
-from sqlalchemy.exc import SQLAlchemyError
 
 from services.carrier_adapter.carriers import all_sources
 from services.carrier_adapter.carriers.base import (
@@ -20,7 +19,6 @@ from services.carrier_adapter.carriers.base import (
     WebhookRequest,
 )
 from services.carrier_adapter.webhooks.flows import accept_webhook
-from services.common.db import transaction
 from services.common.inputs import nul_path, refuse_nul_in_json, refuse_nul_in_parameters
 from services.common.problems import RETRY_AFTER, Problem
 from services.common.retry import describe, is_transient
@@ -79,9 +77,9 @@ async def receive_webhook(source_slug: str, request: Request) -> JSONResponse:
         raise reject(source.slug, exc.reason, 401, "Unauthorized", exc.detail) from None
     normalized = _normalize(source, webhook, now)
     try:
-        async with transaction(state.sessions) as session:
-            accepted = await accept_webhook(session, source, webhook, normalized, content_type=content_type, now=now)
-    except SQLAlchemyError as exc:
+        async with state.intake.acquire() as connection:
+            accepted = await accept_webhook(connection, source, webhook, normalized, content_type=content_type, now=now)
+    except Exception as exc:
         if not is_transient(exc):
             raise  # our fault, not the sender's: a 500 with a correlation id (problems.py)
         log.warning("webhook not stored; database unavailable", extra={"source": source.slug, "error": describe(exc)})
