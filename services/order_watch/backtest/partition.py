@@ -74,6 +74,7 @@ def merge(results: Iterable[ReplayResult], events: int) -> ReplayResult:
         merged.resolutions += result.resolutions
         merged.evaluations += result.evaluations
         merged.scheduled_checks += result.scheduled_checks
+        merged.peak_orders_held += result.peak_orders_held
     merged.alerts.sort(key=alert_order)
     merged.started_at = min((r.started_at for r in results if r.started_at), default=None)
     merged.ended_at = max((r.ended_at for r in results if r.ended_at), default=None)
