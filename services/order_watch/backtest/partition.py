@@ -14,6 +14,7 @@ pickled; where fork is unavailable the parts run one after the other in this pro
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import multiprocessing
 import os
 import zlib
@@ -119,10 +120,14 @@ def _run_parts(parts: list[Part], origin_tz: str, until: dt.datetime, catalog: C
     if "fork" not in multiprocessing.get_all_start_methods():
         return [_replay_part(part, origin_tz, until, catalog) for part in parts]
     _inherited = (parts, origin_tz, until, catalog)
+    # Frozen objects are left out of every collection, so the workers' collector never walks (and
+    # so never copies) the stream they inherit, and its first pass after a replay stays short.
+    gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(len(parts)) as pool:
             return pool.map(_replay_inherited, range(len(parts)))
     finally:
+        gc.unfreeze()
         _inherited = None
 
 
