@@ -188,7 +188,12 @@ class Store:
     def _attach(self, rows: dict[TrackingKey, list[Row]], row: Row) -> None:
         """File a scan or estimate under its tracking number; the orders shipped on it have a new snapshot."""
         key = (row.carrier, row.tracking_number)
-        insort(rows[key], row, key=_SCAN_ORDER)
+        filed = rows[key]
+        # Scans mostly arrive in event-time order: then the new row goes last, with one comparison.
+        if not filed or _SCAN_ORDER(filed[-1]) <= _SCAN_ORDER(row):
+            filed.append(row)
+        else:
+            insort(filed, row, key=_SCAN_ORDER)
         for order_id in self.orders_by_tracking.get(key, ()):
             self._snapshots.pop(order_id, None)
 
