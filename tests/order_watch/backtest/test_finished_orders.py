@@ -1,14 +1,19 @@
 """Finished orders are dropped: the replay's memory follows the orders in flight, not the history.
 
 Counted, not timed: how many orders the store held at once, at one history length and at four
-times it (same orders per day), and that dropping them changes no alert.
+times it (same orders per day), and that dropping them changes no alert — nor the model the
+learning pass fits.
 """
 
 from __future__ import annotations
 
+from services.order_watch.backtest.learn import default_split, fit_until, settled_states
 from services.order_watch.backtest.partition import replay_parallel
-from services.order_watch.backtest.replay import Replay
+from services.order_watch.backtest.replay import Replay, same_instant
 from services.order_watch.backtest.simulator import SimulationConfig, simulate
+from services.order_watch.backtest.store import Store
+from services.order_watch.learning.fit import fit
+from services.order_watch.promise import load_catalog
 
 ORIGIN = "America/Chicago"
 PER_DAY = 5
@@ -62,3 +67,17 @@ def test_parallel_parts_drop_finished_orders_too():
     result = replay_parallel(LONG.events, ORIGIN, workers=2, min_events_per_worker=1)
     assert result.alerts == replay_parallel(LONG.events, ORIGIN, workers=1).alerts
     assert result.peak_orders_held < len(LONG.truths) / 4
+
+
+def test_the_learning_pass_forgets_settled_orders_and_fits_the_same_model():
+    catalog = load_catalog()
+    until = default_split(LONG.events)
+    known = [event for event in LONG.events if event.occurred_at <= until]
+    store = Store(ORIGIN)  # every order kept to the split, as the learning pass did before
+    for batch in same_instant(known):
+        store.apply_batch(batch, batch[0].occurred_at)
+    kept = fit([store.snapshot(order_id) for order_id in sorted(store.orders)], until, catalog, known[0].occurred_at)
+    streamed = fit_until(LONG.events, ORIGIN, until, catalog)
+    fields = ("version", "window_from", "window_to", "transit", "first_scan", "gaps", "intermediate_scans")
+    assert all(getattr(streamed, name) == getattr(kept, name) for name in fields)
+    assert sum(1 for _ in settled_states(known, ORIGIN)) == len(store.orders)
