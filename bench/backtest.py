@@ -4,7 +4,9 @@ of a whole `ow-backtest` run (every process), next to this machine's own floors 
 * machine: the tight-loop and JSON round-trip rates of `bench/run.py`, so the rates below can be
   read as ratios on a machine that is busy or slow;
 * simulated: events/s of the replay `ow-backtest` times (learned on the first half, split by order
-  over every core), and on one process for the speed-up;
+  over every core), and on one process for the speed-up; beside each, events per CPU second (this
+  process and its workers), which another job on the machine does not lower: the wall-clock rate
+  on N idle cores is at most N times it;
 * imported: the same over a CSV written from another seed's simulation (order rows and scan rows,
   as a shop would export them) and read back by the importer;
 * memory: `ow-backtest` as its own process over a larger simulated history, its process tree
@@ -22,6 +24,7 @@ import argparse
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -56,24 +59,32 @@ def learned_catalog(stream: Stream) -> Catalog:
 def replay_rate(stream: Stream, workers: int, one_process: bool) -> dict[str, Any]:
     """Events/s of the replay on `workers` processes (and on one, when asked), as the CLI runs it."""
     catalog = learned_catalog(stream)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     result = replay_parallel(stream.events, stream.origin_tz, workers, catalog=catalog)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     row: dict[str, Any] = {
         "orders": len(stream.truths),
         "events": result.events,
         "workers": worker_count(len(stream.events), workers),
         "seconds": round(seconds, 2),
         "events_per_second": round(result.events / seconds),
+        "events_per_cpu_second": round(result.events / cpu),
         "peak_orders_held": result.peak_orders_held,
     }
     if one_process:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), cpu_seconds()
         replay_parallel(stream.events, stream.origin_tz, 1, catalog=catalog)
-        serial = time.perf_counter() - started
+        serial, cpu = time.perf_counter() - started, cpu_seconds() - cpu
         row["one_process_events_per_second"] = round(result.events / serial)
+        row["one_process_events_per_cpu_second"] = round(result.events / cpu)
         row["speedup"] = round(serial / seconds, 2)
     return row
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of its workers that have exited (the pool's, once it closes)."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
 
 
 def history_csv(stream: Stream) -> str:
@@ -198,13 +209,15 @@ def report(result: dict[str, Any]) -> str:
     lines = [
         f"machine: {machine['cores']} cores, {machine['loop_additions_per_second']:,} loop additions/s, "
         f"{machine['json_round_trips_per_second']:,} json round trips/s",
-        f"{'history':<10}{'orders':>8}{'events':>10}{'procs':>6}{'ev/s':>8}{'1 proc':>8}{'target':>8}{'held':>7}",
+        f"{'history':<10}{'orders':>8}{'events':>10}{'procs':>6}{'ev/s':>8}{'ev/cpu-s':>9}{'1 proc':>8}"
+        f"{'target':>8}{'held':>7}",
     ]
     for name in ("simulated", "imported"):
         row = result[name]
         lines.append(
             f"{name:<10}{row['orders']:>8}{row['events']:>10}{row['workers']:>6}{row['events_per_second']:>8}"
-            f"{row.get('one_process_events_per_second', '-'):>8}{ratios[name + '_vs_target']:>8.2f}"
+            f"{row['events_per_cpu_second']:>9}{row.get('one_process_events_per_second', '-'):>8}"
+            f"{ratios[name + '_vs_target']:>8.2f}"
             f"{row['peak_orders_held']:>7}"
         )
     memory = result["memory"]
