@@ -5,8 +5,8 @@ of a whole `ow-backtest` run (every process), next to this machine's own floors 
   read as ratios on a machine that is busy or slow;
 * simulated: events/s of the replay `ow-backtest` times (learned on the first half, split by order
   over every core), and on one process for the speed-up; beside each, events per CPU second (this
-  process and its workers), which another job on the machine does not lower: the wall-clock rate
-  on N idle cores is at most N times it;
+  process and its workers), which another job on the machine lowers much less than the wall-clock
+  rate (only through shared caches and cores): the rate on N idle cores is at most N times it;
 * imported: the same over a CSV written from another seed's simulation (order rows and scan rows,
   as a shop would export them) and read back by the importer;
 * memory: `ow-backtest` as its own process over a larger simulated history, its process tree
