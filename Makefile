@@ -55,6 +55,7 @@ bench: $(STAMP) $(WRK)
 	PYTHONPATH=. $(BIN)/python bench/intake.py
 	PYTHONPATH=. $(BIN)/python bench/lists.py
 	PYTHONPATH=. $(BIN)/python bench/pipeline.py
+	PYTHONPATH=. $(BIN)/python bench/backtest.py
 
 WORLDS := $(wildcard services/order_watch/backtest/worlds/*.json)
 

@@ -81,7 +81,8 @@ def run_backtest(
     result = replay_parallel(stream.events, stream.origin_tz, workers, catalog=catalog)
     seconds = time.perf_counter() - started
     throughput = {"events": result.events, "seconds": round(seconds, 3), "workers": workers,
-                  "events_per_second": round(result.events / seconds, 1) if seconds else None}  # fmt: skip
+                  "events_per_second": round(result.events / seconds, 1) if seconds else None,
+                  "peak_orders_held": result.peak_orders_held}  # fmt: skip
     scorecard = score(result, truths, catalog)
     scorecard["learning"] = _learning_summary(model, learn_until, len(stream.truths) - len(truths))
     if model is not None:

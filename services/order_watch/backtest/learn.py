@@ -4,22 +4,25 @@
 model is fitted on what was known at that instant — the events up to it, applied through the
 backtest's store, so parcels still travelling then are censored, not dropped — and the replay
 runs the whole stream with it (orders placed before the split are in flight and still touch the
-store), but only orders placed after the split are scored. Pure: no I/O.
+store), but only orders placed after the split are scored. Each order is handed to the fit once the
+learning part holds nothing more for it, then forgotten, so the learning pass holds the orders in
+flight, not half the history. Pure: no I/O.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from services.common.contracts import Envelope
-from services.order_watch.backtest.replay import same_instant
+from services.order_watch.backtest.replay import last_touches, same_instant
 from services.order_watch.backtest.store import Store
 from services.order_watch.backtest.truth import OrderTruth
 from services.order_watch.learning.fit import fit
 from services.order_watch.learning.model import DeliveryModel
 from services.order_watch.promise import Catalog
+from services.order_watch.reconcile.state import OrderState
 
 
 def placed_times(events: Sequence[Envelope[Any]]) -> dict[str, dt.datetime]:
@@ -37,13 +40,25 @@ def default_split(events: Sequence[Envelope[Any]]) -> dt.datetime:
 
 def fit_until(events: Sequence[Envelope[Any]], origin_tz: str, until: dt.datetime, catalog: Catalog) -> DeliveryModel:
     """The model of everything the stream had shown by `until`."""
-    store = Store(origin_tz)
-    first = None
-    for batch in same_instant(event for event in events if event.occurred_at <= until):
-        first = first or batch[0].occurred_at
+    known = [event for event in events if event.occurred_at <= until]
+    first = known[0].occurred_at if known else None
+    return fit(settled_states(known, origin_tz), until, catalog, window_from=first)
+
+
+def settled_states(events: Sequence[Envelope[Any]], origin_tz: str) -> Iterator[OrderState]:
+    """Each order's snapshot after the last of `events` that touches it, as soon as that event is
+    applied; the order is then forgotten. The fit only counts observations per cell, so the order
+    the snapshots come in does not change the model."""
+    store, finishing, position = Store(origin_tz), last_touches(events), 0
+    for batch in same_instant(events):
         store.apply_batch(batch, batch[0].occurred_at)
-    snapshots = (store.snapshot(order_id) for order_id in sorted(store.orders))
-    return fit((state for state in snapshots if state is not None), until, catalog, window_from=first)
+        for at in range(position, position + len(batch)):
+            for order_id in finishing.pop(at, ()):
+                state = store.snapshot(order_id)
+                if state is not None:
+                    yield state
+                store.retire(order_id)
+        position += len(batch)
 
 
 def later_part(

@@ -7,6 +7,11 @@ raises, reopenings and resolutions keyed like `alerts.flows` (order, rule, shipm
 
 Two baselines watch the same stream in the same pass: "alert once delivered late" and "alert
 when the carrier's estimate passes the promise". Pure: no I/O; the clock is a `ManualClock`.
+
+A finished order is dropped: once the stream holds no later event for it (its own, or a scan of a
+tracking number it was shipped on) and no check of it is pending, nothing can change its alerts
+again, so the store and the replay forget it. Memory then follows the orders in flight, not the
+length of the history, and the alerts are those of a replay that kept everything.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import heapq
-from collections.abc import Iterable, Iterator
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +30,7 @@ from services.common.clock import ManualClock
 from services.common.contracts import Envelope
 from services.common.vocab import TrackingStatus
 from services.order_watch.backtest.store import Store
+from services.order_watch.orders.flows import carrier_key
 from services.order_watch.promise import Catalog, load_catalog
 from services.order_watch.promise.calendar import local_date
 from services.order_watch.reconcile import Finding, evaluate, next_check_at
@@ -62,6 +69,8 @@ class ReplayResult:
     events: int = 0
     evaluations: int = 0
     scheduled_checks: int = 0
+    peak_orders_held: int = 0
+    """The most orders the store held at once (summed over parts): what memory follows."""
     started_at: dt.datetime | None = None
     ended_at: dt.datetime | None = None
 
@@ -85,11 +94,17 @@ class Replay:
         self._estimate_late: set[tuple[str, str]] = set()
         self._highest_p_miss: dict[str, float] = {}
         self._delivered_late: set[str] = set()
+        # Stream position -> the orders whose last event it is (set by `run` over a sequence).
+        self._finishing: dict[int, list[str]] = {}
+        self._position = 0
+        self._finished: set[str] = set()  # all their events applied; dropped once no check is pending
 
     def run(
         self, events: Iterable[Envelope[Any]], tail: dt.timedelta = DEFAULT_TAIL, until: dt.datetime | None = None
     ) -> ReplayResult:
         """Replay events in order, then let the scheduler run until `until` (default: `tail` past the last event)."""
+        if isinstance(events, Sequence):
+            self._finishing = last_touches(events)
         with no_cycle_collection():
             for batch in same_instant(events):
                 self.apply(batch)
@@ -116,6 +131,14 @@ class Replay:
         for event in batch:
             if event.event_type == "tracking.updated":
                 self._watch_baselines(event, now)
+        self.result.peak_orders_held = max(self.result.peak_orders_held, len(self.store.orders))
+        for position in range(self._position, self._position + len(batch)):
+            for order_id in self._finishing.pop(position, ()):
+                if order_id in self._due:
+                    self._finished.add(order_id)
+                else:
+                    self._retire(order_id)
+        self._position += len(batch)
 
     def run_due(self, until: dt.datetime) -> None:
         """Fire every scheduled check due at or before `until`, each at its own due time."""
@@ -150,9 +173,21 @@ class Replay:
     def _schedule(self, order_id: str, due: dt.datetime | None) -> None:
         if due is None:
             self._due.pop(order_id, None)
+            if order_id in self._finished:
+                self._retire(order_id)
             return
         self._due[order_id] = due
         heapq.heappush(self._queue, (due.astimezone(dt.UTC), order_id, due))
+
+    def _retire(self, order_id: str) -> None:
+        """Forget an order nothing can touch again (see the module docstring)."""
+        for shipment in self.store.shipments_by_order.get(order_id, ()):
+            self._estimate_late.discard((order_id, shipment.carrier, shipment.tracking_number))
+        self.store.retire(order_id)
+        self._finished.discard(order_id)
+        self._open.pop(order_id, None)
+        self._highest_p_miss.pop(order_id, None)
+        self._delivered_late.discard(order_id)
 
     def _sync_alerts(self, order_id: str, findings: list[Finding], now: dt.datetime) -> None:
         """Raise new findings, reopen resolved ones, resolve those that disappeared (one alert per rule, shipment)."""
@@ -230,6 +265,28 @@ class Replay:
             self._record(CARRIER_ESTIMATE_BASELINE, "carrier_estimate_passes_promise", order_id, None, now)
         elif not late:
             self._estimate_late.discard(alert_key)
+
+
+def last_touches(events: Sequence[Envelope[Any]]) -> dict[int, list[str]]:
+    """Stream position -> the orders whose last event it is: an event names its order, and a scan
+    touches every order shipped on its tracking number (labels anywhere in the stream count)."""
+    orders_of_tracking: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for event in events:
+        if event.event_type == "shipment.label_created":
+            key = (carrier_key(event.payload.carrier), event.payload.tracking_number)
+            orders_of_tracking[key].append(event.payload.order_id)
+    last: dict[str, int] = {}
+    for position, event in enumerate(events):
+        if event.event_type == "tracking.updated":
+            key = (carrier_key(event.payload.carrier), event.payload.tracking_number)
+            for order_id in orders_of_tracking.get(key, ()):
+                last[order_id] = position
+        else:
+            last[event.payload.order_id] = position
+    finishing: dict[int, list[str]] = defaultdict(list)
+    for order_id, position in last.items():
+        finishing[position].append(order_id)
+    return dict(finishing)
 
 
 def same_instant(events: Iterable[Envelope[Any]]) -> Iterator[list[Envelope[Any]]]:

@@ -5,7 +5,9 @@
 in only for `orders.service`'s statements, with their semantics: insert-ignore by primary key, the
 earliest cancellation or void kept, rows read back in the order the loading queries sort them.
 `snapshot` is `evaluation.service.order_state` over those rows, so the rules cannot tell a backtest
-from production.
+from production. `retire` forgets an order the replay is done with (its rows, its scans once no
+other order shares the tracking number, its processed event ids), so a long history's store holds
+only the orders still in flight.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from services.common.contracts import Envelope
 from services.order_watch.evaluation.service import order_state
@@ -58,10 +61,17 @@ class Store:
     estimates: dict[TrackingKey, list[Row]] = field(default_factory=lambda: defaultdict(list))
     _snapshots: dict[str, OrderState] = field(default_factory=dict)
     _memo: dict[Any, Any] = field(default_factory=dict)  # order_state's: tracking rows mapped once
+    # The order and shipment event ids claimed per order: what `retire` forgets of `processed`
+    # (a scan's id is on its row).
+    _event_ids: dict[str, list[uuid.UUID]] = field(default_factory=lambda: defaultdict(list))
 
     def apply_batch(self, events: Sequence[Envelope[Any]], now: dt.datetime) -> set[str]:
         """Apply one consumed batch like `apply_events`; returns the orders it touched (replays touch nothing)."""
         by_type = flows.fresh_by_type(events, self._claim(events))
+        for event_type, fresh in by_type.items():
+            if event_type != "tracking.updated":
+                for event in fresh:
+                    self._event_ids[event.payload.order_id].append(event.event_id)
         touched = self._apply_orders(by_type, now)
         touched |= self._apply_shipments(by_type, now)
         touched |= self._apply_tracking(by_type.get("tracking.updated", []), now)
@@ -78,6 +88,36 @@ class Store:
             state = order_state(order, shipments, self.scans, self.estimates, self.origin_tz, self._memo)
             self._snapshots[order_id] = state
         return state
+
+    def retire(self, order_id: str) -> None:
+        """Forget an order no later event will touch: its rows, snapshot and processed ids, and the
+        scans and estimates of each tracking number once no remaining order is shipped on it."""
+        order = self.orders.pop(order_id, None)
+        self._snapshots.pop(order_id, None)
+        self.processed.difference_update(self._event_ids.pop(order_id, ()))
+        for version in self.versions_by_order.pop(order_id, ()):
+            self.promise_versions.pop(version.event_id, None)
+        zone = ZoneInfo(order.destination_tz) if order is not None else None
+        for shipment in self.shipments_by_order.pop(order_id, ()):
+            self.shipments.pop(shipment.shipment_id, None)
+            key = (shipment.carrier, shipment.tracking_number)
+            for estimate in self.estimates.get(key, ()):
+                self._memo.pop((estimate, zone), None)  # mapped at this order's destination
+            orders = self.orders_by_tracking.get(key)
+            if orders is not None:
+                orders.discard(order_id)
+                if not orders:
+                    self._forget_tracking(key)
+
+    def _forget_tracking(self, key: TrackingKey) -> None:
+        del self.orders_by_tracking[key]
+        for scan in self.scans.pop(key, ()):
+            self.tracking_events.pop(scan.event_id, None)
+            self.processed.discard(scan.event_id)
+            self._memo.pop((scan,), None)
+        for estimate in self.estimates.pop(key, ()):
+            self.carrier_estimates.pop(estimate.event_id, None)
+            self.processed.discard(estimate.event_id)
 
     def order(self, order_id: str) -> Row | None:
         """The `orders` row (promise in force, destination_tz, cancelled_at, …)."""
@@ -148,7 +188,12 @@ class Store:
     def _attach(self, rows: dict[TrackingKey, list[Row]], row: Row) -> None:
         """File a scan or estimate under its tracking number; the orders shipped on it have a new snapshot."""
         key = (row.carrier, row.tracking_number)
-        insort(rows[key], row, key=_SCAN_ORDER)
+        filed = rows[key]
+        # Scans mostly arrive in event-time order: then the new row goes last, with one comparison.
+        if not filed or _SCAN_ORDER(filed[-1]) <= _SCAN_ORDER(row):
+            filed.append(row)
+        else:
+            insort(filed, row, key=_SCAN_ORDER)
         for order_id in self.orders_by_tracking.get(key, ()):
             self._snapshots.pop(order_id, None)
 
