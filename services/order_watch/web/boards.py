@@ -138,7 +138,7 @@ class AlertBoard(Board):
     DEFAULT_STATUS: ClassVar[str] = "unresolved"
     ENTITY: ClassVar[str] = "alert"
     ROW_TEMPLATE: ClassVar[str] = "alert_row.html"
-    PATH: ClassVar[str] = "/ui/alerts"
+    PATH: ClassVar[str] = "/ui/cases"
 
     severity: str = ""
     rule: str = ""

@@ -55,15 +55,15 @@ async def _act(
     return response
 
 
-@router.post("/ui/alerts/{alert_id}/ack")
+@router.post("/ui/cases/{alert_id}/ack")
 async def acknowledge(alert_id: uuid.UUID, request: Request, viewer: AlertActing, back: Back = "") -> RedirectResponse:
     async def work(session: AsyncSession, alert: Alert, now: datetime) -> None:
         alert_actions.acknowledge(session, alert, viewer.actor, now)
 
-    return await _act(request, alerts.locked_alert, alert_id, safe_next(back, "/ui/alerts"), work, "Acknowledged")
+    return await _act(request, alerts.locked_alert, alert_id, safe_next(back, "/ui/cases"), work, "Acknowledged")
 
 
-@router.post("/ui/alerts/{alert_id}/assign")
+@router.post("/ui/cases/{alert_id}/assign")
 async def assign(
     alert_id: uuid.UUID, request: Request, viewer: AlertActing, body: Annotated[AssignIn, Form()], back: Back = ""
 ) -> RedirectResponse:
@@ -71,28 +71,28 @@ async def assign(
         alert_actions.assign(session, alert, body.owner, viewer.actor, now)
 
     return await _act(
-        request, alerts.locked_alert, alert_id, safe_next(back, "/ui/alerts"), work, f"Assigned to {body.owner}"
+        request, alerts.locked_alert, alert_id, safe_next(back, "/ui/cases"), work, f"Assigned to {body.owner}"
     )
 
 
-@router.post("/ui/alerts/{alert_id}/note")
+@router.post("/ui/cases/{alert_id}/note")
 async def note(
     alert_id: uuid.UUID, request: Request, viewer: AlertActing, body: Annotated[NoteIn, Form()], back: Back = ""
 ) -> RedirectResponse:
     async def work(session: AsyncSession, alert: Alert, now: datetime) -> None:
         alert_actions.note(session, alert, body.text, viewer.actor, now)
 
-    return await _act(request, alerts.locked_alert, alert_id, safe_next(back, "/ui/alerts"), work, "Note added")
+    return await _act(request, alerts.locked_alert, alert_id, safe_next(back, "/ui/cases"), work, "Note added")
 
 
-@router.post("/ui/alerts/{alert_id}/resolve")
+@router.post("/ui/cases/{alert_id}/resolve")
 async def resolve(
     alert_id: uuid.UUID, request: Request, viewer: AlertActing, body: Annotated[ResolveIn, Form()], back: Back = ""
 ) -> RedirectResponse:
     async def work(session: AsyncSession, alert: Alert, now: datetime) -> None:
         alert_actions.resolve(session, alert, body.resolution, body.note or None, viewer.actor, now)
 
-    return await _act(request, alerts.locked_alert, alert_id, safe_next(back, "/ui/alerts"), work, "Resolved")
+    return await _act(request, alerts.locked_alert, alert_id, safe_next(back, "/ui/cases"), work, "Resolved")
 
 
 @router.post("/ui/tasks/{task_id}/claim")

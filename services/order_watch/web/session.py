@@ -29,7 +29,7 @@ SESSION_COOKIE = "ow_session"
 SIGN_IN_COOKIE = "ow_sign_in"
 NOTICE_COOKIE = "ow_notice"
 CSRF_FIELD = "csrf"
-UI_HOME = "/ui/alerts"
+UI_HOME = "/ui/cases"
 
 
 @dataclass(frozen=True)

@@ -128,10 +128,17 @@ async def _board_page(request: Request, viewer: Viewer, board: Board, name: str,
     )
 
 
-@router.get("/ui/alerts")
+@router.get("/ui/cases")
 async def alerts_board(request: Request, viewer: SignedIn) -> HTMLResponse:
     board = AlertBoard.from_query(request.query_params)
     return await _board_page(request, viewer, board, "alerts", severities=SEVERITIES, teams=TEAMS)
+
+
+@router.get("/ui/alerts", include_in_schema=False)
+async def former_cases_board(request: Request) -> RedirectResponse:
+    """The cases board's former address: bookmarks and links in old notifications keep working."""
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(f"/ui/cases{query}", status_code=308)
 
 
 @router.get("/ui/tasks")

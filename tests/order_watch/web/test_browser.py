@@ -63,7 +63,7 @@ async def new_page(
 
 
 async def sign_in(page: Page, token: str, screenshot: str | None = None) -> None:
-    await page.goto("/ui/alerts")
+    await page.goto("/ui/cases")
     await expect(page.get_by_role("heading", name="Sign in to Order Watch")).to_be_visible()
     await page.get_by_label("Token").fill(token)
     if screenshot:
@@ -104,7 +104,7 @@ async def test_fulfillment_watches_an_alert_arrive_acts_and_reads_the_truth(
 
     # A post without the CSRF token is refused, even with the session cookie.
     alert_id = (await row.get_attribute("id") or "").removeprefix("alert-")
-    forged = await page.request.post(f"/ui/alerts/{alert_id}/ack", form={"back": "/ui/alerts"})
+    forged = await page.request.post(f"/ui/cases/{alert_id}/ack", form={"back": "/ui/cases"})
     assert forged.status == 403
 
     await row.get_by_role("button", name=re.compile("Acknowledge")).click()
@@ -153,7 +153,7 @@ async def test_a_sales_rep_reads_everything_and_sees_no_act_buttons(browser, sys
 
     csrf = await page.locator('form[action="/ui/sign-out"] input[name="csrf"]').input_value()
     alert_id = (await row.get_attribute("id") or "").removeprefix("alert-")
-    refused = await page.request.post(f"/ui/alerts/{alert_id}/ack", form={"csrf": csrf})
+    refused = await page.request.post(f"/ui/cases/{alert_id}/ack", form={"csrf": csrf})
     assert refused.status == 403
 
     await page.get_by_role("link", name="Tasks", exact=True).click()

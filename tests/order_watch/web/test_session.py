@@ -58,28 +58,33 @@ async def test_sign_in_refuses_a_bad_token_and_a_missing_csrf(ui):
 
 
 async def test_pages_need_a_session(ui):
-    answer = await ui.client.get("/ui/alerts?severity=critical")
+    answer = await ui.client.get("/ui/cases?severity=critical")
     assert answer.status_code == 303
-    assert answer.headers["location"] == "/ui/sign-in?next=/ui/alerts%3Fseverity%3Dcritical"
-    assert (await ui.client.get("/")).headers["location"] == "/ui/alerts"
+    assert answer.headers["location"] == "/ui/sign-in?next=/ui/cases%3Fseverity%3Dcritical"
+    assert (await ui.client.get("/")).headers["location"] == "/ui/cases"
     assert (await ui.client.get("/ui/stream/alerts")).status_code == 401
+
+
+async def test_the_former_board_address_leads_to_the_cases_board(ui):
+    answer = await ui.client.get("/ui/alerts?severity=critical")
+    assert (answer.status_code, answer.headers["location"]) == (308, "/ui/cases?severity=critical")
 
 
 async def test_a_post_without_the_csrf_token_is_refused(ui):
     order_id = await ui.story_order()
     alert = await open_alert(ui, order_id)
     async with signed_in(str(ui.client.base_url), ui.tokens[Role.FULFILLMENT]) as client:
-        board = await client.get("/ui/alerts")
+        board = await client.get("/ui/cases")
         assert order_id in board.text
-        path = f"/ui/alerts/{alert['alert_id']}/ack"
-        missing = await client.post(path, data={"back": "/ui/alerts"})
+        path = f"/ui/cases/{alert['alert_id']}/ack"
+        missing = await client.post(path, data={"back": "/ui/cases"})
         assert missing.status_code == 403
         assert missing.headers["content-type"] == PROBLEM
         wrong = await client.post(path, data={"csrf": "0" * 64})
         assert wrong.status_code == 403
         assert (await open_alert(ui, order_id))["status"] == "open"
-        done = await client.post(path, data={"csrf": csrf_of(board.text), "back": "/ui/alerts?status=any"})
-        assert (done.status_code, done.headers["location"]) == (303, "/ui/alerts?status=any")
+        done = await client.post(path, data={"csrf": csrf_of(board.text), "back": "/ui/cases?status=any"})
+        assert (done.status_code, done.headers["location"]) == (303, "/ui/cases?status=any")
         after = await client.get(done.headers["location"])
         assert f"Acknowledged: order {order_id}." in after.text
     acknowledged = await open_alert(ui, order_id)
@@ -92,12 +97,12 @@ async def test_an_invalid_transition_is_a_notice_not_an_error(ui):
     order_id = await ui.story_order()
     alert = await open_alert(ui, order_id)
     async with signed_in(str(ui.client.base_url), ui.tokens[Role.ADMIN]) as client:
-        csrf = csrf_of((await client.get("/ui/alerts")).text)
-        resolve = f"/ui/alerts/{alert['alert_id']}/resolve"
+        csrf = csrf_of((await client.get("/ui/cases")).text)
+        resolve = f"/ui/cases/{alert['alert_id']}/resolve"
         assert (await client.post(resolve, data={"csrf": csrf, "resolution": "false_alarm"})).status_code == 303
-        again = await client.post(f"/ui/alerts/{alert['alert_id']}/ack", data={"csrf": csrf})
+        again = await client.post(f"/ui/cases/{alert['alert_id']}/ack", data={"csrf": csrf})
         assert again.status_code == 303
-        assert "Not done: cannot acknowledge a resolved case" in (await client.get("/ui/alerts")).text
+        assert "Not done: cannot acknowledge a resolved case" in (await client.get("/ui/cases")).text
         bad = await client.post(resolve, data={"csrf": csrf, "resolution": "condition_cleared"})
         assert bad.status_code == 422
         gone = await client.post("/ui/tasks/00000000-0000-0000-0000-000000000000/claim", data={"csrf": csrf})
@@ -108,12 +113,12 @@ async def test_sales_reads_everything_and_may_not_act(ui):
     order_id = await ui.story_order()
     alert = await open_alert(ui, order_id)
     async with signed_in(str(ui.client.base_url), ui.tokens[Role.SALES]) as client:
-        board = await client.get("/ui/alerts")
+        board = await client.get("/ui/cases")
         assert order_id in board.text
         assert "/ack" not in board.text and "Acknowledge" not in board.text
         tasks = await client.get("/ui/tasks")
         assert order_id in tasks.text and "/claim" not in tasks.text
-        refused = await client.post(f"/ui/alerts/{alert['alert_id']}/ack", data={"csrf": csrf_of(board.text)})
+        refused = await client.post(f"/ui/cases/{alert['alert_id']}/ack", data={"csrf": csrf_of(board.text)})
         assert refused.status_code == 403
         assert "may only read" in refused.json()["detail"]
         truth = await client.get(f"/ui/orders/{order_id}")
@@ -137,12 +142,12 @@ async def test_search_by_order_tracking_number_and_customer(ui):
 
 async def test_sign_out_ends_the_session(ui):
     async with signed_in(str(ui.client.base_url), ui.tokens[Role.FULFILLMENT]) as client:
-        board = await client.get("/ui/alerts")
+        board = await client.get("/ui/cases")
         assert (await client.post("/ui/sign-out", data={})).status_code == 403  # sign-out is a form post too
         out = await client.post("/ui/sign-out", data={"csrf": csrf_of(board.text)})
         assert (out.status_code, out.headers["location"]) == (303, "/ui/sign-in")
         assert not client.cookies.get("ow_session")
-        assert (await client.get("/ui/alerts")).status_code == 303
+        assert (await client.get("/ui/cases")).status_code == 303
 
 
 async def test_a_revoked_token_is_refused_at_once(ui):
