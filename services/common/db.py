@@ -100,6 +100,20 @@ async def _keep_session(connection: asyncpg.Connection) -> None:
 
 
 @asynccontextmanager
+async def pooled(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+    """A connection of a `statement_pool`. One that fails below the statement — the server
+    dropped it while it sat in the pool, and its goodbye met our next statement — is terminated
+    rather than handed to the next request (asyncpg would otherwise keep a connection whose
+    protocol state is broken: "another operation is in progress")."""
+    async with pool.acquire() as connection:
+        try:
+            yield connection
+        except (asyncpg.InterfaceError, asyncpg.InternalClientError, OSError):
+            connection.terminate()
+            raise
+
+
+@asynccontextmanager
 async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     """One unit of work: commits on success, rolls back on error."""
     async with sessions() as session, session.begin():

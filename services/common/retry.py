@@ -16,6 +16,7 @@ import socket
 import time
 from collections.abc import Awaitable, Callable
 
+import asyncpg
 from aiokafka.errors import KafkaError, KafkaTimeoutError, KafkaUnavailableError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -68,6 +69,10 @@ def _is_transient_one(error: BaseException) -> bool:
         # all failed raises one OSError without an errno, "Multiple exceptions: …".
         return error.errno in NETWORK_ERRNOS or str(error).startswith("Multiple exceptions:")
     if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    if isinstance(error, asyncpg.InternalClientError):
+        # The driver's protocol state, not the statement: seen when the server dropped a pooled
+        # connection as a statement started on it (db.pooled terminates that connection).
         return True
     state = _sqlstate(error)
     return state is not None and state.startswith(TRANSIENT_SQLSTATE_PREFIXES)

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from services.common.db import database, snapshot, statement_pool, transaction
+from services.common.db import database, pooled, snapshot, statement_pool, transaction
 from services.common.retry import is_transient
 
 pytestmark = pytest.mark.integration
@@ -60,7 +60,7 @@ async def test_the_statement_pool_replaces_a_connection_the_server_dropped_and_s
         await killer.execute("SELECT pg_terminate_backend($1)", backend)
         await killer.close()
         try:
-            async with pool.acquire() as connection:
+            async with pooled(pool) as connection:
                 await connection.fetchval("SELECT 1")
         except Exception as exc:  # the server's goodbye may arrive first: then the pool never hands it out
             assert is_transient(exc), exc

@@ -139,3 +139,11 @@ async def test_a_host_whose_every_address_refuses_is_transient():
     with pytest.raises(OSError) as caught:
         await asyncio.open_connection("localhost", port)
     assert is_transient(caught.value), caught.value
+
+
+def test_a_broken_driver_protocol_state_is_an_outage_not_a_bug() -> None:
+    # What asyncpg raised when the server dropped a pooled connection as a statement began on it
+    # (seen in make test); the connection is terminated (db.pooled) and the next one works.
+    import asyncpg
+
+    assert is_transient(asyncpg.InternalClientError("cannot switch to state 11; another operation (2) is in progress"))

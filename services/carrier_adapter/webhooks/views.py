@@ -19,6 +19,7 @@ from services.carrier_adapter.carriers.base import (
     WebhookRequest,
 )
 from services.carrier_adapter.webhooks.flows import accept_webhook
+from services.common.db import pooled
 from services.common.inputs import nul_path, refuse_nul_in_json, refuse_nul_in_parameters
 from services.common.problems import RETRY_AFTER, Problem
 from services.common.retry import describe, is_transient
@@ -77,7 +78,7 @@ async def receive_webhook(source_slug: str, request: Request) -> JSONResponse:
         raise reject(source.slug, exc.reason, 401, "Unauthorized", exc.detail) from None
     normalized = _normalize(source, webhook, now)
     try:
-        async with state.intake.acquire() as connection:
+        async with pooled(state.intake) as connection:
             accepted = await accept_webhook(connection, source, webhook, normalized, content_type=content_type, now=now)
     except Exception as exc:
         if not is_transient(exc):
