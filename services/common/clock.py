@@ -17,10 +17,11 @@ def utc_iso(instant: datetime) -> str:
     return instant.astimezone(UTC).isoformat()
 
 
-def wall_clock(instant: datetime, zone: str) -> str:
-    """ "Thu Nov 19, 17:00 CST": an instant as people read it where `zone` is."""
+def wall_clock(instant: datetime, zone: str, *, seconds: bool = False) -> str:
+    """ "Thu Nov 19, 17:00 CST": an instant as people read it where `zone` is; with `seconds`,
+    "17:00:05", for timelines where several things happen within one minute."""
     local = instant.astimezone(ZoneInfo(zone))
-    return f"{local:%a %b} {local.day}, {local:%H:%M} {local.tzname()}"
+    return f"{local:%a %b} {local.day}, {local:{'%H:%M:%S' if seconds else '%H:%M'}} {local.tzname()}"
 
 
 def wall_day(instant: datetime, zone: str) -> str:

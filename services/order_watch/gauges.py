@@ -13,12 +13,12 @@ from sqlalchemy import func, select, text
 from services.common.db import Database
 from services.common.metrics import ESCALATIONS, NOTICES_UNROUTED, NOTIFICATIONS, OPEN_ALERTS, OPEN_TASKS
 from services.common.ops import GaugeTable, Sampler
-from services.common.vocab import Severity
+from services.common.vocab import LIVE_TASK, Severity
 from services.order_watch.alerts.models import UNRESOLVED, Alert
 from services.order_watch.escalation.models import EscalationRecord
 from services.order_watch.notifications.models import DEAD, PENDING, SENT, AlertNotice, Notification
 from services.order_watch.reconcile.engine import RULES_BY_NAME
-from services.order_watch.tasks.models import LIVE_STATUSES, Task
+from services.order_watch.tasks.models import Task
 
 NO_ALERT = "none"  # a task made without an alert (not expected, but counted rather than lost)
 ESCALATION_LEVELS = ("1", "2")  # lead, executive_support
@@ -40,7 +40,7 @@ def open_work() -> Sampler:
                 select(func.coalesce(Alert.rule, NO_ALERT), func.coalesce(Alert.severity, NO_ALERT), func.count())
                 .select_from(Task)
                 .outerjoin(Alert, Alert.alert_id == Task.alert_id)
-                .where(Task.status.in_(LIVE_STATUSES))
+                .where(Task.status.in_(LIVE_TASK))
                 .group_by(Alert.rule, Alert.severity)
             )
             alerts.update({(rule, severity): count for rule, severity, count in alert_rows})

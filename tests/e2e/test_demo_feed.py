@@ -15,6 +15,7 @@ from services.devstack.demo import Feed
 from services.order_watch.alerts.models import Alert
 from services.order_watch.orders.models import Order, Shipment
 from services.order_watch.tasks.models import Task
+from tests.support.events import DEMO_SECRETS
 from tests.support.polling import eventually
 from tests.support.system import running_system
 
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.integration
 async def test_demo_story_keeps_its_alert_while_the_backlog_and_trickle_arrive_on_time(
     carrier_adapter_settings, order_watch_settings, sessions
 ):
-    secrets = {"ups": "demo-ups", "fedex": "demo-fedex", "generic": "whsec_ZGVtby1nZW5lcmljLXNlY3JldA=="}
+    secrets = DEMO_SECRETS
     adapter_settings = carrier_adapter_settings.model_copy(update={"webhook_secrets": secrets})
     async with (
         running_system(adapter_settings, order_watch_settings, sessions) as system,

@@ -22,6 +22,7 @@ from services.devstack.demo import BACKLOG_ORDERS, Feed
 from services.order_watch.alerts.models import Alert
 from services.order_watch.orders.models import Order, TrackingEvent
 from services.order_watch.tasks.models import Task
+from tests.support.events import DEMO_SECRETS
 from tests.support.system import running_system
 
 pytestmark = pytest.mark.integration
@@ -58,7 +59,7 @@ async def _hold(held: list[tuple[str, dict]], source: str, document: dict) -> No
 
 
 async def test_start_up_raises_nothing_that_clears_itself(carrier_adapter_settings, order_watch_settings, sessions):
-    secrets = {"ups": "demo-ups", "fedex": "demo-fedex", "generic": "whsec_ZGVtby1nZW5lcmljLXNlY3JldA=="}
+    secrets = DEMO_SECRETS
     adapter_settings = carrier_adapter_settings.model_copy(update={"webhook_secrets": secrets})
     async with (
         running_system(adapter_settings, order_watch_settings, sessions) as system,

@@ -93,6 +93,10 @@ def generic_scan(
     }
 
 
+# The dev webhook secrets `make run` gives the demo feed's sources.
+DEMO_SECRETS = {"ups": "demo-ups", "fedex": "demo-fedex", "generic": "whsec_ZGVtby1nZW5lcmljLXNlY3JldA=="}
+
+
 def unique_order_id() -> str:
     return f"ORD-{uuid.uuid4().hex[:10].upper()}"
 

@@ -41,7 +41,6 @@ from services.order_watch.reconcile.engine import RULES
 from services.order_watch.reconcile.findings import Finding, FindingKey, jsonable, needed_recovery
 
 CONDITION_CLEARED = "condition_cleared"
-OPEN_STATUSES: tuple[str, ...] = tuple(UNRESOLVED_CASE)
 ESCALATION_REASON = "escalation_reason"
 _RULE_ORDER = {rule.name: index for index, rule in enumerate(RULES)}
 
@@ -80,7 +79,7 @@ async def cases_of(session: AsyncSession, order_ids: Iterable[str]) -> dict[str,
 
 
 def _precedence(alert: Alert) -> tuple[bool, datetime]:
-    return (alert.status in OPEN_STATUSES, alert.opened_at)
+    return (alert.status in UNRESOLVED_CASE, alert.opened_at)
 
 
 def lead_finding(findings: list[Finding]) -> Finding:
@@ -101,7 +100,7 @@ def sync_case(
 ) -> Alert | None:
     """Apply one order's findings to its case; returns the case (raised here if there was none)."""
     problems = [finding for finding in findings if finding.severity is not Severity.INFO]
-    unresolved = case is not None and case.status in OPEN_STATUSES
+    unresolved = case is not None and case.status in UNRESOLVED_CASE
     if not findings or (not problems and not unresolved):
         # Nothing wrong — or only a recovery being watched, and no case to keep it in.
         if case is not None and unresolved:

@@ -21,13 +21,19 @@ from sqlalchemy import BigInteger, DateTime, Index, Integer, String, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.common.vocab import UNRESOLVED_CASE
+from services.common.vocab import UNRESOLVED_CASE, Severity
 from services.order_watch.cursors import FAR_FUTURE_SQL
 from services.order_watch.db import Base
 
 UNRESOLVED = "status IN ({})".format(", ".join(f"'{status.value}'" for status in UNRESOLVED_CASE))
 # The board's order: unowned first, then the last chance, severity and priority (alerts.service).
-SEVERITY_RANK_SQL = "CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END"
+# Severity.urgency as SQL, worded exactly as the migration that made the board index spells it
+# (the planner uses the index only for the same expression).
+_BY_URGENCY = sorted(Severity, key=lambda severity: severity.urgency)
+SEVERITY_RANK_SQL = "CASE severity {} ELSE {} END".format(
+    " ".join(f"WHEN '{severity.value}' THEN {severity.urgency}" for severity in _BY_URGENCY[:-1]),
+    _BY_URGENCY[-1].urgency,
+)
 
 
 class Alert(Base):

@@ -11,6 +11,7 @@ from sqlalchemy import Select, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.db import NotFound
+from services.common.vocab import Severity
 from services.order_watch.alerts.models import SEVERITY_RANK_SQL, Alert, AlertHistory
 from services.order_watch.audit.models import AuditEntry
 from services.order_watch.cursors import FAR_FUTURE, last_if_null, page
@@ -58,12 +59,11 @@ OWNED = Alert.owner.is_not(None)
 SEVERITY_RANK = literal_column(f"({SEVERITY_RANK_SQL})")
 SORT_KEY = (OWNED, last_if_null(Alert.act_by), SEVERITY_RANK, Alert.priority, Alert.opened_at, Alert.alert_id)
 SORT_KINDS = (bool, datetime, int, int, datetime, uuid.UUID)
-_SEVERITY_RANKS = {"critical": 0, "warning": 1}
 
 
 def cursor_of(alert: Any) -> tuple[Any, ...]:
     """An alert's place in the list order (what `AlertFilters.after` takes)."""
-    rank = _SEVERITY_RANKS.get(alert.severity, 2)
+    rank = Severity(alert.severity).urgency
     return (alert.owner is not None, alert.act_by or FAR_FUTURE, rank, alert.priority, alert.opened_at, alert.alert_id)
 
 

@@ -10,8 +10,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.vocab import Severity
-from services.order_watch.alerts.flows import OPEN_STATUSES
+from services.common.vocab import UNRESOLVED_CASE, Severity
 from services.order_watch.alerts.models import Alert
 from services.order_watch.audit.service import record
 from services.order_watch.escalation.models import EscalationPolicyRow, EscalationRecord
@@ -47,7 +46,7 @@ async def _recheck(session: AsyncSession, severity: Severity) -> None:
     """A new policy moves the next escalation of every unresolved alert of its severity: work them out again."""
     await session.execute(
         update(Alert)
-        .where(Alert.severity == severity.value, Alert.status.in_(OPEN_STATUSES))
+        .where(Alert.severity == severity.value, Alert.status.in_(UNRESOLVED_CASE))
         .values(escalation_checked_version=None)
     )
 
@@ -59,7 +58,7 @@ async def claim_candidates(session: AsyncSession, now: datetime, limit: int) -> 
     query = (
         select(Alert)
         .where(
-            Alert.status.in_(OPEN_STATUSES),
+            Alert.status.in_(UNRESOLVED_CASE),
             or_(Alert.next_escalation_at <= now, Alert.escalation_checked_version.is_distinct_from(Alert.version)),
         )
         .order_by(Alert.opened_at)

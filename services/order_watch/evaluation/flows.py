@@ -6,8 +6,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.vocab import TaskStatus
-from services.order_watch.alerts.flows import OPEN_STATUSES, cases_of, escalate, sync_case
+from services.common.vocab import UNRESOLVED_CASE, TaskStatus
+from services.order_watch.alerts.flows import cases_of, escalate, sync_case
 from services.order_watch.evaluation.service import load_states, set_next_checks
 from services.order_watch.learning.flows import learned_catalog
 from services.order_watch.reconcile import evaluate, next_check_at, priority
@@ -27,7 +27,7 @@ async def evaluate_orders(session: AsyncSession, order_ids: set[str], now: datet
         findings = evaluate(state, now, catalog)
         priorities = {finding.key: priority(state, finding, now) for finding in findings}
         case = sync_case(session, order_id, findings, priorities, cases[order_id], now)
-        open_case = case if case is not None and case.status in OPEN_STATUSES else None
+        open_case = case if case is not None and case.status in UNRESOLVED_CASE else None
         task = tasks.get(order_id)
         expired = expire_overdue(session, task, open_case, now)
         if expired is not None:

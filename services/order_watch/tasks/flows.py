@@ -16,17 +16,17 @@ from services.common.clock import utc_iso
 from services.common.contracts.envelope import Envelope
 from services.common.contracts.tasks import TaskChange, TaskClosedEvent, TaskCreatedEvent, TaskUpdatedEvent
 from services.common.db import any_of
-from services.common.vocab import CLOSED_TASK, TaskStatus
+from services.common.vocab import CLOSED_TASK, LIVE_TASK, TaskStatus
 from services.order_watch.alerts.models import Alert
 from services.order_watch.changes import SYSTEM, task_changed
 from services.order_watch.db import publish
 from services.order_watch.promise import RecoveryOption
 from services.order_watch.reconcile.findings import Finding, needed_recovery
-from services.order_watch.tasks.models import LIVE_STATUSES, Task
+from services.order_watch.tasks.models import Task
 
 
 async def live_tasks(session: AsyncSession, order_ids: list[str]) -> dict[str, Task]:
-    rows = await session.scalars(select(Task).where(any_of(Task.order_id, order_ids), Task.status.in_(LIVE_STATUSES)))
+    rows = await session.scalars(select(Task).where(any_of(Task.order_id, order_ids), Task.status.in_(LIVE_TASK)))
     return {row.order_id: row for row in rows}
 
 
@@ -86,9 +86,6 @@ def _reason(source: Finding, recovery: RecoveryOption) -> str:
     return f"{source.summary} Reship {recovery.service_name}{options}: {outcome}."
 
 
-CLOSED_STATUSES: tuple[str, ...] = tuple(CLOSED_TASK)
-
-
 def task_snapshot(task: Task) -> dict[str, Any]:
     """What a task looks like to a person, as JSON, for the audit trail."""
     return {
@@ -124,7 +121,7 @@ def change_task(
     task.updated_at = now
     task.version += 1
     task_changed(session, task, action, now, actor, before, task_snapshot(task), case)
-    _publish(session, TaskClosedEvent if task.status in CLOSED_STATUSES else TaskUpdatedEvent, task, now)
+    _publish(session, TaskClosedEvent if task.status in CLOSED_TASK else TaskUpdatedEvent, task, now)
     return True
 
 

@@ -10,10 +10,7 @@ from sqlalchemy import DateTime, Index, Integer, String, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.common.vocab import LIVE_TASK
 from services.order_watch.db import Base
-
-LIVE_STATUSES: tuple[str, ...] = tuple(LIVE_TASK)
 
 
 class Task(Base):

@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from services.common.vocab import CaseStatus
+from services.common.vocab import LIVE_TASK, CaseStatus
 from services.order_watch.promise import Catalog
 from services.order_watch.reconcile import evaluate
 from services.order_watch.reconcile.facts import (
@@ -22,7 +22,6 @@ from services.order_watch.reconcile.facts import (
 )
 from services.order_watch.reconcile.findings import fact
 from services.order_watch.reconcile.state import OrderState, ShipmentState
-from services.order_watch.tasks.models import LIVE_STATUSES
 from services.order_watch.truth.schemas import Fact, OrderTruth, OwnedAlert, OwnedTask, ShipmentTruth
 from services.order_watch.truth.service import OrderRecords
 from services.order_watch.truth.summary import summarize
@@ -38,7 +37,7 @@ def build_truth(records: OrderRecords, state: OrderState, now: dt.datetime, cata
     main = shipments.get(primary.shipment_id) if primary else None
     verdict, reason = judge(state, evaluate(state, now, catalog), _expected(state, catalog, now), now)
     open_alerts = [_owned_alert(alert) for alert in records.alerts if alert.status != CaseStatus.RESOLVED]
-    open_tasks = [_owned_task(task) for task in records.tasks if task.status in LIVE_STATUSES]
+    open_tasks = [_owned_task(task) for task in records.tasks if task.status in LIVE_TASK]
     truth = OrderTruth(
         order_id=state.order_id,
         customer_id=state.customer_id,

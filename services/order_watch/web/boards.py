@@ -18,14 +18,11 @@ from urllib.parse import urlencode
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.vocab import CaseStatus, Severity
+from services.common.vocab import CLOSED_TASK, LIVE_TASK, UNRESOLVED_CASE, CaseStatus, Severity
 from services.order_watch.alerts import service as alerts
-from services.order_watch.alerts.flows import OPEN_STATUSES
 from services.order_watch.reconcile.engine import RULES_BY_NAME
 from services.order_watch.reconcile.engine import TEAMS as RULE_TEAMS
 from services.order_watch.tasks import service as tasks
-from services.order_watch.tasks.flows import CLOSED_STATUSES
-from services.order_watch.tasks.models import LIVE_STATUSES
 
 DUE_WITHIN = {"1h": dt.timedelta(hours=1), "4h": dt.timedelta(hours=4), "24h": dt.timedelta(hours=24)}
 DUE_CHOICES = {"": "any time", "overdue": "overdue", **{key: f"within {key}" for key in DUE_WITHIN}}
@@ -130,8 +127,8 @@ class Board:
 @dataclass(frozen=True)
 class AlertBoard(Board):
     STATUSES: ClassVar[dict[str, tuple[str, ...]]] = {
-        "unresolved": OPEN_STATUSES,
-        **{status: (status,) for status in OPEN_STATUSES},
+        "unresolved": UNRESOLVED_CASE,
+        **{status: (status,) for status in UNRESOLVED_CASE},
         CaseStatus.RESOLVED.value: (CaseStatus.RESOLVED,),
         "any": tuple(CaseStatus),
     }
@@ -181,9 +178,9 @@ class AlertBoard(Board):
 @dataclass(frozen=True)
 class TaskBoard(Board):
     STATUSES: ClassVar[dict[str, tuple[str, ...]]] = {
-        "live": LIVE_STATUSES,
-        **{status: (status,) for status in (*LIVE_STATUSES, *CLOSED_STATUSES)},
-        "any": (*LIVE_STATUSES, *CLOSED_STATUSES),
+        "live": LIVE_TASK,
+        **{status: (status,) for status in (*LIVE_TASK, *CLOSED_TASK)},
+        "any": (*LIVE_TASK, *CLOSED_TASK),
     }
     DEFAULT_STATUS: ClassVar[str] = "live"
     ENTITY: ClassVar[str] = "task"

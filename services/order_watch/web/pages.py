@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -40,12 +39,9 @@ def when(instant: dt.datetime | str | None, zone: str) -> str:
 
 
 def when_exactly(instant: dt.datetime | None, zone: str) -> str:
-    """ "Thu Nov 19, 17:00:05 CST": to the second, for timelines where several things happen in
-    one minute (a story must not read "12:33, 12:33, 12:33")."""
-    if instant is None:
-        return "—"
-    local = instant.astimezone(ZoneInfo(zone))
-    return f"{local:%a %b} {local.day}, {local:%H:%M:%S} {local.tzname()}"
+    """ "Thu Nov 19, 17:00:05 CST": to the second, for timelines (a story must not read
+    "12:33, 12:33, 12:33")."""
+    return "—" if instant is None else wall_clock(instant, zone, seconds=True)
 
 
 def as_instant(value: Any) -> dt.datetime | None:
