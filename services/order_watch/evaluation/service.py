@@ -8,9 +8,10 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.bulk import update_by_key
 from services.common.contracts.tracking import EstimatedDelivery
 from services.common.db import any_of, pairs_in
 from services.common.vocab import (
@@ -68,6 +69,7 @@ _ORDER_COLUMNS = tuple(
         "residential",
         "cancelled_at",
         "lines",
+        "updated_at",  # when its latest news reached us
     )
 )
 _SCAN_COLUMNS = tuple(column for column in TrackingEvent.__table__.c if column.name not in ("payload", "location"))
@@ -122,6 +124,7 @@ def order_state(
         residential=order.residential,
         cancelled=order.cancelled_at is not None,
         lines=[LineState(line["sku"], line["quantity"]) for line in order.lines],
+        received_at=order.updated_at,
         shipments=[
             _shipment_state(
                 s,
@@ -201,7 +204,6 @@ async def claim_due_orders(session: AsyncSession, now: datetime, limit: int) -> 
 
 
 async def set_next_checks(session: AsyncSession, next_checks: dict[str, datetime | None]) -> None:
-    """One bulk UPDATE by primary key for the whole batch."""
-    if next_checks:
-        rows = [{"order_id": order_id, "next_check_at": at} for order_id, at in next_checks.items()]
-        await session.execute(update(Order), rows)
+    """One UPDATE by primary key for the whole batch."""
+    values = {order_id: {"next_check_at": at} for order_id, at in next_checks.items()}
+    await update_by_key(session, Order.__table__.c.order_id, values)

@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, tuple_, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.bulk import insert_ignoring
 from services.common.db import any_of, pairs_in
 from services.order_watch.orders.models import (
     CarrierEstimate,
@@ -30,14 +30,12 @@ async def claim_new_events(
     if not rows:
         return set()
     table = ProcessedEvent.__table__
-    statement = insert(table).on_conflict_do_nothing().returning(table.c.event_id)
-    return set((await session.execute(statement, list(rows.values()))).scalars())
+    return set(await insert_ignoring(session, table, list(rows.values()), returning=table.c.event_id))
 
 
 async def insert_ignore(session: AsyncSession, model: type[Any], rows: Sequence[dict[str, Any]]) -> None:
-    """Bulk insert (one executemany of plain rows), skipping rows whose key already exists (re-delivery)."""
-    if rows:
-        await session.execute(insert(model.__table__).on_conflict_do_nothing(), list(rows))
+    """Bulk insert (one statement for every row), skipping rows whose key already exists (re-delivery)."""
+    await insert_ignoring(session, model.__table__, rows)
 
 
 async def promise_versions(session: AsyncSession, order_ids: Iterable[str]) -> dict[str, list[Any]]:

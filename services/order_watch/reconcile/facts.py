@@ -171,6 +171,12 @@ def data_settles_at(shipment: ShipmentState) -> dt.datetime | None:
     return max(received) + DATA_ARRIVAL_GRACE if received else None
 
 
+def order_settles_at(order: OrderState) -> dt.datetime | None:
+    """When the absence of any label can be read: the grace after the order's latest news
+    reached us (None: no receipt time, as in tests)."""
+    return order.received_at + DATA_ARRIVAL_GRACE if order.received_at is not None else None
+
+
 @per_snapshot
 def latest_carrier_estimate(shipment: ShipmentState) -> EstimateState | None:
     """The carrier's (or aggregator's) most recent estimate, by when it was issued, then received."""

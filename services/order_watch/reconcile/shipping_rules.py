@@ -25,6 +25,7 @@ from services.order_watch.reconcile.facts import (
     live_shipments,
     model_fact,
     order_evidence,
+    order_settles_at,
     reported_levels,
     service_words,
     shipment_handover_deadline,
@@ -135,7 +136,11 @@ def not_shipped_in_time(order: OrderState, now: dt.datetime, catalog: Catalog) -
     if deadline is None:
         return []
     if not live_shipments(order):
-        return [_not_shipped_finding(order, None, deadline, now, catalog)] if now > deadline else []
+        return (
+            [_not_shipped_finding(order, None, deadline, now, catalog)]
+            if now > _unlabelled_due(order, deadline)
+            else []
+        )
     findings = []
     for shipment in watched_shipments(order, catalog, now):
         due = _unscanned_due(order, shipment, catalog)
@@ -143,6 +148,13 @@ def not_shipped_in_time(order: OrderState, now: dt.datetime, catalog: Catalog) -
             own = shipment_handover_deadline(order, shipment, catalog) or deadline
             findings.append(_not_shipped_finding(order, shipment, own, now, catalog))
     return findings
+
+
+def _unlabelled_due(order: OrderState, deadline: dt.datetime) -> dt.datetime:
+    """From when an order with no live label counts as not shipped: its deadline, once any label
+    bought by then has had time to reach us."""
+    settles = order_settles_at(order)
+    return max(deadline, settles) if settles else deadline
 
 
 def _unscanned_due(order: OrderState, shipment: ShipmentState, catalog: Catalog) -> dt.datetime | None:
@@ -161,7 +173,7 @@ def not_shipped_due_at(order: OrderState, now: dt.datetime, catalog: Catalog) ->
         return []
     shipments = live_shipments(order)
     if not shipments:
-        return [deadline + dt.timedelta(microseconds=1)]
+        return [_unlabelled_due(order, deadline) + dt.timedelta(microseconds=1)]
     pending = [
         _unscanned_due(order, shipment, catalog)
         for shipment in shipments

@@ -106,6 +106,10 @@ class OrderState:
     """The address's subdivision (state, province), for its regional holidays."""
     lines: tuple[LineState, ...] = ()
     shipments: tuple[ShipmentState, ...] = field(default=())
+    received_at: dt.datetime | None = None
+    """When the latest news of the order (placed, a promise update, a cancellation) reached us:
+    "no label yet" is only read once its labels have had time to reach us too (a backlog
+    delivers an order's label after the order)."""
 
     def __post_init__(self) -> None:
         _freeze(self, "lines", tuple)

@@ -76,3 +76,13 @@ def test_a_label_received_late_waits_for_its_scans_to_arrive() -> None:
     assert next_check_at(state, received, CATALOG) == received + DATA_ARRIVAL_GRACE + dt.timedelta(microseconds=1)
     [finding] = not_shipped_in_time(state, received + DATA_ARRIVAL_GRACE + dt.timedelta(seconds=1), CATALOG)
     assert finding.severity is Severity.CRITICAL
+
+
+def test_an_order_received_late_waits_for_its_labels_to_arrive() -> None:
+    # Placed on Tuesday, reaching us a week later (a backlog): its label follows on the next batch.
+    received = chi(2026, 11, 25, 9)
+    state = order(received_at=received)
+    assert not_shipped_in_time(state, received, CATALOG) == []
+    assert next_check_at(state, received, CATALOG) == received + DATA_ARRIVAL_GRACE + dt.timedelta(microseconds=1)
+    [finding] = not_shipped_in_time(state, received + DATA_ARRIVAL_GRACE + dt.timedelta(seconds=1), CATALOG)
+    assert finding.shipment_id is None
