@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -25,6 +26,11 @@ log = logging.getLogger(__name__)
 CONSUMED_TOPICS = ("orders.v1", "shipments.v1", "tracking.v1")
 
 
+# Scan and estimate states kept between batches (a few hundred bytes each): an order is
+# re-evaluated at each new scan, and its earlier scans are mapped only once.
+TRACKING_STATES_KEPT = 100_000
+
+
 class BatchApplier:
     """The worker's batch handler: apply events, then re-evaluate the orders they touched."""
 
@@ -32,19 +38,28 @@ class BatchApplier:
         self.settings = settings
         self.sessions = sessions
         self.clock = clock
+        self.memo: dict[Any, Any] = {}
 
     async def __call__(self, delivered: list[Delivered]) -> None:
         started = time.perf_counter()
         now = self.clock.now()
-        async with transaction(self.sessions) as session:
-            touched = await apply_events(session, [item.event for item in delivered], now)
-            await self.after_apply(session, touched)
+        if len(self.memo) > TRACKING_STATES_KEPT:
+            self.memo.clear()
+        try:
+            async with transaction(self.sessions) as session:
+                touched = await apply_events(session, [item.event for item in delivered], now)
+                await self.after_apply(session, touched)
+        except BaseException:
+            # States mapped from rows this batch wrote, and which rolled back with it: a retry
+            # stores them again, received at another time.
+            self.memo.clear()
+            raise
         BATCH_SECONDS.labels(consumer="order_watch_worker").observe(time.perf_counter() - started)
         BATCH_SIZE.labels(consumer="order_watch_worker").observe(len(delivered))
 
     async def after_apply(self, session: AsyncSession, touched: set[str]) -> None:
         """Re-evaluate only the orders this batch touched, in the same transaction."""
-        await evaluate_orders(session, touched, self.clock.now(), self.settings.origin_time_zone)
+        await evaluate_orders(session, touched, self.clock.now(), self.settings.origin_time_zone, self.memo)
 
 
 async def run_worker(

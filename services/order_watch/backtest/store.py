@@ -23,7 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.common.contracts import Envelope
-from services.order_watch.evaluation.service import order_state
+from services.order_watch.evaluation.service import ESTIMATE, SCAN, memo_key, order_state
 from services.order_watch.orders import flows
 from services.order_watch.reconcile.state import OrderState
 
@@ -102,7 +102,7 @@ class Store:
             self.shipments.pop(shipment.shipment_id, None)
             key = (shipment.carrier, shipment.tracking_number)
             for estimate in self.estimates.get(key, ()):
-                self._memo.pop((estimate, zone), None)  # mapped at this order's destination
+                self._memo.pop(memo_key(ESTIMATE, estimate.event_id, zone), None)  # mapped at this order's destination
             orders = self.orders_by_tracking.get(key)
             if orders is not None:
                 orders.discard(order_id)
@@ -114,7 +114,7 @@ class Store:
         for scan in self.scans.pop(key, ()):
             self.tracking_events.pop(scan.event_id, None)
             self.processed.discard(scan.event_id)
-            self._memo.pop((scan,), None)
+            self._memo.pop(memo_key(SCAN, scan.event_id), None)
         for estimate in self.estimates.pop(key, ()):
             self.carrier_estimates.pop(estimate.event_id, None)
             self.processed.discard(estimate.event_id)

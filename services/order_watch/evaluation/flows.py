@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,12 +15,14 @@ from services.order_watch.reconcile import evaluate, next_check_at, priority
 from services.order_watch.tasks.flows import expire_overdue, live_tasks, sync_task
 
 
-async def evaluate_orders(session: AsyncSession, order_ids: set[str], now: datetime, origin_tz: str) -> None:
-    """Re-evaluate the given orders in the caller's transaction."""
+async def evaluate_orders(
+    session: AsyncSession, order_ids: set[str], now: datetime, origin_tz: str, memo: dict[Any, Any] | None = None
+) -> None:
+    """Re-evaluate the given orders in the caller's transaction (`memo`: see `load_states`)."""
     if not order_ids:
         return
     catalog = await learned_catalog(session)
-    states = await load_states(session, order_ids, origin_tz)
+    states = await load_states(session, order_ids, origin_tz, memo)
     cases = await cases_of(session, states)
     tasks = await live_tasks(session, list(states))
     next_checks: dict[str, datetime | None] = {}

@@ -26,11 +26,13 @@ from services.order_watch.orders.models import CarrierEstimate, Order, Shipment,
 from services.order_watch.reconcile.state import EstimateState, LineState, OrderState, ScanState, ShipmentState
 
 
-async def load_states(session: AsyncSession, order_ids: Iterable[str], origin_tz: str) -> dict[str, OrderState]:
+async def load_states(
+    session: AsyncSession, order_ids: Iterable[str], origin_tz: str, memo: dict[Any, Any] | None = None
+) -> dict[str, OrderState]:
     """Snapshots of the given orders (those not yet placed are skipped).
 
     Plain rows of the columns the rules read, not ORM objects: a scan's payload as received
-    is never decoded here, and nothing is tracked for a flush.
+    is never decoded here, and nothing is tracked for a flush. `memo`: see `order_state`.
     """
     wanted = list(set(order_ids))
     if not wanted:
@@ -50,7 +52,7 @@ async def load_states(session: AsyncSession, order_ids: Iterable[str], origin_tz
     by_order: dict[str, list[Any]] = defaultdict(list)
     for shipment in shipments:
         by_order[shipment.order_id].append(shipment)
-    return {order.order_id: order_state(order, by_order[order.order_id], scans, estimates, origin_tz) for order in rows}
+    return {row.order_id: order_state(row, by_order[row.order_id], scans, estimates, origin_tz, memo) for row in rows}
 
 
 _ORDER_COLUMNS = tuple(
@@ -104,8 +106,9 @@ def order_state(
     """The snapshot the rules read, from the order's rows (ORM objects, or anything with their attributes).
 
     `scans` and `estimates` are by (carrier, tracking number), each in event-time order. Tracking
-    rows never change once stored, so a caller that rebuilds the same order many times (the
-    backtest) may pass a `memo` dictionary: each scan and estimate row is then mapped only once.
+    rows never change once stored, so a caller that rebuilds the same orders many times (the
+    worker, the backtest) may pass a `memo` dictionary: each scan and estimate row is then mapped
+    only once, under its `memo_key`.
     """
     destination = ZoneInfo(order.destination_tz)
     return OrderState(
@@ -128,8 +131,8 @@ def order_state(
         shipments=[
             _shipment_state(
                 s,
-                _states(scans[(s.carrier, s.tracking_number)], _scan_state, memo),
-                _states(estimates[(s.carrier, s.tracking_number)], _estimate_state, memo, destination),
+                _states(scans[(s.carrier, s.tracking_number)], SCAN, memo),
+                _states(estimates[(s.carrier, s.tracking_number)], ESTIMATE, memo, destination),
             )
             for s in shipments
         ],
@@ -154,13 +157,21 @@ def _shipment_state(shipment: Shipment, scans: list[ScanState], estimates: list[
     )
 
 
-def _states(rows: list[Any], to_state: Callable[..., Any], memo: dict[Any, Any] | None, *args: Any) -> list[Any]:
-    """`to_state(row, *args)` of each row; with a memo, once per (row, *args)."""
+def memo_key(kind: str, event_id: Any, *args: Any) -> tuple[Any, ...]:
+    """Where `order_state`'s memo keeps the state of one tracking row: a row never changes once
+    stored, so its kind (`SCAN`, `ESTIMATE`) and event id — and the zone an estimate is read
+    in — name its state."""
+    return (kind, event_id, *args)
+
+
+def _states(rows: list[Any], kind: str, memo: dict[Any, Any] | None, *args: Any) -> list[Any]:
+    """The state of each row of a kind; with a memo, each mapped once."""
+    to_state = _TO_STATE[kind]
     if memo is None:
         return [to_state(row, *args) for row in rows]
     states = []
     for row in rows:
-        key = (row, *args)
+        key = memo_key(kind, row.event_id, *args)
         state = memo.get(key)
         if state is None:
             state = memo[key] = to_state(row, *args)
@@ -189,6 +200,11 @@ def _estimate_state(estimate: CarrierEstimate, destination: ZoneInfo) -> Estimat
         received_at=estimate.received_at,
         event_time=estimate.event_time,
     )
+
+
+SCAN = "scan"
+ESTIMATE = "estimate"
+_TO_STATE: dict[str, Callable[..., Any]] = {SCAN: _scan_state, ESTIMATE: _estimate_state}
 
 
 async def claim_due_orders(session: AsyncSession, now: datetime, limit: int) -> list[str]:
