@@ -57,7 +57,8 @@ async def update_by_key(session: AsyncSession, key: Column[Any], values: dict[An
 
 def _column_values(column: Column[Any], values: list[Any]) -> list[Any]:
     """A column's values as asyncpg takes them: JSON as text (the engine's codec for JSONB takes
-    text, see common/db.make_engine), everything else as it is."""
+    text, see common/db.make_engine) — from plain values or pydantic models alike —, everything
+    else as it is."""
     if isinstance(column.type, JSON):
         return [None if value is None else pydantic_core.to_json(value).decode() for value in values]
     return values

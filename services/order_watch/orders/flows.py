@@ -193,11 +193,8 @@ def shipment_row(event: Envelope[Any], now: datetime) -> dict[str, Any]:
 def tracking_row(event: Envelope[Any], now: datetime) -> dict[str, Any]:
     """The `tracking_events` row: the columns the rules read, where the scan was, and the scan as received."""
     scan = event.payload
-    return {
-        **scan_row(event, now),
-        "location": scan.location.model_dump(mode="json") if scan.location else None,
-        "payload": scan.model_dump(mode="json"),
-    }
+    # The models themselves: the bulk insert encodes JSON columns straight from them (common/bulk.py).
+    return {**scan_row(event, now), "location": scan.location, "payload": scan}
 
 
 def scan_row(event: Envelope[Any], now: datetime) -> dict[str, Any]:
