@@ -1,15 +1,23 @@
 """One benchmark on a throwaway durable stack: start it, measure, stop it, keep the result as JSON
-and print the report — the same frame for every bench script."""
+and print the report — the same frame for every bench script; and the worker as its own process."""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import psutil
+
+from services.devstack.processes import free_port, spawn, stop
 from services.devstack.stack import Stack, start_stack
+from services.order_watch.settings import OrderWatchSettings
 
 
 def run_on_stack(
@@ -27,3 +35,26 @@ def run_on_stack(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, indent=2))
     print(report(result))
+
+
+@contextmanager
+def worker_process(settings: OrderWatchSettings, log_path: Path) -> Iterator[psutil.Process]:
+    """`order-watch worker` as its own process on `settings`' database, broker, topics and group,
+    as production runs it (its own interpreter, garbage collector and event loop); yields it, for
+    its CPU time, and stops it after."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+        "KAFKA_TOPIC_PREFIX": settings.kafka_topic_prefix,
+        "ORDER_WATCH_CONSUMER_GROUP": settings.consumer_group,
+        "ORDER_WATCH_WORKER_OPS_PORT": str(free_port()),
+        "LOG_LEVEL": "WARNING",
+    }
+    child = spawn([str(Path(sys.executable).with_name("order-watch")), "worker"], log_path=log_path, env=env)
+    try:
+        yield psutil.Process(child.pid)
+    finally:
+        stop(child)
+        if child.returncode not in (0, -signal.SIGTERM):
+            raise RuntimeError(f"the worker exited with {child.returncode}: see {log_path}")

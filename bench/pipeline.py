@@ -1,7 +1,9 @@
 """Pipeline benchmark: label→alert latency through the real broker, worker and PostgreSQL while
 other traffic (simulated orders, labels and scans) is offered at a steady rate, next to this
 machine's own limits measured in the same run (a one-row PostgreSQL commit, a broker round trip).
-Webhook intake is `bench/intake.py` (a load generator in its own process).
+The worker (`order-watch worker`) and the load generator each run in a process of their own, so
+neither shares an interpreter with the probe that times the labels. Webhook intake is
+`bench/intake.py` (a load generator in its own process).
 
     PYTHONPATH=. .venv/bin/python bench/pipeline.py [--offered 2000] [--orders 100]
 """
@@ -11,10 +13,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import statistics
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -22,9 +26,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bench.on_stack import run_on_stack
+from bench.on_stack import run_on_stack, worker_process
 from bench.worker import backlog
-from services.common.clock import SystemClock
 from services.common.contracts import TOPICS
 from services.common.db import database
 from services.common.kafka import confirm_topics, ensure_topics, make_producer
@@ -33,9 +36,7 @@ from services.common.settings import ServiceSettings
 from services.devstack.stack import Stack
 from services.order_watch.alerts.models import Alert
 from services.order_watch.settings import OrderWatchSettings
-from services.order_watch.worker import run_worker
 from tests.support.events import label_created, order_placed
-from tests.support.servers import background
 
 ALERT_TIMEOUT_SECONDS = 120  # a worker that cannot keep up falls behind the offered traffic
 OFFERED_SECONDS = 40  # simulated traffic for this long; probes stop when it runs out
@@ -79,28 +80,43 @@ async def broker_round_trip(bootstrap: str, samples: int) -> float:
 
 
 async def label_to_alert(
-    settings: OrderWatchSettings, orders: int, traffic: list[Any], offered: int
+    settings: OrderWatchSettings, orders: int, offered: int, work_dir: Path
 ) -> tuple[list[float], float]:
     """Seconds from publishing a downgraded label to its alert being committed (alert.opened_at),
-    while `traffic` is published at `offered` events a second; returns them and the rate really offered."""
-    async with (
-        database(settings.database_url) as db,
-        background(lambda stop: run_worker(settings, db.sessions, SystemClock(), stop)),
-    ):
-        await asyncio.sleep(5)  # let the consumer group settle before timing
-        stop = asyncio.Event()
-        load = asyncio.create_task(offer(settings, traffic, offered, stop))
-        try:
-            latencies = []
-            while len(latencies) < orders and not load.done():
-                latencies.append(await one_label_to_alert(settings, db.sessions))
-        finally:
-            stop.set()
-        return latencies, await load
+    while a load generator publishes simulated traffic at `offered` events a second; returns them
+    and the rate really offered."""
+    spawning = multiprocessing.get_context("spawn")
+    stop, started, rates = spawning.Event(), spawning.Event(), spawning.Queue()
+    load = spawning.Process(
+        target=offer_process,
+        args=(settings.model_dump(), offered * OFFERED_SECONDS, offered, stop, started, rates),
+    )
+    async with database(settings.database_url) as db:
+        with worker_process(settings, work_dir / "pipeline-worker.log"):
+            await asyncio.sleep(5)  # let the consumer group settle before timing
+            load.start()
+            if not await asyncio.to_thread(started.wait, 300):
+                raise TimeoutError("the load generator did not start")
+            try:
+                latencies = []
+                while len(latencies) < orders and load.is_alive():
+                    latencies.append(await one_label_to_alert(settings, db.sessions))
+            finally:
+                stop.set()
+            rate = await asyncio.to_thread(rates.get, True, 120)
+            load.join(30)
+    return latencies, rate
 
 
-async def offer(settings: OrderWatchSettings, traffic: list[Any], rate: int, stop: asyncio.Event) -> float:
-    """Publish `traffic` at `rate` events/s (in 50 ms ticks) until `stop`; returns the rate kept."""
+def offer_process(settings: dict[str, Any], events: int, rate: int, stop: Any, started: Any, rates: Any) -> None:
+    """The load generator's process: simulate the traffic, then offer it until `stop` (or its end)."""
+    traffic = backlog(events, seed=11)
+    started.set()
+    rates.put(asyncio.run(offer(OrderWatchSettings(**settings), traffic, rate, stop)))
+
+
+async def offer(settings: OrderWatchSettings, traffic: list[Any], rate: int, stop: Any) -> float:
+    """Publish `traffic` at `rate` events/s (in 50 ms ticks) until `stop` is set; returns the rate kept."""
     events = iter(traffic)
     producer = make_producer(settings)
     await producer.start()
@@ -143,7 +159,7 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-async def measure(stack: Stack, args: argparse.Namespace) -> dict[str, object]:
+async def measure(stack: Stack, work_dir: Path, args: argparse.Namespace) -> dict[str, object]:
     prefix = f"bench{uuid.uuid4().hex[:6]}."
     order_watch = OrderWatchSettings(
         database_url=stack.database_url,
@@ -154,8 +170,7 @@ async def measure(stack: Stack, args: argparse.Namespace) -> dict[str, object]:
     await ensure_topics(order_watch)
     floor_commit = await pg_commit_floor(stack.database_url, 2000)
     round_trip = await broker_round_trip(stack.bootstrap_servers, 30)
-    traffic = backlog(args.offered * OFFERED_SECONDS, seed=11)
-    latencies, offered = await label_to_alert(order_watch, args.orders, traffic, args.offered)
+    latencies, offered = await label_to_alert(order_watch, args.orders, args.offered, work_dir)
     p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
     return {
         "machine": {"pg_commits_per_s": round(floor_commit), "broker_round_trip_ms": round(round_trip * 1000, 2)},
@@ -177,4 +192,6 @@ if __name__ == "__main__":
     parser.add_argument("--orders", type=int, default=100)
     parser.add_argument("--out", default="bench-results/pipeline.json")
     args = parser.parse_args()
-    run_on_stack(lambda stack, _: asyncio.run(measure(stack, args)), args.out, lambda r: json.dumps(r, indent=2))
+    run_on_stack(
+        lambda stack, work_dir: asyncio.run(measure(stack, work_dir, args)), args.out, lambda r: json.dumps(r, indent=2)
+    )

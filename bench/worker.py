@@ -1,6 +1,8 @@
-"""Worker backlog benchmark: how fast `order-watch worker` drains a pre-loaded backlog of simulated
-orders, labels and scans through the real broker and PostgreSQL, at two data sizes (the second
-four times the first), each next to this machine's floors measured in the same run:
+"""Worker backlog benchmark: how fast `order-watch worker` — its own process, as in production —
+drains a pre-loaded backlog of simulated orders, labels and scans through the real broker and
+PostgreSQL, at two data sizes (the second four times the first), each next to this machine's
+floors measured in the same run, with the worker's own CPU per event beside it (read that on a
+machine other jobs are using: the wall-clock rate falls with them, the CPU per event much less):
 
 * consume + decode: a bare consumer group reading the same backlog and decoding every envelope;
 * bulk insert: 500-row `INSERT … ON CONFLICT DO NOTHING` transactions, one row per event.
@@ -19,22 +21,22 @@ import gc
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import asyncpg
+import psutil
 from aiokafka import AIOKafkaConsumer
 
-from bench.on_stack import run_on_stack
-from services.common.clock import SystemClock
+from bench.on_stack import run_on_stack, worker_process
 from services.common.contracts import decode_event
-from services.common.db import database
 from services.common.kafka import ensure_topics, make_producer
 from services.common.migrations import upgrade
 from services.common.publish import publish
 from services.devstack.stack import Stack
 from services.order_watch.backtest.simulator import SimulationConfig, simulate
 from services.order_watch.settings import OrderWatchSettings
-from services.order_watch.worker import CONSUMED_TOPICS, run_worker
+from services.order_watch.worker import CONSUMED_TOPICS
 
 BATCH = 500
 DRAIN_TIMEOUT_SECONDS = 900
@@ -125,24 +127,24 @@ async def insert_floor(database_url: str, rows: int) -> float:
     return rows / elapsed
 
 
-async def drain(settings: OrderWatchSettings, expected: int) -> dict[str, Any]:
-    """Run the real worker over the backlog; time from its first batch to the last event's commit."""
+async def drain(settings: OrderWatchSettings, expected: int, log_path: Path) -> dict[str, Any]:
+    """Run `order-watch worker` (its own process) over the backlog; time from its first batch to
+    the last event's commit, and the CPU the worker process spent meanwhile."""
     connection = await asyncpg.connect(settings.database_url.replace("+asyncpg", ""))
-    async with database(settings.database_url) as db:
-        stop = asyncio.Event()
-        worker = asyncio.create_task(run_worker(settings, db.sessions, SystemClock(), stop))
+    processed = "SELECT count(*) FROM order_watch.processed_events"
+    with worker_process(settings, log_path) as worker:
         deadline = time.monotonic() + DRAIN_TIMEOUT_SECONDS
-        try:
-            while await connection.fetchval("SELECT count(*) FROM order_watch.processed_events") < expected:
-                if worker.done():
-                    worker.result()
-                if time.monotonic() > deadline:
-                    raise TimeoutError("the worker did not drain the backlog: is it failing?")
-                await asyncio.sleep(0.02)
-            finished = datetime.now(UTC)
-        finally:
-            stop.set()
-            await asyncio.wait_for(worker, timeout=60)
+        cpu_at_start = None
+        while (done := await connection.fetchval(processed)) < expected:
+            if cpu_at_start is None and done:
+                cpu_at_start = _cpu_seconds(worker)  # its start-up (imports, connections) is not the drain
+            if not worker.is_running():
+                raise RuntimeError(f"the worker stopped: see {log_path}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the worker did not drain the backlog: see {log_path}")
+            await asyncio.sleep(0.02)
+        finished = datetime.now(UTC)
+        cpu = _cpu_seconds(worker) - (cpu_at_start or 0.0)
     first = await connection.fetchval("SELECT min(processed_at) FROM order_watch.processed_events")
     counts = {
         table: await connection.fetchval(f"SELECT count(*) FROM order_watch.{table}")
@@ -150,10 +152,21 @@ async def drain(settings: OrderWatchSettings, expected: int) -> dict[str, Any]:
     }
     await connection.close()
     seconds = (finished - first).total_seconds()
-    return {"events": expected, "seconds": round(seconds, 2), "events_per_second": round(expected / seconds), **counts}
+    return {
+        "events": expected,
+        "seconds": round(seconds, 2),
+        "events_per_second": round(expected / seconds),
+        "worker_cpu_ms_per_event": round(1000 * cpu / expected, 3),
+        **counts,
+    }
 
 
-async def one_size(stack: Stack, events: list[Any], name: str) -> dict[str, Any]:
+def _cpu_seconds(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return times.user + times.system
+
+
+async def one_size(stack: Stack, events: list[Any], name: str, work_dir: Path) -> dict[str, Any]:
     url = await asyncio.to_thread(fresh_database, stack, name)  # alembic runs its own loop
     settings = OrderWatchSettings(
         database_url=url,
@@ -169,7 +182,7 @@ async def one_size(stack: Stack, events: list[Any], name: str) -> dict[str, Any]
     gc.collect()
     consume = await consume_floor(settings, count)
     insert = await insert_floor(url, count)
-    worker = await drain(settings, count)
+    worker = await drain(settings, count, work_dir / f"{name}-worker.log")
     floor = min(consume, insert)
     return {
         **worker,
@@ -183,9 +196,9 @@ async def one_size(stack: Stack, events: list[Any], name: str) -> dict[str, Any]
     }
 
 
-async def measure(stack: Stack, args: argparse.Namespace) -> dict[str, Any]:
-    small = await one_size(stack, backlog(args.events, args.seed), "bench_small")
-    large = await one_size(stack, backlog(args.events * args.scale, args.seed + 1), "bench_large")
+async def measure(stack: Stack, work_dir: Path, args: argparse.Namespace) -> dict[str, Any]:
+    small = await one_size(stack, backlog(args.events, args.seed), "bench_small", work_dir)
+    large = await one_size(stack, backlog(args.events * args.scale, args.seed + 1), "bench_large", work_dir)
     return {
         "small": small,
         "large": large,
@@ -197,14 +210,14 @@ async def measure(stack: Stack, args: argparse.Namespace) -> dict[str, Any]:
 def report(result: dict[str, Any]) -> str:
     lines = [
         "worker backlog: events/s next to the lower floor (consume + decode, bulk insert) of the same run",
-        f"{'size':<8}{'events':>9}{'ev/s':>9}{'floor':>9}{'ratio':>8}{'changes/ev':>12}",
+        f"{'size':<8}{'events':>9}{'ev/s':>9}{'floor':>9}{'ratio':>8}{'cpu ms/ev':>11}{'changes/ev':>12}",
     ]
     for size in ("small", "large"):
         row = result[size]
         floor = min(row["floor_consume_decode_per_s"], row["floor_bulk_insert_rows_per_s"])
         lines.append(
             f"{size:<8}{row['events']:>9}{row['events_per_second']:>9}{floor:>9}{row['ratio_to_floor']:>8.3f}"
-            f"{row['alert_and_task_changes_per_event']:>12.3f}"
+            f"{row['worker_cpu_ms_per_event']:>11.3f}{row['alert_and_task_changes_per_event']:>12.3f}"
         )
     lines.append(
         f"large / small: rate {result['large_over_small_rate']:.3f}, ratio to floor "
@@ -220,4 +233,4 @@ if __name__ == "__main__":
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", default="bench-results/worker.json")
     args = parser.parse_args()
-    run_on_stack(lambda stack, _: asyncio.run(measure(stack, args)), args.out, report)
+    run_on_stack(lambda stack, work_dir: asyncio.run(measure(stack, work_dir, args)), args.out, report)
