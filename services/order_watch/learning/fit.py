@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
+from zoneinfo import ZoneInfo
 
 from services.common.vocab import TrackingStatus
 from services.order_watch.learning.distribution import distribution
@@ -25,10 +26,12 @@ from services.order_watch.learning.model import (
     gap_key,
     lane,
     paid_keys,
+    rounds_key,
     shipment_keys,
 )
 from services.order_watch.learning.transit import transit_observation
 from services.order_watch.promise import Catalog, business_time_between
+from services.order_watch.promise.calendar import local_date
 from services.order_watch.reconcile.facts import (
     carried_level,
     delivered_scan,
@@ -54,6 +57,8 @@ class _Tally:
     first_scan: dict[Key, list[tuple[float, bool]]] = field(default_factory=lambda: defaultdict(list))
     gaps: dict[Key, list[tuple[float, bool]]] = field(default_factory=lambda: defaultdict(list))
     intermediate: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    rounds: dict[Key, list[tuple[float, bool]]] = field(default_factory=lambda: defaultdict(list))
+    rounds_seen: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
 
 
 def fit(
@@ -64,11 +69,16 @@ def fit(
     for order in orders:
         for shipment in live_shipments(order):
             _observe(tally, order, shipment, as_of, catalog)
-    tables = {name: _fitted(getattr(tally, name)) for name in ("transit", "first_scan", "gaps")}
+    tables = {name: _fitted(getattr(tally, name)) for name in ("transit", "first_scan", "gaps", "rounds")}
     intermediate = {carrier: (pair[0], pair[1]) for carrier, pair in sorted(tally.intermediate.items())}
-    content = json.dumps([{name: sorted(map(repr, t.items())) for name, t in tables.items()}, intermediate])
+    rounds_seen = {carrier: (pair[0], pair[1]) for carrier, pair in sorted(tally.rounds_seen.items())}
+    content = json.dumps(
+        [{name: sorted(map(repr, t.items())) for name, t in tables.items()}, intermediate, rounds_seen]
+    )
     version = f"{as_of.astimezone(dt.UTC):%Y%m%dT%H%MZ}-{hashlib.sha256(content.encode()).hexdigest()[:8]}"
-    return DeliveryModel(version, as_of, window_from, as_of, **tables, intermediate_scans=intermediate)
+    return DeliveryModel(
+        version, as_of, window_from, as_of, **tables, intermediate_scans=intermediate, rounds_seen=rounds_seen
+    )
 
 
 def _fitted(table: dict[Key, list[tuple[float, bool]]]) -> dict:
@@ -103,6 +113,7 @@ def _observe(tally: _Tally, order: OrderState, shipment: ShipmentState, as_of: d
         ]
         pair[0] += bool(between)
         pair[1] += 1
+        _observe_rounds(tally, order, shipment, delivered)
 
 
 def _last_seen(shipment: ShipmentState, as_of: dt.datetime) -> dt.datetime:
@@ -113,6 +124,25 @@ def _last_seen(shipment: ShipmentState, as_of: dt.datetime) -> dt.datetime:
     if last is not None and (last.status is TrackingStatus.RETURN_TO_SENDER or last.exception_reason is not None):
         return min(last.event_time, as_of)
     return as_of
+
+
+def _observe_rounds(tally: _Tally, order: OrderState, shipment: ShipmentState, delivered: ScanState) -> None:
+    """The destination-local hour the parcel went out for delivery on the day it was delivered."""
+    carrier = shipment.carrier.strip().lower()
+    day = local_date(delivered.event_time, order.destination_tz)
+    rounds = [
+        scan.event_time
+        for scan in ordered_scans(shipment)
+        if scan.status is TrackingStatus.OUT_FOR_DELIVERY
+        and scan.event_time <= delivered.event_time
+        and local_date(scan.event_time, order.destination_tz) == day
+    ]
+    seen = tally.rounds_seen[carrier]
+    seen[1] += 1
+    if rounds:
+        seen[0] += 1
+        local = rounds[-1].astimezone(ZoneInfo(order.destination_tz))
+        tally.rounds[rounds_key(carrier)].append((round(local.hour + local.minute / 60, 2), True))
 
 
 def _observe_gaps(tally: _Tally, order: OrderState, shipment: ShipmentState, catalog: Catalog) -> None:

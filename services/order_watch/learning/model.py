@@ -10,7 +10,10 @@ a broader one (and, below that, to the catalog's prior) with its sample size kep
 * a parcel's longest silence after a scan of each status, in hours of the carrier's working
   days (counted around the clock: hubs scan at night, in no one zone's office hours), per carrier and
   status; and per carrier, how many delivered parcels had any progress scan between acceptance
-  and delivery.
+  and delivery;
+* the carrier's delivery rounds: per carrier, the destination-local hour of the out-for-delivery
+  scan on the day a parcel was delivered, and how many delivered parcels had one — by the hour
+  nearly all rounds have left, a parcel not on one will not arrive that day.
 
 The model is data handed to the rules with the catalog (`Catalog.with_learning`), like the
 catalog itself: pure, immutable, serialisable (`to_data` / `from_data`) and versioned.
@@ -58,6 +61,15 @@ def gap_key(carrier: str, status: TrackingStatus) -> Key:
     return ("gap", carrier.strip().lower(), status.value)
 
 
+def rounds_key(carrier: str) -> Key:
+    return ("rounds", carrier.strip().lower())
+
+
+# Out-for-delivery scans are only a carrier's habit when nearly every delivered parcel had one:
+# otherwise a parcel without one may still be on a truck.
+ROUNDS_COVERAGE = 0.95
+
+
 @dataclass(frozen=True)
 class Learned:
     """The distribution that answered a question, the cell it came from and the model's version."""
@@ -89,6 +101,10 @@ class DeliveryModel:
     intermediate_scans: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     """carrier → (delivered parcels with a progress scan — in transit, out for delivery — between
     acceptance and delivery, delivered parcels)."""
+    rounds: Mapping[Key, Distribution] = field(default_factory=dict)
+    """Per carrier, the destination-local hour (0–24) of the out-for-delivery scan on delivery days."""
+    rounds_seen: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    """carrier → (delivered parcels with an out-for-delivery scan on their delivery day, delivered parcels)."""
     min_samples: int = MIN_SAMPLES
 
     def transit_for(self, keys: tuple[Key, ...]) -> Learned | None:
@@ -106,6 +122,17 @@ class DeliveryModel:
 
     def gap_for(self, carrier: str, status: TrackingStatus) -> Learned | None:
         return self._first(self.gaps, (gap_key(carrier, status),))
+
+    def rounds_leave_by(self, carrier: str, share: float) -> tuple[float, Learned] | None:
+        """The destination-local hour by which `share` of the carrier's delivery rounds have left,
+        and the cell that says so; None unless enough of its delivered parcels had an
+        out-for-delivery scan that morning (`ROUNDS_COVERAGE`)."""
+        with_scan, delivered = self.rounds_seen.get(carrier.strip().lower(), (0, 0))
+        learned = self._first(self.rounds, (rounds_key(carrier),))
+        if learned is None or delivered < self.min_samples or with_scan < ROUNDS_COVERAGE * delivered:
+            return None
+        hour = learned.distribution.quantile(share)
+        return (hour, learned) if hour is not None else None
 
     def never_scans_between(self, carrier: str) -> bool:
         """True when enough of the carrier's parcels were delivered and none had a scan between
@@ -128,6 +155,7 @@ class DeliveryModel:
             "transit_cells": len(self.transit),
             "first_scan_cells": len(self.first_scan),
             "gap_cells": len(self.gaps),
+            "rounds_cells": len(self.rounds),
         }
 
     def to_data(self) -> dict[str, Any]:
@@ -142,6 +170,8 @@ class DeliveryModel:
             "first_scan": _table_data(self.first_scan),
             "gaps": _table_data(self.gaps),
             "intermediate_scans": {carrier: list(pair) for carrier, pair in self.intermediate_scans.items()},
+            "rounds": _table_data(self.rounds),
+            "rounds_seen": {carrier: list(pair) for carrier, pair in self.rounds_seen.items()},
         }
 
     @classmethod
@@ -155,6 +185,9 @@ class DeliveryModel:
             first_scan=_table(data["first_scan"]),
             gaps=_table(data["gaps"]),
             intermediate_scans={carrier: (pair[0], pair[1]) for carrier, pair in data["intermediate_scans"].items()},
+            # A model stored before rounds were learned has none: the rules then do without.
+            rounds=_table(data.get("rounds", [])),
+            rounds_seen={carrier: (pair[0], pair[1]) for carrier, pair in data.get("rounds_seen", {}).items()},
             min_samples=data["min_samples"],
         )
 

@@ -195,6 +195,9 @@ def _projected_from_catalog(
 def _projected_from_model(
     order: OrderState, shipment: ShipmentState, accepted: ScanState, now: dt.datetime, catalog: Catalog
 ) -> Finding | None:
+    rounds = _rounds_pending(order, shipment, now, catalog)
+    if rounds is not None and now < rounds.until:
+        return None
     found = _model_outlook(order, shipment, catalog, local_date(now, order.destination_tz))
     if found is None:
         return None
@@ -214,11 +217,52 @@ def _projected_from_model(
         "projected_delivery": fact(expected, "delivery model: median of similar parcels", now),
         "accepted": _scan_fact(accepted),
     }
+    if rounds is not None and rounds.learned is not None:
+        evidence["delivery_rounds"] = fact(
+            {"not_out_for_delivery_by": rounds.until, **rounds.learned.evidence()}, "delivery model", now
+        )
     summary = (
         f"P(miss) {chance.p_miss:.2f} — {chance.longer} of {chance.similar} similar parcels took longer; "
         f"promised {day_label(order.promised_by, order)}"
     )
     return _finding(PROJECTED_LATE, order, shipment, severity, summary, evidence, recovery)
+
+
+# A parcel not out for delivery by the hour this share of the carrier's rounds have left will
+# not arrive that day.
+ROUNDS_LEFT = 0.99
+
+
+@dataclass(frozen=True)
+class _Rounds:
+    until: dt.datetime
+    """Until when the promise day's own scans may still show the parcel arriving that day."""
+    learned: Learned | None
+    """The carrier's learned rounds (None: the parcel is already out for delivery)."""
+
+
+def _rounds_pending(order: OrderState, shipment: ShipmentState, now: dt.datetime, catalog: Catalog) -> _Rounds | None:
+    """On the promise day, whether the day's delivery rounds may still bring the parcel.
+
+    At the day's start the model knows only that the parcel has not arrived yet — a few in ten
+    such parcels still come that day, on the morning's rounds. By the hour nearly all of the
+    carrier's rounds have left (learned from its history) the day has said which: a parcel out
+    for delivery is expected today; one that is not will not come. Until then the model waits
+    for the day's scans instead of alarming on the day's start. None when it is not the promise
+    day, or the history has no rounds of this carrier (it sends no out-for-delivery scans).
+    """
+    today = local_date(now, order.destination_tz)
+    if catalog.model is None or today != local_date(order.promised_by, order.destination_tz):
+        return None
+    last = current_scan(shipment)
+    if last.status is TrackingStatus.OUT_FOR_DELIVERY and local_date(last.event_time, order.destination_tz) == today:
+        return _Rounds(order.promised_by, None)
+    found = catalog.model.rounds_leave_by(shipment.carrier, ROUNDS_LEFT)
+    if found is None:
+        return None
+    hour, learned = found
+    left = local_instant(today, dt.time(0), order.destination_tz) + dt.timedelta(hours=hour)
+    return _Rounds(min(left, order.promised_by), learned)
 
 
 def _model_outlook(
@@ -265,6 +309,9 @@ def projected_late_due_at(order: OrderState, now: dt.datetime, catalog: Catalog)
         if current_scan(shipment).status in NEEDS_ANOTHER_DAY or learned_transits(order, shipment, catalog):
             midnight = local_instant(local_date(now, order.destination_tz) + ONE_DAY, dt.time(0), order.destination_tz)
             due.append(midnight)
+        rounds = _rounds_pending(order, shipment, now, catalog)
+        if rounds is not None and rounds.until > now:
+            due.append(rounds.until + dt.timedelta(microseconds=1))
         estimate = latest_carrier_estimate(shipment)
         if estimate is not None:
             due.append(estimate.estimated_delivery + dt.timedelta(microseconds=1))

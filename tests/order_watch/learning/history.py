@@ -21,9 +21,11 @@ def parcel(
     hub_scans: bool = True,
     promised_days: int = 5,
     carrier: str = "ups",
+    out_for_delivery: bool = False,
 ) -> OrderState:
     """A ground order shipped on `shipped_on` (17:30 Chicago) and delivered `transit_days` delivery
-    days later at 14:00 New York (None: still travelling); a hub scan each night when `hub_scans`."""
+    days later at 14:00 New York (None: still travelling); a hub scan each night when `hub_scans`,
+    and out for delivery at 08:00 New York on its delivery day when `out_for_delivery`."""
     accepted = chi(shipped_on.year, shipped_on.month, shipped_on.day, 17, 30)
     scans = [scan(f"P{index}-A", accepted, TrackingStatus.ACCEPTED)]
     days = transit_days if transit_days is not None else 3
@@ -34,6 +36,9 @@ def parcel(
             scans.append(scan(f"P{index}-H{day}", chi(day.year, day.month, day.day, 2, 0), TrackingStatus.IN_TRANSIT))
             day += dt.timedelta(days=1)
     if transit_days is not None:
+        if out_for_delivery:
+            out = ny(arrival.year, arrival.month, arrival.day, 8, 0)
+            scans.append(scan(f"P{index}-O", out, TrackingStatus.OUT_FOR_DELIVERY))
         scans.append(scan(f"P{index}-D", ny(arrival.year, arrival.month, arrival.day, 14, 0), TrackingStatus.DELIVERED))
     promised_on = UPS_GROUND.calendar.add_delivery_days(shipped_on, promised_days)
     shipment = label(f"S{index}", carrier=carrier, created=accepted - dt.timedelta(hours=3), scans=tuple(scans))

@@ -7,7 +7,7 @@ from dataclasses import replace
 from services.common.vocab import ExceptionReason, ServiceLevel, TrackingStatus
 from services.order_watch.learning.fit import fit
 from services.order_watch.promise import Catalog
-from services.order_watch.reconcile import OrderState, evaluate
+from services.order_watch.reconcile import OrderState, evaluate, next_check_at
 from tests.order_watch.learning.history import history, parcel
 from tests.order_watch.reconcile.builders import CATALOG, chi, ny, only, order, scan
 
@@ -96,3 +96,36 @@ def test_the_day_an_exception_costs_is_counted_once_not_every_day_it_stays_the_n
     waiting = replace(state, shipments=(replace(shipment, scans=(*before, held)),))
     # Friday, still held: one of the slow two in ten, a day behind: 4 of its 5 days are left.
     assert "carrier_exception" not in rules(waiting, ny(2026, 12, 4, 9, 0), LEARNED)
+
+
+# Out for delivery at 08:00 New York, every one; of the parcels still travelling after four
+# delivery days, 18 in 22 take seven: P(miss) 0.82 on the promise day (Monday 7 December).
+ROUNDS = CATALOG.with_learning(
+    fit(history([3] * 20 + [4] * 10 + [5] * 4 + [7] * 18, out_for_delivery=True), AS_OF, CATALOG)
+)
+
+
+def test_on_the_promise_day_projected_late_waits_for_the_delivery_rounds_to_leave() -> None:
+    state = travelling()
+    assert "projected_late" not in rules(state, ny(2026, 12, 4, 9, 0), ROUNDS)  # Friday: P(miss) 0.56
+    assert "projected_late" not in rules(state, ny(2026, 12, 7, 0, 30), ROUNDS)  # the rounds may bring it
+    due = next_check_at(state, ny(2026, 12, 7, 0, 30), ROUNDS)
+    assert due is not None and due <= ny(2026, 12, 7, 8, 0) + dt.timedelta(microseconds=1)
+    finding = only(evaluate(state, ny(2026, 12, 7, 8, 30), ROUNDS), "projected_late")
+    assert finding.summary.startswith("P(miss) 0.82")
+    rounds = finding.evidence["delivery_rounds"]["value"]
+    assert rounds["not_out_for_delivery_by"] == ny(2026, 12, 7, 8, 0).isoformat() and rounds["sample_size"] == 52
+
+
+def test_a_parcel_out_for_delivery_on_the_promise_day_is_expected_that_day() -> None:
+    state = travelling()
+    shipment = state.shipments[0]
+    out = scan("OFD", ny(2026, 12, 7, 7, 45), TrackingStatus.OUT_FOR_DELIVERY)
+    on_the_truck = replace(state, shipments=(replace(shipment, scans=(*shipment.scans, out)),))
+    assert "projected_late" not in rules(on_the_truck, ny(2026, 12, 7, 11, 0), ROUNDS)
+
+
+def test_without_learned_rounds_the_promise_day_starts_with_the_model_alone() -> None:
+    no_rounds = CATALOG.with_learning(fit(history([3] * 20 + [4] * 10 + [5] * 4 + [7] * 18), AS_OF, CATALOG))
+    assert no_rounds.model.rounds_leave_by("ups", 0.99) is None
+    assert "projected_late" in rules(travelling(), ny(2026, 12, 7, 0, 30), no_rounds)
