@@ -11,6 +11,7 @@ from prometheus_fastapi_instrumentator.metrics import Info
 
 from services.carrier_adapter.carriers import all_sources
 from services.carrier_adapter.settings import CarrierAdapterSettings
+from services.carrier_adapter.webhooks.group_commit import GroupCommit
 from services.carrier_adapter.webhooks.views import router as webhooks_router
 from services.common.clock import Clock, SystemClock
 from services.common.db import database, statement_pool
@@ -30,9 +31,10 @@ def create_app(settings: CarrierAdapterSettings | None = None, clock: Clock | No
             database(settings.database_url, pool_size=1) as db,
             statement_pool(settings.database_url, max_size=settings.db_pool_size) as intake,
         ):
-            # Webhooks are stored through the plain pool (webhooks/service.py); `/readyz` checks
-            # through SQLAlchemy's.
-            app.state.engine, app.state.intake = db.engine, intake
+            # Webhooks are stored through the plain pool, several to a statement under load
+            # (webhooks/group_commit.py); `/readyz` checks through SQLAlchemy's.
+            app.state.engine = db.engine
+            app.state.intake = GroupCommit(intake, statements=settings.db_pool_size)
             yield
 
     # Swagger UI and ReDoc assets come from the fastapi-offline package: /docs works without internet.

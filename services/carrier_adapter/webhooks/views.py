@@ -19,7 +19,6 @@ from services.carrier_adapter.carriers.base import (
     WebhookRequest,
 )
 from services.carrier_adapter.webhooks.flows import accept_webhook
-from services.common.db import pooled
 from services.common.inputs import nul_path, refuse_nul_in_json, refuse_nul_in_parameters
 from services.common.problems import RETRY_AFTER, Problem
 from services.common.retry import describe, is_transient
@@ -78,8 +77,7 @@ async def receive_webhook(source_slug: str, request: Request) -> JSONResponse:
         raise reject(source.slug, exc.reason, 401, "Unauthorized", exc.detail) from None
     normalized = _normalize(source, webhook, now)
     try:
-        async with pooled(state.intake) as connection:
-            accepted = await accept_webhook(connection, source, webhook, normalized, content_type=content_type, now=now)
+        accepted = await accept_webhook(state.intake, source, webhook, normalized, content_type=content_type, now=now)
     except Exception as exc:
         if not is_transient(exc):
             raise  # our fault, not the sender's: a 500 with a correlation id (problems.py)
