@@ -57,9 +57,7 @@ async def test_webhooks_arriving_together_share_statements_and_each_is_answered_
     distinct = [webhook(generic_scan(f"1ZGROUP{index:04d}", at=START)) for index in range(40)]
     resent = webhook(generic_scan("1ZGROUPRESENT", at=START))
     # Two deliveries (different bytes) carrying the same scan: the scan is new for one of them only.
-    shared = [
-        webhook(generic_scan("1ZGROUPSHARED", at=START, description=description)) for description in ("a", "b")
-    ]
+    shared = [webhook(generic_scan("1ZGROUPSHARED", at=START, description=description)) for description in ("a", "b")]
     async with statement_pool(stack.database_url, max_size=2) as pool:
         store = GroupCommit(pool, statements=2)
         answers = await asyncio.gather(*(accept(store, request) for request in [*distinct, *[resent] * 5, *shared]))
