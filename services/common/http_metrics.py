@@ -50,6 +50,9 @@ LATENCY = Histogram(
 )
 
 
+MAX_PATHS_REMEMBERED = 4096
+
+
 @dataclass(frozen=True)
 class Answered:
     """One request as the metrics see it: its route template, path parameters, status and duration."""
@@ -91,13 +94,16 @@ class HttpMetrics:
         self.excluded = frozenset(excluded)
         # Bounded: handlers are route templates (or "none") and methods the routes accept.
         self._series: dict[tuple[str, str], _Series] = {}
+        # The template of each path seen lately: resolving it tries the app's routes one by one, as
+        # the router does again after us.
+        self._handlers: dict[tuple[str, str, str], str] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         started = perf_counter()
-        handler = get_route_name(HTTPConnection(scope), should_include_root_path=False) or "none"
+        handler = self._handler(scope)
         status, response_size = 500, 0
 
         async def watched(message: Message) -> None:
@@ -114,6 +120,16 @@ class HttpMetrics:
         finally:
             if handler not in self.excluded:
                 self._observe(scope, handler, status, response_size, perf_counter() - started)
+
+    def _handler(self, scope: Scope) -> str:
+        path = (scope["method"], scope.get("root_path", ""), scope["path"])
+        handler = self._handlers.get(path)
+        if handler is None:
+            if len(self._handlers) >= MAX_PATHS_REMEMBERED:
+                self._handlers.clear()  # paths with ids in them are endless; templates are few
+            handler = get_route_name(HTTPConnection(scope), should_include_root_path=False) or "none"
+            self._handlers[path] = handler
+        return handler
 
     def _observe(self, scope: Scope, handler: str, status: int, response_size: int, seconds: float) -> None:
         method = scope["method"]

@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -37,11 +38,13 @@ class Accepted:
 
 def scrub(values: Mapping[str, str]) -> dict[str, str]:
     """Drop credential-bearing headers or query parameters before storing a delivery."""
-    return {
-        name: value
-        for name, value in values.items()
-        if name.lower() not in SECRET_HEADERS and not any(hint in name.lower() for hint in SECRET_HINTS)
-    }
+    return {name: value for name, value in values.items() if not _names_a_secret(name)}
+
+
+@lru_cache(maxsize=1024)  # senders repeat the same few names on every delivery
+def _names_a_secret(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in SECRET_HEADERS or any(hint in lowered for hint in SECRET_HINTS)
 
 
 def keyed_scans(events: list[TrackingUpdated]) -> list[tuple[str, TrackingUpdated]]:
