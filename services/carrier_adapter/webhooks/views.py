@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from prometheus_client import Counter
 from pydantic import ValidationError
 
@@ -24,7 +27,27 @@ from services.common.problems import RETRY_AFTER, Problem
 from services.common.retry import describe, is_transient
 
 log = logging.getLogger(__name__)
-router = APIRouter(tags=["webhooks"])
+
+
+class RawRoute(APIRoute):
+    """A route whose endpoint reads the request itself: called with the `Request` and the path
+    parameters as matched. FastAPI still documents it from its signature (OpenAPI, /docs), but
+    solves no dependencies and validates nothing per request: the webhook's checks are all its
+    own (raw bytes first, ARCHITECTURE §6). A trivial endpoint took about twice the CPU through
+    FastAPI's handler (~145 µs a request in-process on the shared 2-core machine) as through this
+    one (~70 µs)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        endpoint = self.endpoint
+
+        async def handler(request: Request) -> Response:
+            response: Response = await endpoint(request=request, **request.path_params)
+            return response
+
+        return handler
+
+
+router = APIRouter(tags=["webhooks"], route_class=RawRoute)
 
 REJECTED = Counter("carrier_adapter_webhooks_rejected_total", "Webhook deliveries refused", ["source", "reason"])
 ACCEPTED = Counter("carrier_adapter_webhooks_accepted_total", "Webhook deliveries stored", ["source", "outcome"])
