@@ -10,7 +10,6 @@ transaction, committed before the statement returns, with no BEGIN or COMMIT rou
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
+import pydantic_core
 from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
@@ -155,8 +155,8 @@ def delivery_rows(delivery: dict[str, Any], keyed_events: Sequence[tuple[str, Tr
         dedupe_key,
         now,
         delivery["content_type"],
-        json.dumps(delivery["headers"]),
-        json.dumps(delivery["query"]),
+        pydantic_core.to_json(delivery["headers"]).decode(),  # as db.make_engine encodes JSONB
+        pydantic_core.to_json(delivery["query"]).decode(),
         delivery["body"],
         delivery["event_count"],
     )
