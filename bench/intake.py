@@ -3,6 +3,9 @@
 number of its own, so every one is a new delivery — next to the no-op route `/healthz` on the
 same server, at several concurrencies. Afterwards every 202 is looked for in the database.
 
+Beside each rate: the CPU time the server process and PostgreSQL (all its processes) spent per
+request, a figure other jobs on a shared machine do not lower as they lower the rates.
+
     PYTHONPATH=. .venv/bin/python bench/intake.py [--seconds 8] [--concurrency 8 32 128]
 
 Needs `wrk` (Debian's package; `make bench` installs it). Timings only — nothing here asserts.
@@ -21,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 
 from bench.on_stack import run_on_stack
 from services.devstack.processes import free_port
@@ -109,6 +113,7 @@ def wrk(url: str, concurrency: int, seconds: int, script: Path | None = None) ->
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     result = {
         "concurrency": concurrency,
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),  # type: ignore[union-attr]
         "requests_per_s": round(float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))),  # type: ignore[union-attr]
         "p50_ms": _latency(output, "50"),
         "p99_ms": _latency(output, "99"),
@@ -124,6 +129,38 @@ def _latency(output: str, percentile: str) -> float:
     return round(float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit], 2)
 
 
+def cpu_seconds(process: psutil.Process, *, with_children: bool = False) -> float:
+    """User + system CPU time of a process (and, for PostgreSQL, of every backend it forked)."""
+    processes = [process, *(process.children(recursive=True) if with_children else [])]
+    total = 0.0
+    for each in processes:
+        try:
+            times = each.cpu_times()
+        except psutil.NoSuchProcess:
+            continue  # a backend that ended in between; its time is lost, not double-counted
+        total += times.user + times.system
+    return total
+
+
+def measured(
+    watched: tuple[psutil.Process, psutil.Process],
+    url: str,
+    concurrency: int,
+    seconds: int,
+    script: Path | None = None,
+) -> dict[str, Any]:
+    """`wrk`'s result with the CPU ms the server and PostgreSQL spent per request (per 202 with the
+    POST script)."""
+    server, postgres = watched
+    before = cpu_seconds(server), cpu_seconds(postgres, with_children=True)
+    result = wrk(url, concurrency, seconds, script)
+    after = cpu_seconds(server), cpu_seconds(postgres, with_children=True)
+    count = max(result.get("accepted", result["requests"]), 1)
+    result["server_cpu_ms"] = round((after[0] - before[0]) * 1000 / count, 3)
+    result["postgres_cpu_ms"] = round((after[1] - before[1]) * 1000 / count, 3)
+    return result
+
+
 def stored_deliveries(stack: Stack) -> int:
     sql = "SELECT count(*) FROM carrier_adapter.deliveries WHERE source = 'ups'"
     return int(stack.postgres.psql(sql, database=stack.postgres.database))
@@ -134,33 +171,45 @@ def measure(stack: Stack, args: argparse.Namespace, work_dir: Path) -> dict[str,
     server = start_server(stack, port, work_dir / "adapter.log")
     try:
         base = f"http://127.0.0.1:{port}"
+        watched = psutil.Process(server.pid), psutil.Process(stack.postgres.process.pid)  # type: ignore[union-attr]
         rows = []
         for concurrency in args.concurrency:
             script = work_dir / f"post-{concurrency}.lua"
             script.write_text(f'run = "{concurrency:03d}"\n' + POST_SCRIPT % (ups_template(), TOKEN))
-            noop = wrk(f"{base}/healthz", concurrency, args.seconds)
-            intake = wrk(base, concurrency, args.seconds, script)
+            noop = measured(watched, f"{base}/healthz", concurrency, args.seconds)
+            intake = measured(watched, base, concurrency, args.seconds, script)
             intake["ratio_to_noop"] = round(intake["requests_per_s"] / noop["requests_per_s"], 3)
             rows.append({"noop": noop, "intake": intake})
     finally:
         server.terminate()
         server.wait(timeout=30)
     accepted = sum(row["intake"].get("accepted", 0) for row in rows)
-    return {"runs": rows, "accepted": accepted, "stored": stored_deliveries(stack)}
+    return {
+        "runs": rows,
+        "accepted": accepted,
+        "stored": stored_deliveries(stack),
+        "load_average": os.getloadavg(),
+        "cpus": os.cpu_count(),
+    }
 
 
 def report(result: dict[str, Any]) -> str:
     lines = [
         "webhook intake (wrk → carrier-adapter serve, UPS bodies) next to /healthz on the same server",
-        f"{'c':>4}{'accepted/s':>12}{'p50 ms':>9}{'p99 ms':>9}{'noop/s':>9}{'noop p99':>10}{'ratio':>8}",
+        "CPU ms per accepted webhook (per request for /healthz): the server process, PostgreSQL",
+        f"{'c':>4}{'accepted/s':>12}{'p50 ms':>9}{'p99 ms':>9}{'noop/s':>9}{'noop p99':>10}{'ratio':>8}"
+        f"{'cpu ms':>8}{'pg ms':>7}{'noop cpu':>10}",
     ]
     for row in result["runs"]:
         intake, noop = row["intake"], row["noop"]
         lines.append(
             f"{intake['concurrency']:>4}{intake['requests_per_s']:>12}{intake['p50_ms']:>9}{intake['p99_ms']:>9}"
             f"{noop['requests_per_s']:>9}{noop['p99_ms']:>10}{intake['ratio_to_noop']:>8.3f}"
+            f"{intake['server_cpu_ms']:>8}{intake['postgres_cpu_ms']:>7}{noop['server_cpu_ms']:>10}"
         )
     lines.append(f"202s answered: {result['accepted']}, deliveries stored: {result['stored']}")
+    load = ", ".join(f"{value:.2f}" for value in result["load_average"])
+    lines.append(f"load average at the end {load} on {result['cpus']} cores (other jobs lower the rates, not CPU ms)")
     return "\n".join(lines)
 
 

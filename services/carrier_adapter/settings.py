@@ -14,7 +14,9 @@ class CarrierAdapterSettings(ServiceSettings):
     http_host: str = Field("127.0.0.1", description="Address the webhook server binds.")
     http_port: int = Field(8081, description="Port the webhook server binds.")
     db_pool_size: int = Field(
-        10, description="Database connections the webhook server may hold (a webhook uses one for one statement)."
+        10,
+        description="Database connections the webhook server may hold, each running one statement at a time "
+        "that stores every webhook which arrived while the others were busy.",
     )
     max_body_bytes: int = Field(1_048_576, description="Largest webhook body accepted (413 above).")
     webhook_secrets: dict[str, str] = Field(

@@ -21,12 +21,12 @@ import uvicorn
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from fastapi import FastAPI
 from prometheus_client import Gauge
-from prometheus_fastapi_instrumentator import Instrumentator, metrics
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.common.db import Database, database
 from services.common.health import health_router
+from services.common.http_metrics import HttpMetrics, Instrumentation
 from services.common.lifecycle import sleep_or_stop
 from services.common.metrics import (
     CONSUMER_LAG,
@@ -40,9 +40,6 @@ from services.common.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 Sampler = Callable[[Database], Awaitable[None]]
-Instrumentation = Callable[[metrics.Info], None]
-# Made once per process: several apps in one process (the tests) share the same collectors.
-HTTP_METRICS: Instrumentation = metrics.default()
 
 
 @dataclass(frozen=True)
@@ -88,10 +85,7 @@ class _OpsServer(uvicorn.Server):
 
 def instrument_http(app: FastAPI, *extra: Instrumentation) -> None:
     """Request counts, sizes and latency by route template and status class (`http_request_*`)."""
-    instrumentator = Instrumentator(excluded_handlers=["/metrics"])
-    for instrumentation in (HTTP_METRICS, *extra):
-        instrumentator.add(instrumentation)
-    instrumentator.instrument(app)
+    app.add_middleware(HttpMetrics, extra=extra)
 
 
 def ops_app(settings: ServiceSettings, engine: Callable[[], AsyncEngine]) -> FastAPI:

@@ -6,8 +6,8 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
-import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.carrier_adapter.carriers import all_sources
@@ -19,6 +19,7 @@ from services.carrier_adapter.carriers.base import (
     event_dedupe_key,
 )
 from services.carrier_adapter.webhooks import service
+from services.carrier_adapter.webhooks.group_commit import GroupCommit
 from services.carrier_adapter.webhooks.models import Delivery
 from services.common.contracts.tracking import TrackingUpdated
 from services.common.db import transaction
@@ -37,11 +38,13 @@ class Accepted:
 
 def scrub(values: Mapping[str, str]) -> dict[str, str]:
     """Drop credential-bearing headers or query parameters before storing a delivery."""
-    return {
-        name: value
-        for name, value in values.items()
-        if name.lower() not in SECRET_HEADERS and not any(hint in name.lower() for hint in SECRET_HINTS)
-    }
+    return {name: value for name, value in values.items() if not _names_a_secret(name)}
+
+
+@lru_cache(maxsize=1024)  # senders repeat the same few names on every delivery
+def _names_a_secret(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in SECRET_HEADERS or any(hint in lowered for hint in SECRET_HINTS)
 
 
 def keyed_scans(events: list[TrackingUpdated]) -> list[tuple[str, TrackingUpdated]]:
@@ -84,7 +87,7 @@ def delivery_key(request: WebhookRequest, normalized: Normalized) -> str:
 
 
 async def accept_webhook(
-    connection: asyncpg.Connection,
+    store: GroupCommit,
     source: CarrierSource,
     request: WebhookRequest,
     normalized: Normalized,
@@ -92,10 +95,9 @@ async def accept_webhook(
     content_type: str,
     now: datetime,
 ) -> Accepted:
-    """Store the raw delivery, its new scans and their outbox rows, in one statement, outside any
-    explicit transaction: it is durable when this returns."""
-    delivery_id, new_events = await service.store_delivery(
-        connection,
+    """Store the raw delivery, its new scans and their outbox rows (with whatever other webhooks
+    arrived at the same time, in one statement): it is durable when this returns."""
+    rows = service.delivery_rows(
         {
             "source": source.slug,
             "dedupe_key": delivery_key(request, normalized),
@@ -108,7 +110,10 @@ async def accept_webhook(
         },
         keyed_scans(normalized.events),
     )
-    return Accepted(duplicate=delivery_id is None, new_events=new_events, total_events=len(normalized.events))
+    stored = await store.store(rows)
+    return Accepted(
+        duplicate=stored.delivery_id is None, new_events=stored.new_events, total_events=len(normalized.events)
+    )
 
 
 @dataclass

@@ -1,22 +1,23 @@
 """Data access for webhook intake; never commits (the caller owns the transaction).
 
-A webhook is stored by one statement (`store_delivery`): the raw delivery, its scans not seen
-before and their outbox rows, as data-modifying CTEs — one round trip to the database however
-many scans it carries. A duplicate delivery inserts nothing. One statement is atomic on its own,
-so the webhook route runs it outside any explicit transaction, on a plain asyncpg connection
-(`db.statement_pool`): it is its own transaction, committed before the statement returns, with
-no BEGIN or COMMIT round trip around it.
+Webhooks are stored by one statement (`store_deliveries`): the raw deliveries, their scans not
+seen before and their outbox rows, as data-modifying CTEs — one round trip to the database however
+many scans they carry, and for as many webhooks as arrived together (`group_commit.py`). A
+duplicate delivery inserts nothing. One statement is atomic on its own, so it runs outside any
+explicit transaction, on a plain asyncpg connection (`db.statement_pool`): it is its own
+transaction, committed before the statement returns, with no BEGIN or COMMIT round trip around it.
 """
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import asyncpg
+import pydantic_core
 from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
@@ -46,70 +47,137 @@ INSERT_EVENTS = (
 INSERT_OUTBOX = insert(OutboxMessage)
 
 
-# The outbox rows are made for every scan up front (their ids are deterministic) and inserted for
-# the scans the statement really inserted; nothing is inserted after a duplicate delivery.
-STORE_DELIVERY = text("""
-WITH delivery AS (
+# A batch of deliveries, each with its scans and their outbox rows, in one statement. Each
+# delivery's scans are inserted only if the delivery was (nothing after a duplicate delivery);
+# each scan's outbox row only if the scan was. The outbox rows are made for every scan up front
+# (their ids are deterministic). Rows go in in key order, so two statements that meet on the
+# same keys (a sender's retry while its first try is still being stored) take their row locks in
+# the same order. No two deliveries of one batch share a delivery or scan key (`DeliveryRows.keys`),
+# so every join below matches one row.
+STORE_DELIVERIES = text("""
+WITH input AS (
+    SELECT * FROM unnest(CAST(:sources AS text[]), CAST(:dedupe_keys AS text[]),
+                         CAST(:received_at AS timestamptz[]), CAST(:content_types AS text[]),
+                         CAST(:headers AS text[]), CAST(:queries AS text[]), CAST(:bodies AS bytea[]),
+                         CAST(:event_counts AS integer[]))
+         WITH ORDINALITY AS input (source, dedupe_key, received_at, content_type, headers, query, body,
+                                   event_count, ordinal)
+), delivery AS (
     INSERT INTO carrier_adapter.deliveries
         (source, dedupe_key, received_at, content_type, headers, query, body, event_count)
-    VALUES (:source, :dedupe_key, :received_at, :content_type,
-            CAST(CAST(:headers AS text) AS jsonb), CAST(CAST(:query AS text) AS jsonb), :body, :event_count)
+    SELECT source, dedupe_key, received_at, content_type, CAST(headers AS jsonb), CAST(query AS jsonb), body,
+           event_count
+    FROM input ORDER BY source, dedupe_key
     ON CONFLICT ON CONSTRAINT uq_deliveries_source_dedupe_key DO NOTHING
-    RETURNING id
+    RETURNING id, source, dedupe_key
+), stored AS (
+    SELECT input.ordinal, delivery.id, input.source, input.received_at
+    FROM input JOIN delivery USING (source, dedupe_key)
 ), scans AS (
     INSERT INTO carrier_adapter.tracking_events
         (event_id, dedupe_key, delivery_id, source, carrier, tracking_number, event_time, status, payload,
          revision, created_at)
-    SELECT scan.event_id, scan.dedupe_key, delivery.id, :source, scan.carrier, scan.tracking_number,
-           scan.event_time, scan.status, CAST(scan.payload AS jsonb), 1, :received_at
-    FROM delivery, unnest(CAST(:event_ids AS uuid[]), CAST(:keys AS text[]), CAST(:carriers AS text[]),
-                          CAST(:tracking_numbers AS text[]), CAST(:event_times AS timestamptz[]),
-                          CAST(:statuses AS text[]), CAST(:payloads AS text[]))
-         AS scan (event_id, dedupe_key, carrier, tracking_number, event_time, status, payload)
+    SELECT scan.event_id, scan.dedupe_key, stored.id, stored.source, scan.carrier, scan.tracking_number,
+           scan.event_time, scan.status, CAST(scan.payload AS jsonb), 1, stored.received_at
+    FROM stored JOIN unnest(CAST(:scan_deliveries AS bigint[]), CAST(:event_ids AS uuid[]),
+                            CAST(:keys AS text[]), CAST(:carriers AS text[]), CAST(:tracking_numbers AS text[]),
+                            CAST(:event_times AS timestamptz[]), CAST(:statuses AS text[]),
+                            CAST(:payloads AS text[]))
+         AS scan (delivery, event_id, dedupe_key, carrier, tracking_number, event_time, status, payload)
+         ON scan.delivery = stored.ordinal
+    ORDER BY scan.dedupe_key
     ON CONFLICT (dedupe_key) DO NOTHING
-    RETURNING event_id
+    RETURNING event_id, delivery_id, created_at
 ), queued AS (
     INSERT INTO carrier_adapter.outbox (event_id, topic, message_key, event_type, body, created_at)
     SELECT message.event_id, message.topic, message.message_key, message.event_type,
-           CAST(message.body AS jsonb), :received_at
+           CAST(message.body AS jsonb), scans.created_at
     FROM scans JOIN unnest(CAST(:event_ids AS uuid[]), CAST(:topics AS text[]), CAST(:message_keys AS text[]),
-                           CAST(:event_types AS text[]), CAST(:bodies AS text[]))
+                           CAST(:event_types AS text[]), CAST(:bodies_out AS text[]))
          AS message (event_id, topic, message_key, event_type, body) USING (event_id)
+    ORDER BY message.event_id
 )
-SELECT (SELECT id FROM delivery) AS delivery_id, (SELECT count(*) FROM scans) AS new_events
+SELECT input.ordinal, stored.id AS delivery_id, coalesce(counted.new_events, 0) AS new_events
+FROM input LEFT JOIN stored USING (ordinal)
+     LEFT JOIN (SELECT delivery_id, count(*) AS new_events FROM scans GROUP BY delivery_id) AS counted
+     ON counted.delivery_id = stored.id
+ORDER BY input.ordinal
 """).compile(dialect=asyncpg_dialect())
 # asyncpg numbers its parameters ($1, $2, …): the names above in the order they were numbered.
-STORE_DELIVERY_PARAMETERS = tuple(STORE_DELIVERY.positiontup or ())
+STORE_DELIVERIES_PARAMETERS = tuple(STORE_DELIVERIES.positiontup or ())
+
+DELIVERY_COLUMNS = ("sources", "dedupe_keys", "received_at", "content_types", "headers", "queries", "bodies")
+SCAN_COLUMNS = ("event_ids", "keys", "carriers", "tracking_numbers", "event_times", "statuses", "payloads")
+OUTBOX_COLUMNS = ("topics", "message_keys", "event_types", "bodies_out")
 
 
-async def store_delivery(
-    connection: asyncpg.Connection, delivery: dict[str, Any], keyed_events: Sequence[tuple[str, TrackingUpdated]]
-) -> tuple[int | None, int]:
-    """Store a raw delivery (received at `delivery["received_at"]`), its new scans and their outbox
-    rows in one statement; returns the delivery's id (None for a duplicate) and how many scans were new."""
+@dataclass(frozen=True)
+class DeliveryRows:
+    """One webhook as the values `store_deliveries` binds: made (and serialized) by the request
+    that received it, so the statement that stores a batch only concatenates."""
+
+    delivery: tuple[Any, ...]  # in DELIVERY_COLUMNS order
+    scans: tuple[tuple[Any, ...], ...]  # each in SCAN_COLUMNS + OUTBOX_COLUMNS order
+    keys: frozenset[str]  # the unique keys its rows take: its own and each scan's
+
+    @property
+    def size(self) -> int:
+        return len(self.delivery[6])
+
+
+def delivery_rows(delivery: dict[str, Any], keyed_events: Sequence[tuple[str, TrackingUpdated]]) -> DeliveryRows:
+    """The rows of a raw delivery (received at `delivery["received_at"]`), its scans and their outbox rows."""
     now = delivery["received_at"]
     scans = dict(keyed_events)  # the same scan twice in one delivery is one scan
-    ids = [event_id_for(key) for key in scans]
-    envelopes = [tracking_envelope(event, event_id, now) for event_id, event in zip(ids, scans.values(), strict=True)]
-    columns = {
-        **delivery,
-        "headers": json.dumps(delivery["headers"]),
-        "query": json.dumps(delivery["query"]),
-        "event_ids": ids,
-        "keys": list(scans),
-        "carriers": [event.carrier for event in scans.values()],
-        "tracking_numbers": [event.tracking_number for event in scans.values()],
-        "event_times": [event.event_time for event in scans.values()],
-        "statuses": [event.status.value for event in scans.values()],
-        "payloads": [event.model_dump_json() for event in scans.values()],
-        # The outbox columns `outbox_row` would give, each body serialized once, by pydantic-core.
-        "topics": [topic_for_event(envelope.event_type).name for envelope in envelopes],
-        "message_keys": [message_key(envelope) for envelope in envelopes],
-        "event_types": [envelope.event_type for envelope in envelopes],
-        "bodies": [envelope.model_dump_json() for envelope in envelopes],
+    rows = []
+    for key, event in scans.items():
+        event_id = event_id_for(key)
+        envelope = tracking_envelope(event, event_id, now)
+        rows.append(
+            (
+                event_id,
+                key,
+                event.carrier,
+                event.tracking_number,
+                event.event_time,
+                event.status.value,
+                event.model_dump_json(),
+                # The outbox columns `outbox_row` would give, the body serialized once, by pydantic-core.
+                topic_for_event(envelope.event_type).name,
+                message_key(envelope),
+                envelope.event_type,
+                envelope.model_dump_json(),
+            )
+        )
+    source, dedupe_key = delivery["source"], delivery["dedupe_key"]
+    values = (
+        source,
+        dedupe_key,
+        now,
+        delivery["content_type"],
+        pydantic_core.to_json(delivery["headers"]).decode(),  # as db.make_engine encodes JSONB
+        pydantic_core.to_json(delivery["query"]).decode(),
+        delivery["body"],
+        delivery["event_count"],
+    )
+    keys = frozenset([f"delivery|{source}|{dedupe_key}", *(f"scan|{key}" for key in scans)])
+    return DeliveryRows(values, tuple(rows), keys)
+
+
+async def store_deliveries(
+    connection: asyncpg.Connection, batch: Sequence[DeliveryRows]
+) -> list[tuple[int | None, int]]:
+    """Store deliveries sharing no key, their new scans and their outbox rows in one statement; for
+    each delivery in order its id (None for a duplicate) and how many of its scans were new."""
+    columns: dict[str, list[Any]] = {
+        name: [rows.delivery[index] for rows in batch] for index, name in enumerate((*DELIVERY_COLUMNS, "event_counts"))
     }
-    row = await connection.fetchrow(STORE_DELIVERY.string, *(columns[name] for name in STORE_DELIVERY_PARAMETERS))
-    return row["delivery_id"], row["new_events"]
+    scans = [(ordinal, scan) for ordinal, rows in enumerate(batch, start=1) for scan in rows.scans]
+    columns["scan_deliveries"] = [ordinal for ordinal, _ in scans]
+    for index, name in enumerate((*SCAN_COLUMNS, *OUTBOX_COLUMNS)):
+        columns[name] = [scan[index] for _, scan in scans]
+    rows = await connection.fetch(STORE_DELIVERIES.string, *(columns[name] for name in STORE_DELIVERIES_PARAMETERS))
+    return [(row["delivery_id"], row["new_events"]) for row in rows]
 
 
 def tracking_envelope(event: TrackingUpdated, event_id: uuid.UUID, now: datetime) -> TrackingUpdatedEvent:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine, Mapping
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from prometheus_client import Counter
 from pydantic import ValidationError
 
@@ -19,13 +22,32 @@ from services.carrier_adapter.carriers.base import (
     WebhookRequest,
 )
 from services.carrier_adapter.webhooks.flows import accept_webhook
-from services.common.db import pooled
 from services.common.inputs import nul_path, refuse_nul_in_json, refuse_nul_in_parameters
 from services.common.problems import RETRY_AFTER, Problem
 from services.common.retry import describe, is_transient
 
 log = logging.getLogger(__name__)
-router = APIRouter(tags=["webhooks"])
+
+
+class RawRoute(APIRoute):
+    """A route whose endpoint reads the request itself: called with the `Request` and the path
+    parameters as matched. FastAPI still documents it from its signature (OpenAPI, /docs), but
+    solves no dependencies and validates nothing per request: the webhook's checks are all its
+    own (raw bytes first, ARCHITECTURE §6). A trivial endpoint took about twice the CPU through
+    FastAPI's handler (~145 µs a request in-process on the shared 2-core machine) as through this
+    one (~70 µs)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        endpoint = self.endpoint
+
+        async def handler(request: Request) -> Response:
+            response: Response = await endpoint(request=request, **request.path_params)
+            return response
+
+        return handler
+
+
+router = APIRouter(tags=["webhooks"], route_class=RawRoute)
 
 REJECTED = Counter("carrier_adapter_webhooks_rejected_total", "Webhook deliveries refused", ["source", "reason"])
 ACCEPTED = Counter("carrier_adapter_webhooks_accepted_total", "Webhook deliveries stored", ["source", "outcome"])
@@ -62,13 +84,17 @@ async def receive_webhook(source_slug: str, request: Request) -> JSONResponse:
     source = all_sources().get(source_slug)
     if source is None:
         raise reject("unknown", "unknown_source", 404, "Not Found", f"no webhook source named {source_slug!r}")
-    content_type = _check_content_type(source, request)
-    body = await _read_limited(source, request, state.settings.max_body_bytes)
+    # Read from the ASGI scope as the server parsed it: starlette's Headers and URL objects cost
+    # more to build than the rest of this function's own work.
+    scope = request.scope
+    headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
+    content_type = _check_content_type(source, headers)
+    body = await _read_limited(source, request, headers, state.settings.max_body_bytes)
     webhook = WebhookRequest(
-        method=request.method,
-        path=request.url.path,
-        headers={name.lower(): value for name, value in request.headers.items()},
-        query=dict(request.query_params),
+        method=scope["method"],
+        path=scope["path"],
+        headers=headers,
+        query=dict(request.query_params) if scope["query_string"] else {},
         body=body,
     )
     now = state.clock.now()
@@ -78,8 +104,7 @@ async def receive_webhook(source_slug: str, request: Request) -> JSONResponse:
         raise reject(source.slug, exc.reason, 401, "Unauthorized", exc.detail) from None
     normalized = _normalize(source, webhook, now)
     try:
-        async with pooled(state.intake) as connection:
-            accepted = await accept_webhook(connection, source, webhook, normalized, content_type=content_type, now=now)
+        accepted = await accept_webhook(state.intake, source, webhook, normalized, content_type=content_type, now=now)
     except Exception as exc:
         if not is_transient(exc):
             raise  # our fault, not the sender's: a 500 with a correlation id (problems.py)
@@ -148,8 +173,8 @@ def _first_error(exc: ValidationError) -> tuple[str, str]:
     return "events." + ".".join(str(part) for part in error["loc"]), error["msg"]
 
 
-def _check_content_type(source: CarrierSource, request: Request) -> str:
-    content_type = request.headers.get("content-type", "")
+def _check_content_type(source: CarrierSource, headers: Mapping[str, str]) -> str:
+    content_type = headers.get("content-type", "")
     media_type = content_type.split(";")[0].strip().lower()
     if media_type not in source.content_types:
         raise reject(
@@ -162,9 +187,9 @@ def _check_content_type(source: CarrierSource, request: Request) -> str:
     return media_type
 
 
-async def _read_limited(source: CarrierSource, request: Request, limit: int) -> bytes:
+async def _read_limited(source: CarrierSource, request: Request, headers: Mapping[str, str], limit: int) -> bytes:
     """Refuse early on Content-Length, and again while streaming (a sender may lie or chunk)."""
-    declared = request.headers.get("content-length")
+    declared = headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise _too_large(source, limit)
     chunks, size = [], 0
