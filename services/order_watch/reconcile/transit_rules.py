@@ -45,6 +45,7 @@ from services.order_watch.reconcile.facts import (
     live_shipments,
     model_fact,
     order_evidence,
+    per_parcel,
     per_snapshot,
     policy_of,
     projection,
@@ -221,6 +222,7 @@ def _projected_from_model(
     return _finding(PROJECTED_LATE, order, shipment, severity, summary, evidence, recovery)
 
 
+@per_parcel
 def _model_outlook(
     order: OrderState, shipment: ShipmentState, catalog: Catalog, today: dt.date, delay_days: int = 0
 ) -> tuple[Learned, Outlook] | None:
@@ -316,6 +318,7 @@ class Silence:
     the gap exactly from then on (business time only grows), so "stalled" is `now >= stalls_at`."""
 
 
+@per_parcel
 def _silence(order: OrderState, shipment: ShipmentState, catalog: Catalog) -> Silence | None:
     """A moving parcel's silence and its normal gap: the learned quantile (policy) of this carrier's
     gaps after this status, else the levels table. None when silence means nothing: the parcel is
@@ -380,7 +383,7 @@ def _keeps_promise_despite_delay(
     """True when the model says parcels like this one, one delivery day slower, would still mostly
     keep the promise: a delay the promise has room for is no reason to alarm anyone."""
     threshold = policy_of(catalog).lowest(CARRIER_EXCEPTION)
-    found = _model_outlook(order, shipment, catalog, local_date(now, order.destination_tz), delay_days=1)
+    found = _model_outlook(order, shipment, catalog, local_date(now, order.destination_tz), 1)
     return found is not None and threshold is not None and found[1].p_miss < threshold
 
 
