@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -109,11 +109,18 @@ class Catalog:
 
     def service(self, carrier: str, code: str) -> CarrierService | None:
         """The service a label code names (case-insensitive; aliases accepted), or None."""
-        wanted = code.strip().upper()
-        for service in self.services(carrier):
-            if wanted == service.code.upper() or wanted in service.aliases:
-                return service
-        return None
+        return self._services_by_code.get((_slug(carrier), code.strip().upper()))
+
+    @cached_property
+    def _services_by_code(self) -> dict[tuple[str, str], CarrierService]:
+        # Every label is looked up on every evaluation: index the codes and aliases once per
+        # catalog. The first service naming a code wins, as a search in data-file order would.
+        index: dict[tuple[str, str], CarrierService] = {}
+        for carrier, services in self.services_by_carrier.items():
+            for service in services:
+                for name in (service.code.upper(), *service.aliases):
+                    index.setdefault((carrier, name), service)
+        return index
 
     def service_for_level(self, carrier: str, level: ServiceLevel) -> CarrierService | None:
         """The cheapest service of `carrier` at exactly `level`, or None."""

@@ -207,6 +207,9 @@ def data_settles_at(shipment: ShipmentState) -> dt.datetime | None:
 @per_snapshot
 def latest_carrier_estimate(shipment: ShipmentState) -> EstimateState | None:
     """The carrier's (or aggregator's) most recent estimate, by when it was issued, then received."""
+    if len(shipment.estimates) == 1:  # the usual case: no set to build, no keys to compare
+        (only,) = shipment.estimates
+        return only if only.source in CARRIER_ESTIMATE_SOURCES else None
     estimates = [estimate for estimate in set(shipment.estimates) if estimate.source in CARRIER_ESTIMATE_SOURCES]
     return max(
         estimates,
@@ -254,6 +257,8 @@ def on_course(order: OrderState, shipment: ShipmentState, catalog: Catalog, now:
 def watched_shipments(order: OrderState, catalog: Catalog, now: dt.datetime) -> tuple[ShipmentState, ...]:
     """Live shipments whose fate is still the order's: those no reship on course has taken over."""
     taken = superseded(order, catalog, now)
+    if not taken:
+        return live_shipments(order)
     return tuple(shipment for shipment in live_shipments(order) if shipment.shipment_id not in taken)
 
 

@@ -84,6 +84,8 @@ def _watched_in_transit(order: OrderState, catalog: Catalog, now: dt.datetime) -
     """Parcels still travelling that no reship on course has taken over (the rules judge these;
     the `_due_at` functions look at every travelling parcel, an extra look being harmless)."""
     taken = superseded(order, catalog, now)
+    if not taken:
+        return _in_transit(order)
     return tuple(shipment for shipment in _in_transit(order) if shipment.shipment_id not in taken)
 
 
