@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
@@ -62,6 +62,14 @@ class CarrierCalendar:
     pickup_cutoff: dt.time
     business_start: dt.time
     business_end: dt.time
+
+    def __hash__(self) -> int:
+        # Calendars key memos (stalls, regional calendars): hash the fields once, not per lookup.
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        return hash(tuple(getattr(self, f.name) for f in fields(self) if f.compare))
 
     # Memos on the (immutable) calendar, created on first use: the rules ask the same few dates
     # (about two months either side of today) on every evaluation, so each answer is one lookup.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import cache, cached_property
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -48,6 +48,14 @@ class CarrierService:
     aliases: tuple[str, ...] = ()
     is_default: bool = False
     """True for a stand-in built from the level table because the real service is unknown."""
+
+    def __hash__(self) -> int:
+        # Services key the plan memos (recovery, hand-overs): hash the fields once, not per lookup.
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        return hash(tuple(getattr(self, f.name) for f in fields(self) if f.compare))
 
     def commit_time(self, residential: bool) -> dt.time:
         """The time of day at the destination by which delivery is committed."""
