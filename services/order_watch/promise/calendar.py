@@ -118,11 +118,23 @@ class CarrierCalendar:
 
     def next_pickup_day(self, after: dt.date) -> dt.date:
         """The first pick-up day strictly after `after`."""
-        return _next_matching(after, self.is_pickup_day)
+        return self._next_day(after, 0)
 
     def next_delivery_day(self, after: dt.date, *, saturday: bool = False) -> dt.date:
         """The first delivery day strictly after `after`."""
-        return _next_matching(after, lambda day: self.is_delivery_day(day, saturday=saturday))
+        return self._next_day(after, 2 if saturday else 1)
+
+    def _next_day(self, after: dt.date, kind: int) -> dt.date:
+        """The first day after `after` whose `_day` answer `kind` is yes (memoised like `_day`)."""
+        memo = self._next_memo
+        found = memo.get((after, kind))
+        if found is None:
+            found = memo[(after, kind)] = _next_matching(after, lambda day: self._day(day)[kind])
+        return found
+
+    @cached_property
+    def _next_memo(self) -> dict[tuple[dt.date, int], dt.date]:
+        return {}
 
     def add_delivery_days(self, start: dt.date, days: int, *, saturday: bool = False) -> dt.date:
         """The date `days` delivery days after `start` (0 gives `start` itself)."""
