@@ -89,12 +89,13 @@ def recovery_options(
     plans = _ranked_plans(catalog, day, at, promised_by, origin_tz, destination_tz, residential)
     wanted = {carrier.strip().lower() for carrier in carriers} if carriers is not None else None
     current_day = local_date(current_expected_delivery, destination_tz) if current_expected_delivery else None
+    # The date test before the instant one: comparing instants in two zones is the dearer test.
     return [
         option
         for option, arrives_on in plans
         if (wanted is None or option.carrier in wanted)
-        and option.act_by >= now
         and ((option.meets_promise or include_late) if current_day is None else arrives_on < current_day)
+        and option.act_by >= now
     ]
 
 
