@@ -484,7 +484,13 @@ def after_promise_date(order: OrderState, instant: dt.datetime) -> bool:
     Estimates often carry only a date (their latest instant is the end of that day), so a
     same-day estimate is not late against an end-of-day promise.
     """
-    return local_date(instant, order.destination_tz) > local_date(order.promised_by, order.destination_tz)
+    return local_date(instant, order.destination_tz) > promised_date(order)
+
+
+@per_snapshot
+def promised_date(order: OrderState) -> dt.date:
+    """The promise's destination-local date (most rules compare with it)."""
+    return local_date(order.promised_by, order.destination_tz)
 
 
 @per_snapshot

@@ -49,6 +49,7 @@ from services.order_watch.reconcile.facts import (
     per_snapshot,
     policy_of,
     projection,
+    promised_date,
     shipment_calendar,
     shipment_service,
     superseded,
@@ -234,7 +235,7 @@ def _model_outlook(
         return None
     service = shipment_service(order, shipment, catalog)
     shipped_on = scan_ship_date(service, accepted.event_time, order.origin_tz)
-    promised_on = local_date(order.promised_by, order.destination_tz)
+    promised_on = promised_date(order)
     for learned in learned_transits(order, shipment, catalog):
         chance = outlook(learned.distribution, service, shipped_on, promised_on, today, delay_days)
         if chance is not None:
