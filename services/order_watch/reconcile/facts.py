@@ -232,7 +232,7 @@ def superseded(order: OrderState, catalog: Catalog, now: dt.datetime) -> frozens
     wrong (late, lost, never handed over), it stops taking over and they count again.
     """
     shipments = live_shipments(order)
-    if not any(shipment.is_reship for shipment in shipments):
+    if not has_reship(order):
         return frozenset()  # only a reship takes over, whatever the time
     taken = {
         earlier.shipment_id
@@ -242,6 +242,12 @@ def superseded(order: OrderState, catalog: Catalog, now: dt.datetime) -> frozens
         if earlier.shipment_id != reship.shipment_id and earlier.label_created_at <= reship.label_created_at
     }
     return frozenset(taken)
+
+
+@per_snapshot
+def has_reship(order: OrderState) -> bool:
+    """Some live shipment is a reship: only then can one be superseded."""
+    return any(shipment.is_reship for shipment in live_shipments(order))
 
 
 def on_course(order: OrderState, shipment: ShipmentState, catalog: Catalog, now: dt.datetime) -> bool:
@@ -256,9 +262,9 @@ def on_course(order: OrderState, shipment: ShipmentState, catalog: Catalog, now:
 
 def watched_shipments(order: OrderState, catalog: Catalog, now: dt.datetime) -> tuple[ShipmentState, ...]:
     """Live shipments whose fate is still the order's: those no reship on course has taken over."""
-    taken = superseded(order, catalog, now)
-    if not taken:
+    if not has_reship(order):  # the usual case, and no time-keyed lookup needed for it
         return live_shipments(order)
+    taken = superseded(order, catalog, now)
     return tuple(shipment for shipment in live_shipments(order) if shipment.shipment_id not in taken)
 
 

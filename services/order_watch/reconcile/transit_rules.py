@@ -36,6 +36,7 @@ from services.order_watch.reconcile.facts import (
     day_label,
     delivered_scan,
     first_carrier_scan,
+    has_reship,
     is_delivered,
     is_finished,
     is_gone,
@@ -84,9 +85,9 @@ def _in_transit(order: OrderState) -> tuple[ShipmentState, ...]:
 def _watched_in_transit(order: OrderState, catalog: Catalog, now: dt.datetime) -> tuple[ShipmentState, ...]:
     """Parcels still travelling that no reship on course has taken over (the rules judge these;
     the `_due_at` functions look at every travelling parcel, an extra look being harmless)."""
-    taken = superseded(order, catalog, now)
-    if not taken:
+    if not has_reship(order):  # nothing can be superseded
         return _in_transit(order)
+    taken = superseded(order, catalog, now)
     return tuple(shipment for shipment in _in_transit(order) if shipment.shipment_id not in taken)
 
 
