@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from functools import cached_property
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.order_watch.promise.observance import WEEKDAYS, Observance
@@ -70,6 +71,10 @@ class CarrierCalendar:
     @cached_property
     def _hash(self) -> int:
         return hash(tuple(getattr(self, f.name) for f in fields(self) if f.compare))
+
+    def __getstate__(self) -> dict[str, Any]:
+        # String hashes differ between processes: a pickled copy works its own hash out again.
+        return {name: value for name, value in self.__dict__.items() if name != "_hash"}
 
     # Memos on the (immutable) calendar, created on first use: the rules ask the same few dates
     # (about two months either side of today) on every evaluation, so each answer is one lookup.

@@ -57,6 +57,10 @@ class CarrierService:
     def _hash(self) -> int:
         return hash(tuple(getattr(self, f.name) for f in fields(self) if f.compare))
 
+    def __getstate__(self) -> dict[str, Any]:
+        # String hashes differ between processes: a pickled copy works its own hash out again.
+        return {name: value for name, value in self.__dict__.items() if name != "_hash"}
+
     def commit_time(self, residential: bool) -> dt.time:
         """The time of day at the destination by which delivery is committed."""
         return self.commit_residential if residential else self.commit_business
