@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from services.common.vocab import ServiceLevel, TrackingStatus
@@ -114,14 +115,30 @@ class DeliveryModel:
     def transit_cells(self, keys: tuple[Key, ...]) -> tuple[Learned, ...]:
         """Every transit cell with enough observations, most specific first: a question the most
         specific cannot answer (it never saw a parcel take that long) goes to the next."""
-        return tuple(
-            Learned(self.transit[key], key, self.version)
-            for key in keys
-            if key in self.transit and self.transit[key].size >= self.min_samples
-        )
+        # Memoised on the (immutable) model: every evaluation of a parcel asks again, and the
+        # questions are as few as its cells (carrier, service, lane).
+        found = self._transit_cells_memo.get(keys)
+        if found is None:
+            found = self._transit_cells_memo[keys] = tuple(
+                Learned(self.transit[key], key, self.version)
+                for key in keys
+                if key in self.transit and self.transit[key].size >= self.min_samples
+            )
+        return found
 
     def gap_for(self, carrier: str, status: TrackingStatus) -> Learned | None:
-        return self._first(self.gaps, (gap_key(carrier, status),))
+        key = (carrier, status)
+        if key not in self._gap_memo:  # memoised like transit_cells: one cell per carrier and status
+            self._gap_memo[key] = self._first(self.gaps, (gap_key(carrier, status),))
+        return self._gap_memo[key]
+
+    @cached_property
+    def _transit_cells_memo(self) -> dict[tuple[Key, ...], tuple[Learned, ...]]:
+        return {}
+
+    @cached_property
+    def _gap_memo(self) -> dict[tuple[str, TrackingStatus], Learned | None]:
+        return {}
 
     def rounds_leave_by(self, carrier: str, share: float) -> tuple[float, Learned] | None:
         """The destination-local hour by which `share` of the carrier's delivery rounds have left,

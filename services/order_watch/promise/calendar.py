@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from functools import cached_property
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.order_watch.promise.observance import WEEKDAYS, Observance
@@ -19,6 +21,8 @@ Zone = str | dt.tzinfo
 """An IANA zone name ("America/Chicago") or a tzinfo."""
 
 SATURDAY = 5
+# tzinfo types whose utcoffset() is never None.
+ALWAYS_AWARE = frozenset({ZoneInfo, dt.timezone})
 ONE_DAY = dt.timedelta(days=1)
 # How far any search over dates may run before we call the calendar broken.
 MAX_SEARCH_DAYS = 400
@@ -41,7 +45,9 @@ def local_date(instant: dt.datetime, zone: Zone) -> dt.date:
 
 def require_aware(instant: dt.datetime) -> dt.datetime:
     """Reject naive datetimes: a time without a zone is a bug here, never a guess."""
-    if instant.tzinfo is None or instant.utcoffset() is None:
+    # An IANA zone or a fixed offset always gives an offset: only another tzinfo need be asked
+    # (asking costs a zone lookup, and this runs for every date the rules read).
+    if type(instant.tzinfo) not in ALWAYS_AWARE and (instant.tzinfo is None or instant.utcoffset() is None):
         raise ValueError(f"timezone-aware datetime required, got naive {instant!r}")
     return instant
 
@@ -58,10 +64,31 @@ class CarrierCalendar:
     business_start: dt.time
     business_end: dt.time
 
+    def __hash__(self) -> int:
+        # Calendars key memos (stalls, regional calendars): hash the fields once, not per lookup.
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        return hash(tuple(getattr(self, f.name) for f in fields(self) if f.compare))
+
+    def __getstate__(self) -> dict[str, Any]:
+        # String hashes differ between processes: a pickled copy works its own hash out again.
+        return {name: value for name, value in self.__dict__.items() if name != "_hash"}
+
+    # Memos on the (immutable) calendar, created on first use: the rules ask the same few dates
+    # (about two months either side of today) on every evaluation, so each answer is one lookup.
+    @cached_property
+    def _holidays_memo(self) -> dict[int, dict[dt.date, str]]:
+        return {}
+
+    @cached_property
+    def _days_memo(self) -> dict[dt.date, tuple[bool, bool, bool]]:
+        return {}
+
     def holidays_in(self, year: int) -> dict[dt.date, str]:
         """The dates of `year` the carrier closes, with the holiday's name (any year: see `observance`)."""
-        # Memoised on the (immutable) calendar: one dictionary lookup on the hot path.
-        memo = self.__dict__.setdefault("_holidays_memo", {})
+        memo = self._holidays_memo
         closed = memo.get(year)
         if closed is None:
             closed = memo[year] = self.observance.closed_days(year)
@@ -70,38 +97,64 @@ class CarrierCalendar:
     def is_holiday(self, day: dt.date) -> bool:
         return day in self.holidays_in(day.year)
 
+    def _day(self, day: dt.date) -> tuple[bool, bool, bool]:
+        """(pick-up day, delivery day — also a business day —, delivery day counting Saturday)."""
+        known = self._days_memo.get(day)
+        if known is None:
+            weekday, holiday = day.weekday(), self.is_holiday(day)
+            delivers = not holiday and weekday in self.delivery_weekdays
+            known = self._days_memo[day] = (
+                not holiday and weekday in self.pickup_weekdays,
+                delivers,
+                delivers or (not holiday and weekday == SATURDAY),
+            )
+        return known
+
     def is_pickup_day(self, day: dt.date) -> bool:
-        return day.weekday() in self.pickup_weekdays and not self.is_holiday(day)
+        return self._day(day)[0]
 
     def is_delivery_day(self, day: dt.date, *, saturday: bool = False) -> bool:
         """A date the carrier delivers on; Saturday only when `saturday` (option or service default)."""
-        if self.is_holiday(day):
-            return False
-        return day.weekday() in self.delivery_weekdays or (saturday and day.weekday() == SATURDAY)
+        return self._day(day)[2 if saturday else 1]
 
     def is_business_day(self, day: dt.date) -> bool:
         """A normal working weekday: what business hours and scan gaps are counted on."""
-        return day.weekday() in self.delivery_weekdays and not self.is_holiday(day)
+        return self._day(day)[1]
 
     def next_pickup_day(self, after: dt.date) -> dt.date:
         """The first pick-up day strictly after `after`."""
-        return _next_matching(after, self.is_pickup_day)
+        return self._next_day(after, 0)
 
     def next_delivery_day(self, after: dt.date, *, saturday: bool = False) -> dt.date:
         """The first delivery day strictly after `after`."""
-        return _next_matching(after, lambda day: self.is_delivery_day(day, saturday=saturday))
+        return self._next_day(after, 2 if saturday else 1)
+
+    def _next_day(self, after: dt.date, kind: int) -> dt.date:
+        """The first day after `after` whose `_day` answer `kind` is yes (memoised like `_day`)."""
+        memo = self._next_memo
+        found = memo.get((after, kind))
+        if found is None:
+            found = memo[(after, kind)] = _next_matching(after, lambda day: self._day(day)[kind])
+        return found
+
+    @cached_property
+    def _next_memo(self) -> dict[tuple[dt.date, int], dt.date]:
+        return {}
 
     def add_delivery_days(self, start: dt.date, days: int, *, saturday: bool = False) -> dt.date:
         """The date `days` delivery days after `start` (0 gives `start` itself)."""
-        # Memoised on the (immutable) calendar itself. Keys are (start date, days, saturday): the
-        # dates a process plans around (about two months either side of today), each with a
+        # Keys are (start date, days, saturday): the dates a process plans around, each with a
         # handful of transit lengths, so the memo grows by a few hundred keys a day at most.
-        memo = self.__dict__.setdefault("_delivery_days_memo", {})
+        memo = self._delivery_days_memo
         key = (start, days, saturday)
         hit = memo.get(key)
         if hit is None:
             hit = memo[key] = self._add_delivery_days(start, days, saturday=saturday)
         return hit
+
+    @cached_property
+    def _delivery_days_memo(self) -> dict[tuple[dt.date, int, bool], dt.date]:
+        return {}
 
     def delivery_days_between(self, start: dt.date, end: dt.date, *, saturday: bool = False) -> int:
         """How many delivery days fall after `start` up to and including `end` (0 when `end` <= `start`)."""

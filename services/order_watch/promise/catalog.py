@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field, replace
-from functools import cache
+from dataclasses import dataclass, field, fields, replace
+from functools import cache, cached_property
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +48,18 @@ class CarrierService:
     aliases: tuple[str, ...] = ()
     is_default: bool = False
     """True for a stand-in built from the level table because the real service is unknown."""
+
+    def __hash__(self) -> int:
+        # Services key the plan memos (recovery, hand-overs): hash the fields once, not per lookup.
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        return hash(tuple(getattr(self, f.name) for f in fields(self) if f.compare))
+
+    def __getstate__(self) -> dict[str, Any]:
+        # String hashes differ between processes: a pickled copy works its own hash out again.
+        return {name: value for name, value in self.__dict__.items() if name != "_hash"}
 
     def commit_time(self, residential: bool) -> dt.time:
         """The time of day at the destination by which delivery is committed."""
@@ -109,11 +121,18 @@ class Catalog:
 
     def service(self, carrier: str, code: str) -> CarrierService | None:
         """The service a label code names (case-insensitive; aliases accepted), or None."""
-        wanted = code.strip().upper()
-        for service in self.services(carrier):
-            if wanted == service.code.upper() or wanted in service.aliases:
-                return service
-        return None
+        return self._services_by_code.get((_slug(carrier), code.strip().upper()))
+
+    @cached_property
+    def _services_by_code(self) -> dict[tuple[str, str], CarrierService]:
+        # Every label is looked up on every evaluation: index the codes and aliases once per
+        # catalog. The first service naming a code wins, as a search in data-file order would.
+        index: dict[tuple[str, str], CarrierService] = {}
+        for carrier, services in self.services_by_carrier.items():
+            for service in services:
+                for name in (service.code.upper(), *service.aliases):
+                    index.setdefault((carrier, name), service)
+        return index
 
     def service_for_level(self, carrier: str, level: ServiceLevel) -> CarrierService | None:
         """The cheapest service of `carrier` at exactly `level`, or None."""

@@ -108,17 +108,17 @@ def latest_handover(
     # Delivery is never before pick-up, so no pick-up after the promised date (+1 for zone skew) helps.
     day = local_date(promised_by, origin_tz) + ONE_DAY
     floor = local_date(not_before, origin_tz) if not_before else day - dt.timedelta(days=LOOKBACK_DAYS)
+    # `cutoff_instant` and `delivery_from_pickup` of each day, with what does not depend on the day
+    # taken out of the loop: every plan of every service walks it.
+    calendar, transit = service.calendar, service.transit_days(worst_case=worst_case)
+    saturday, commit = service.delivers_on_saturday(options), service.commit_time(residential)
+    origin, destination = as_zone(origin_tz), as_zone(destination_tz)
     while day >= floor:
-        if service.calendar.is_pickup_day(day):
-            cutoff = cutoff_instant(service, day, origin_tz)
-            in_range = not_before is None or cutoff >= not_before
-            if (
-                in_range
-                and delivery_from_pickup(
-                    service, day, destination_tz, options=options, residential=residential, worst_case=worst_case
-                )
-                <= promised_by
-            ):
+        if calendar.is_pickup_day(day):
+            cutoff = dt.datetime.combine(day, service.pickup_cutoff, tzinfo=origin)
+            if (not_before is None or cutoff >= not_before) and dt.datetime.combine(
+                calendar.add_delivery_days(day, transit, saturday=saturday), commit, tzinfo=destination
+            ) <= promised_by:
                 return cutoff
         day -= ONE_DAY
     return None

@@ -89,12 +89,13 @@ def recovery_options(
     plans = _ranked_plans(catalog, day, at, promised_by, origin_tz, destination_tz, residential)
     wanted = {carrier.strip().lower() for carrier in carriers} if carriers is not None else None
     current_day = local_date(current_expected_delivery, destination_tz) if current_expected_delivery else None
+    # The date test before the instant one: comparing instants in two zones is the dearer test.
     return [
         option
         for option, arrives_on in plans
         if (wanted is None or option.carrier in wanted)
-        and option.act_by >= now
         and ((option.meets_promise or include_late) if current_day is None else arrives_on < current_day)
+        and option.act_by >= now
     ]
 
 
@@ -169,15 +170,56 @@ def _ranked_plans(
     residential: bool,
 ) -> tuple[tuple[RecoveryOption, dt.date], ...]:
     """Every variant of every service handed over on `day` at local `at`, ranked, with its
-    destination arrival date (bounded LRU: orders sharing a promise and route share plans)."""
+    destination arrival date (bounded LRU: orders sharing a promise and route share plans).
+
+    The promise only decides which variants keep it: orders with other promises that the same
+    variants keep (or miss) share one ranking (`_ranked`)."""
+    variants = _variants(catalog, day, at, origin_tz, destination_tz, residential)
+    meets = tuple(arrives <= promised_by for _, _, arrives, _ in variants)
+    return _ranked(catalog, day, at, origin_tz, destination_tz, residential, meets)
+
+
+@lru_cache(maxsize=16_384)
+def _ranked(
+    catalog: Catalog,
+    day: dt.date,
+    at: dt.time,
+    origin_tz: Zone,
+    destination_tz: Zone,
+    residential: bool,
+    meets: tuple[bool, ...],
+) -> tuple[tuple[RecoveryOption, dt.date], ...]:
+    """The `_variants` as recovery options, each keeping the promise or not as `meets` says, ranked."""
+    variants = _variants(catalog, day, at, origin_tz, destination_tz, residential)
     plans = [
-        option
-        for service in catalog.services()
-        for option in _service_variants(
-            service, ship_date(service, day, at), promised_by, origin_tz, destination_tz, residential
+        RecoveryOption(
+            carrier=service.carrier,
+            service_code=service.code,
+            service_name=service.name,
+            service_level=service.level,
+            options=options,
+            act_by=act_by,
+            expected_delivery=arrives,
+            meets_promise=meets_promise,
+            guaranteed=service.guaranteed,
+            cost_rank=service.cost_rank,
         )
+        for (service, options, arrives, act_by), meets_promise in zip(variants, meets, strict=True)
     ]
     return tuple((option, local_date(option.expected_delivery, destination_tz)) for option in sorted(plans, key=_rank))
+
+
+@lru_cache(maxsize=4_096)
+def _variants(
+    catalog: Catalog, day: dt.date, at: dt.time, origin_tz: Zone, destination_tz: Zone, residential: bool
+) -> tuple[tuple[CarrierService, frozenset[ServiceOption], dt.datetime, dt.datetime], ...]:
+    """(service, options, arrival, act-by) of every variant worth planning for a hand-over on `day`
+    at local `at`, in catalog order: what a plan is, before any promise judges it."""
+    return tuple(
+        variant
+        for service in catalog.services()
+        for variant in _service_variants(service, ship_date(service, day, at), origin_tz, destination_tz, residential)
+    )
 
 
 def option_sets(service: CarrierService) -> tuple[frozenset[ServiceOption], ...]:
@@ -189,47 +231,16 @@ def option_sets(service: CarrierService) -> tuple[frozenset[ServiceOption], ...]
 
 
 def _service_variants(
-    service: CarrierService,
-    shipped_on: dt.date,
-    promised_by: dt.datetime,
-    origin_tz: Zone,
-    destination_tz: Zone,
-    residential: bool,
-) -> list[RecoveryOption]:
-    plain = _plan(service, NO_OPTIONS, shipped_on, promised_by, origin_tz, destination_tz, residential)
-    if len(option_sets(service)) == 1:
-        return [plain] if plain else []
-    saturday = _plan(service, SATURDAY_ONLY, shipped_on, promised_by, origin_tz, destination_tz, residential)
-    # Paying for Saturday delivery is pointless when it does not arrive sooner.
-    if saturday and plain and saturday.expected_delivery >= plain.expected_delivery:
-        saturday = None
-    return [variant for variant in (plain, saturday) if variant]
-
-
-def _plan(
-    service: CarrierService,
-    options: frozenset[ServiceOption],
-    shipped_on: dt.date,
-    promised_by: dt.datetime,
-    origin_tz: Zone,
-    destination_tz: Zone,
-    residential: bool,
-) -> RecoveryOption | None:
-    arrives, act_by = _plan_core(service, options, shipped_on, origin_tz, destination_tz, residential)
-    if act_by is None:
-        return None
-    return RecoveryOption(
-        carrier=service.carrier,
-        service_code=service.code,
-        service_name=service.name,
-        service_level=service.level,
-        options=options,
-        act_by=act_by,
-        expected_delivery=arrives,
-        meets_promise=arrives <= promised_by,
-        guaranteed=service.guaranteed,
-        cost_rank=service.cost_rank,
-    )
+    service: CarrierService, shipped_on: dt.date, origin_tz: Zone, destination_tz: Zone, residential: bool
+) -> list[tuple[CarrierService, frozenset[ServiceOption], dt.datetime, dt.datetime]]:
+    variants = []
+    for options in option_sets(service):
+        arrives, act_by = _plan_core(service, options, shipped_on, origin_tz, destination_tz, residential)
+        if act_by is not None:
+            variants.append((service, options, arrives, act_by))
+    if len(variants) == 2 and variants[1][2] >= variants[0][2]:
+        variants.pop()  # paying for Saturday delivery is pointless when it does not arrive sooner
+    return variants
 
 
 @lru_cache(maxsize=16_384)

@@ -7,7 +7,6 @@ and to the order scans and estimates arrive in: the same facts give the same ans
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache, wraps
@@ -90,10 +89,38 @@ def per_snapshot(derive: Callable[..., _Fact]) -> Callable[..., _Fact]:
     return cached
 
 
-@per_snapshot
+def per_parcel(derive: Callable[..., _Fact]) -> Callable[..., _Fact]:
+    """Derive a fact of one of an order's shipments once per (immutable) order snapshot, shipment
+    and arguments: like `per_snapshot`, for facts that read the order as well as the shipment.
+
+    The results live on the order, not the shipment: a shipment may be shared by two snapshots of
+    an order (`dataclasses.replace(order, promised_by=...)` keeps it) whose facts differ. They are
+    keyed by the shipment's identity, and each entry holds the shipment itself, so no other object
+    can take its id while the entry exists (a shipment need not be one of the order's own: the
+    truth view asks about a copy without estimates).
+    """
+
+    name = f"_fact_{derive.__module__}.{derive.__qualname__}"
+
+    @wraps(derive)
+    def cached(order: OrderState, shipment: ShipmentState, *args: Any) -> _Fact:
+        facts = order.__dict__.get(name) or order.__dict__.setdefault(name, {})
+        key = (id(shipment), *args)
+        hit = facts.get(key)
+        if hit is None:
+            hit = facts[key] = (shipment, derive(order, shipment, *args))
+        return hit[1]
+
+    return cached
+
+
 def _scan_order(scan: ScanState) -> tuple[Any, ...]:
     received = scan.received_at.timestamp() if scan.received_at else float("-inf")
     return (scan.event_time.timestamp(), STATUS_PROGRESS[scan.status], scan.event_id, received)
+
+
+def _unique_scan_order(scan: ScanState) -> tuple[Any, ...]:
+    return (scan.event_time.timestamp(), STATUS_PROGRESS[scan.status], scan.event_id)
 
 
 def _full_order(scan: ScanState) -> tuple[Any, ...]:
@@ -103,10 +130,13 @@ def _full_order(scan: ScanState) -> tuple[Any, ...]:
 @per_snapshot
 def ordered_scans(shipment: ShipmentState) -> tuple[ScanState, ...]:
     """Scans without duplicates (one per event id, chosen deterministically), oldest event first."""
+    scans = shipment.scans
+    if len({scan.event_id for scan in scans}) == len(scans):
+        # The usual case, no duplicates: event ids are unique, so they settle every tie of
+        # `_scan_order` and its last part (received) never decides — one sort on the rest.
+        return tuple(sorted(scans, key=_unique_scan_order))
     by_id: dict[str, ScanState] = {}
-    ids = [scan.event_id for scan in shipment.scans]
-    key = _full_order if len(set(ids)) != len(ids) else _scan_order
-    for scan in sorted(shipment.scans, key=key):
+    for scan in sorted(scans, key=_full_order):
         by_id.setdefault(scan.event_id, scan)
     return tuple(sorted(by_id.values(), key=_scan_order))
 
@@ -128,12 +158,15 @@ def current_scan(shipment: ShipmentState) -> ScanState | None:
     delivered = delivered_scan(shipment)
     if delivered is None:
         return scans[-1] if scans else None
-    returned = [
-        scan
-        for scan in scans
-        if scan.status is TrackingStatus.RETURN_TO_SENDER and _scan_order(scan) > _scan_order(delivered)
-    ]
-    return returned[-1] if returned else delivered
+    # `scans` is in `_scan_order` with one scan per event id: "later than the delivery in that
+    # order" is "after it in the tuple".
+    current, passed = delivered, False
+    for scan in scans:
+        if scan is delivered:
+            passed = True
+        elif passed and scan.status is TrackingStatus.RETURN_TO_SENDER:
+            current = scan
+    return current
 
 
 @per_snapshot
@@ -180,6 +213,9 @@ def order_settles_at(order: OrderState) -> dt.datetime | None:
 @per_snapshot
 def latest_carrier_estimate(shipment: ShipmentState) -> EstimateState | None:
     """The carrier's (or aggregator's) most recent estimate, by when it was issued, then received."""
+    if len(shipment.estimates) == 1:  # the usual case: no set to build, no keys to compare
+        (only,) = shipment.estimates
+        return only if only.source in CARRIER_ESTIMATE_SOURCES else None
     estimates = [estimate for estimate in set(shipment.estimates) if estimate.source in CARRIER_ESTIMATE_SOURCES]
     return max(
         estimates,
@@ -202,6 +238,8 @@ def superseded(order: OrderState, catalog: Catalog, now: dt.datetime) -> frozens
     wrong (late, lost, never handed over), it stops taking over and they count again.
     """
     shipments = live_shipments(order)
+    if not has_reship(order):
+        return frozenset()  # only a reship takes over, whatever the time
     taken = {
         earlier.shipment_id
         for reship in shipments
@@ -210,6 +248,12 @@ def superseded(order: OrderState, catalog: Catalog, now: dt.datetime) -> frozens
         if earlier.shipment_id != reship.shipment_id and earlier.label_created_at <= reship.label_created_at
     }
     return frozenset(taken)
+
+
+@per_snapshot
+def has_reship(order: OrderState) -> bool:
+    """Some live shipment is a reship: only then can one be superseded."""
+    return any(shipment.is_reship for shipment in live_shipments(order))
 
 
 def on_course(order: OrderState, shipment: ShipmentState, catalog: Catalog, now: dt.datetime) -> bool:
@@ -224,10 +268,13 @@ def on_course(order: OrderState, shipment: ShipmentState, catalog: Catalog, now:
 
 def watched_shipments(order: OrderState, catalog: Catalog, now: dt.datetime) -> tuple[ShipmentState, ...]:
     """Live shipments whose fate is still the order's: those no reship on course has taken over."""
+    if not has_reship(order):  # the usual case, and no time-keyed lookup needed for it
+        return live_shipments(order)
     taken = superseded(order, catalog, now)
     return tuple(shipment for shipment in live_shipments(order) if shipment.shipment_id not in taken)
 
 
+@per_parcel
 def shipment_handover_deadline(order: OrderState, shipment: ShipmentState, catalog: Catalog) -> dt.datetime | None:
     """The hand-over deadline a labelled parcel is held to.
 
@@ -263,6 +310,7 @@ def reported_levels(shipment: ShipmentState) -> list[ScanState]:
     return [scan for scan in ordered_scans(shipment) if scan.service_level is not None]
 
 
+@per_parcel
 def carried_level(order: OrderState, shipment: ShipmentState, catalog: Catalog) -> ServiceLevel:
     """Best knowledge of the level the parcel travels at: carrier-reported, label, else paid."""
     reported = reported_levels(shipment)
@@ -271,6 +319,7 @@ def carried_level(order: OrderState, shipment: ShipmentState, catalog: Catalog) 
     return label_level(shipment, catalog) or order.paid_service_level
 
 
+@per_parcel
 def shipment_service(order: OrderState, shipment: ShipmentState, catalog: Catalog) -> CarrierService:
     """The catalog service on the label, or a stand-in at the best-known level."""
     level = label_level(shipment, catalog) or carried_level(order, shipment, catalog)
@@ -291,6 +340,7 @@ def order_lane(order: OrderState) -> str:
     return lane(order.origin_tz, order.destination_region, order.destination_tz)
 
 
+@per_parcel
 def learned_transits(order: OrderState, shipment: ShipmentState, catalog: Catalog) -> tuple[Learned, ...]:
     """What the delivery model knows about parcels like this one, most specific cell first; empty
     without enough history."""
@@ -323,6 +373,7 @@ def handover_deadline(order: OrderState, catalog: Catalog) -> dt.datetime | None
     return handover_basis(order, catalog).at
 
 
+@per_snapshot
 def handover_basis(order: OrderState, catalog: Catalog) -> Handover:
     """The hand-over deadline with what it rests on (see `handover_deadline`)."""
     labelled = next((shipment.carrier for shipment in live_shipments(order)), None)
@@ -421,6 +472,7 @@ def expected_arrival(order: OrderState, shipment: ShipmentState, catalog: Catalo
     return Expectation(arrives, fact(arrives, f"promise engine: {service.name} handed over", handover))
 
 
+@per_parcel
 def projection(order: OrderState, shipment: ShipmentState, catalog: Catalog, now: dt.datetime) -> dt.datetime:
     """Our own delivery projection for a shipment (see promise.project_delivery)."""
     accepted = first_carrier_scan(shipment)
@@ -444,19 +496,29 @@ def after_promise_date(order: OrderState, instant: dt.datetime) -> bool:
     Estimates often carry only a date (their latest instant is the end of that day), so a
     same-day estimate is not late against an end-of-day promise.
     """
-    return local_date(instant, order.destination_tz) > local_date(order.promised_by, order.destination_tz)
+    return local_date(instant, order.destination_tz) > promised_date(order)
 
 
+@per_snapshot
+def promised_date(order: OrderState) -> dt.date:
+    """The promise's destination-local date (most rules compare with it)."""
+    return local_date(order.promised_by, order.destination_tz)
+
+
+@per_snapshot
 def unshipped_quantities(order: OrderState) -> dict[str, int]:
-    """Ordered quantity per SKU that no live shipment carries; empty if any shipment's content is unknown."""
+    """Ordered quantity per SKU that no live shipment carries; empty if any shipment's content is unknown.
+
+    Kept per snapshot (a rule and its `due_at` both ask): callers read it, never change it."""
     shipments = live_shipments(order)
     if any(not shipment.lines for shipment in shipments):
         return {}
     shipped = _quantities(line for shipment in shipments for line in shipment.lines)
     ordered = _quantities(order.lines)
-    return {sku: qty - shipped[sku] for sku, qty in sorted(ordered.items()) if qty > shipped[sku]}
+    return {sku: qty - shipped.get(sku, 0) for sku, qty in sorted(ordered.items()) if qty > shipped.get(sku, 0)}
 
 
+@per_snapshot
 def best_recovery(
     order: OrderState, catalog: Catalog, now: dt.datetime, current_expected: dt.datetime | None
 ) -> RecoveryOption | None:
@@ -468,6 +530,7 @@ def best_recovery(
 
     A carrier the order already ships with is preferred when its best plan is as good (same
     promise verdict, same arrival date): the warehouse has that account and pick-up already.
+    Several rules ask it with the same arguments, so it is kept per snapshot.
     """
     options = _all_recovery_options(order, catalog, now, current_expected)
     if not options:
@@ -523,13 +586,14 @@ def fulfilled_on_time(order: OrderState) -> bool:
     if any(not shipment.lines for shipment in on_time) or not order.lines:
         return True
     delivered = _quantities(line for shipment in on_time for line in shipment.lines)
-    return all(delivered[sku] >= qty for sku, qty in _quantities(order.lines).items())
+    return all(delivered.get(sku, 0) >= qty for sku, qty in _quantities(order.lines).items())
 
 
-def _quantities(lines: Iterable[LineState]) -> Counter[str]:
-    totals: Counter[str] = Counter()
+def _quantities(lines: Iterable[LineState]) -> dict[str, int]:
+    # A plain dictionary, not a Counter: this runs on every evaluation and Counter() costs more.
+    totals: dict[str, int] = {}
     for line in lines:
-        totals[line.sku] += line.quantity
+        totals[line.sku] = totals.get(line.sku, 0) + line.quantity
     return totals
 
 

@@ -57,6 +57,9 @@ def needed_recovery(findings: list[Finding]) -> Finding | None:
     return min(with_recovery, key=lambda f: (f.severity.urgency, f.recovery.act_by), default=None)  # type: ignore[union-attr]
 
 
+PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def fact(value: Any, source: str, as_of: dt.datetime | dt.date | None) -> dict[str, Any]:
     """A checkable fact: its value, where it came from, and as of when."""
     return {"value": jsonable(value), "source": source, "as_of": jsonable(as_of)}
@@ -64,6 +67,8 @@ def fact(value: Any, source: str, as_of: dt.datetime | dt.date | None) -> dict[s
 
 def jsonable(value: Any) -> Any:
     """Turn datetimes, decimals, enums and sets into plain JSON values."""
+    if type(value) in PLAIN:  # most evidence values: nothing to turn (an enum's type is never one of these)
+        return value
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, dt.timedelta):

@@ -26,6 +26,7 @@ from services.order_watch.reconcile.facts import (
     model_fact,
     order_evidence,
     order_settles_at,
+    per_snapshot,
     reported_levels,
     service_words,
     shipment_handover_deadline,
@@ -132,10 +133,13 @@ def not_shipped_in_time(order: OrderState, now: dt.datetime, catalog: Catalog) -
     An absence is only a fact once the data could have arrived: a label waits out the scan grace
     after its deadline, and the time its scans need to reach us after the label did.
     """
+    labelled = bool(live_shipments(order))
+    if labelled and not _unscanned(order):
+        return []  # every label scanned or done with: no deadline to look up
     deadline = handover_deadline(order, catalog)
     if deadline is None:
         return []
-    if not live_shipments(order):
+    if not labelled:
         return (
             [_not_shipped_finding(order, None, deadline, now, catalog)]
             if now > _unlabelled_due(order, deadline)
@@ -157,6 +161,16 @@ def _unlabelled_due(order: OrderState, deadline: dt.datetime) -> dt.datetime:
     return max(deadline, settles) if settles else deadline
 
 
+@per_snapshot
+def _unscanned(order: OrderState) -> tuple[ShipmentState, ...]:
+    """Live parcels no carrier has scanned and that are not done with: what not_shipped_in_time watches."""
+    return tuple(
+        shipment
+        for shipment in live_shipments(order)
+        if first_carrier_scan(shipment) is None and not is_finished(shipment)
+    )
+
+
 def _unscanned_due(order: OrderState, shipment: ShipmentState, catalog: Catalog) -> dt.datetime | None:
     """From when a labelled parcel without a carrier scan counts as not shipped."""
     deadline = shipment_handover_deadline(order, shipment, catalog)
@@ -168,17 +182,15 @@ def _unscanned_due(order: OrderState, shipment: ShipmentState, catalog: Catalog)
 
 def not_shipped_due_at(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[dt.datetime]:
     """When not_shipped_in_time could start firing."""
+    shipments = live_shipments(order)
+    if shipments and not _unscanned(order):
+        return []
     deadline = handover_deadline(order, catalog)
     if deadline is None:
         return []
-    shipments = live_shipments(order)
     if not shipments:
         return [_unlabelled_due(order, deadline) + dt.timedelta(microseconds=1)]
-    pending = [
-        _unscanned_due(order, shipment, catalog)
-        for shipment in shipments
-        if first_carrier_scan(shipment) is None and not is_finished(shipment)
-    ]
+    pending = [_unscanned_due(order, shipment, catalog) for shipment in _unscanned(order)]
     return [due + dt.timedelta(microseconds=1) for due in pending if due is not None]
 
 
@@ -225,9 +237,11 @@ def _handover_fact(order: OrderState, deadline: dt.datetime, now: dt.datetime, c
 
 def split_order_unshipped(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[Finding]:
     """Part of the order is in no live shipment once the last hand-over time has passed."""
-    deadline = handover_deadline(order, catalog)
     missing = _missing_lines(order)
-    if not missing or deadline is None or now <= deadline:
+    if not missing:
+        return []
+    deadline = handover_deadline(order, catalog)
+    if deadline is None or now <= deadline:
         return []
     recovery = best_recovery(order, catalog, now, None)
     evidence = {
@@ -254,10 +268,10 @@ def split_order_unshipped(order: OrderState, now: dt.datetime, catalog: Catalog)
 def split_due_at(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[dt.datetime]:
     """When split_order_unshipped could start firing: only a missing line can make it (a new or
     voided label is an event, evaluated when it comes)."""
-    deadline = handover_deadline(order, catalog)
-    if deadline is None or not _missing_lines(order):
+    if not _missing_lines(order):
         return []
-    return [deadline + dt.timedelta(microseconds=1)]
+    deadline = handover_deadline(order, catalog)
+    return [] if deadline is None else [deadline + dt.timedelta(microseconds=1)]
 
 
 def _missing_lines(order: OrderState) -> dict[str, int]:

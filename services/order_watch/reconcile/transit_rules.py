@@ -36,6 +36,7 @@ from services.order_watch.reconcile.facts import (
     day_label,
     delivered_scan,
     first_carrier_scan,
+    has_reship,
     is_delivered,
     is_finished,
     is_gone,
@@ -45,9 +46,11 @@ from services.order_watch.reconcile.facts import (
     live_shipments,
     model_fact,
     order_evidence,
+    per_parcel,
     per_snapshot,
     policy_of,
     projection,
+    promised_date,
     shipment_calendar,
     shipment_service,
     superseded,
@@ -82,6 +85,8 @@ def _in_transit(order: OrderState) -> tuple[ShipmentState, ...]:
 def _watched_in_transit(order: OrderState, catalog: Catalog, now: dt.datetime) -> tuple[ShipmentState, ...]:
     """Parcels still travelling that no reship on course has taken over (the rules judge these;
     the `_due_at` functions look at every travelling parcel, an extra look being harmless)."""
+    if not has_reship(order):  # nothing can be superseded
+        return _in_transit(order)
     taken = superseded(order, catalog, now)
     return tuple(shipment for shipment in _in_transit(order) if shipment.shipment_id not in taken)
 
@@ -265,6 +270,7 @@ def _rounds_pending(order: OrderState, shipment: ShipmentState, now: dt.datetime
     return _Rounds(min(left, order.promised_by), learned)
 
 
+@per_parcel
 def _model_outlook(
     order: OrderState, shipment: ShipmentState, catalog: Catalog, today: dt.date, delay_days: int = 0
 ) -> tuple[Learned, Outlook] | None:
@@ -274,7 +280,7 @@ def _model_outlook(
         return None
     service = shipment_service(order, shipment, catalog)
     shipped_on = scan_ship_date(service, accepted.event_time, order.origin_tz)
-    promised_on = local_date(order.promised_by, order.destination_tz)
+    promised_on = promised_date(order)
     for learned in learned_transits(order, shipment, catalog):
         chance = outlook(learned.distribution, service, shipped_on, promised_on, today, delay_days)
         if chance is not None:
@@ -363,6 +369,7 @@ class Silence:
     the gap exactly from then on (business time only grows), so "stalled" is `now >= stalls_at`."""
 
 
+@per_parcel
 def _silence(order: OrderState, shipment: ShipmentState, catalog: Catalog) -> Silence | None:
     """A moving parcel's silence and its normal gap: the learned quantile (policy) of this carrier's
     gaps after this status, else the levels table. None when silence means nothing: the parcel is
@@ -427,7 +434,7 @@ def _keeps_promise_despite_delay(
     """True when the model says parcels like this one, one delivery day slower, would still mostly
     keep the promise: a delay the promise has room for is no reason to alarm anyone."""
     threshold = policy_of(catalog).lowest(CARRIER_EXCEPTION)
-    found = _model_outlook(order, shipment, catalog, local_date(now, order.destination_tz), delay_days=1)
+    found = _model_outlook(order, shipment, catalog, local_date(now, order.destination_tz), 1)
     return found is not None and threshold is not None and found[1].p_miss < threshold
 
 

@@ -91,3 +91,34 @@ def test_projection_never_moves_earlier_as_time_passes(service, accepted, until_
     }
     now = accepted + until_now
     assert project_delivery(service, now=now, **common) <= project_delivery(service, now=now + step, **common)
+
+
+CALENDARS = [*load_catalog().calendars.values(), load_catalog().calendar("unknown", "CA", "ON")]
+days = st.integers(min_value=0, max_value=4 * 366).map(lambda offset: dt.date(2025, 1, 1) + dt.timedelta(days=offset))
+
+
+@settings(max_examples=300)
+@given(st.sampled_from(CALENDARS), days)
+def test_memoised_day_answers_follow_the_calendar_definition(calendar, day):
+    # The calendar memoises these per date; each must still say what its definition says.
+    open_day = day not in calendar.holidays_in(day.year)
+    assert calendar.is_pickup_day(day) == (open_day and day.weekday() in calendar.pickup_weekdays)
+    assert calendar.is_delivery_day(day) == (open_day and day.weekday() in calendar.delivery_weekdays)
+    assert calendar.is_delivery_day(day, saturday=True) == (
+        open_day and (day.weekday() in calendar.delivery_weekdays or day.weekday() == 5)
+    )
+    assert calendar.is_business_day(day) == calendar.is_delivery_day(day)
+    following = calendar.next_pickup_day(day)
+    assert following > day and calendar.is_pickup_day(following)
+    assert not any(calendar.is_pickup_day(day + dt.timedelta(days=n)) for n in range(1, (following - day).days))
+
+
+@settings(max_examples=60, deadline=None)
+@given(instants, gaps, gaps, zones, zones)
+def test_recovery_plans_shared_between_promises_match_each_promise(now, to_first, to_second, origin, destination):
+    # Orders whose promises the same plans keep share one ranking: each must still be judged by its own promise.
+    catalog = load_catalog()
+    common = {"now": now, "current_expected_delivery": None, "origin_tz": origin, "destination_tz": destination}
+    for promised_by in (now + to_first, now + to_second):
+        options = recovery_options(catalog, promised_by=promised_by, include_late=True, **common)
+        assert all(option.meets_promise == (option.expected_delivery <= promised_by) for option in options)
