@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from itertools import islice
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -44,7 +45,10 @@ class BatchApplier:
         started = time.perf_counter()
         now = self.clock.now()
         if len(self.memo) > TRACKING_STATES_KEPT:
-            self.memo.clear()
+            # The older half goes (a dict keeps insertion order): the parcels still travelling
+            # are mostly the recent ones, so most of what the next batches ask for stays.
+            for key in list(islice(self.memo, len(self.memo) // 2)):
+                del self.memo[key]
         try:
             async with transaction(self.sessions) as session:
                 touched = await apply_events(session, [item.event for item in delivered], now)
