@@ -8,7 +8,9 @@ before its label still finds its part). Each part runs its own `Replay` to the s
 tail, and the results are merged.
 
 Parts run in forked worker processes, which inherit the stream instead of receiving it
-pickled; where fork is unavailable the parts run one after the other in this process.
+pickled; where fork is unavailable the parts run one after the other in this process. A stream
+spooled to disk (`backtest/spool.py`, what `ow-backtest` replays) was split by the same rule as it
+was written: each worker reads its part's runs and nothing else.
 """
 
 from __future__ import annotations

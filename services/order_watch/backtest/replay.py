@@ -43,7 +43,8 @@ SYSTEMS = (ENGINE, DELIVERED_LATE_BASELINE, CARRIER_ESTIMATE_BASELINE)
 DEFAULT_TAIL = dt.timedelta(days=14)
 
 
-@dataclass(frozen=True)
+# Slots: every alert of a long history comes back from the workers and is held for scoring.
+@dataclass(frozen=True, slots=True)
 class AlertRecord:
     """An alert a person would have received: raised (or reopened) at `at` by `system`'s `rule`."""
 
