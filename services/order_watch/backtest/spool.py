@@ -49,11 +49,11 @@ from pydantic import BaseModel
 from services.common.contracts import Envelope
 from services.order_watch.orders.flows import carrier_key
 
-# Events buffered (over all parts) before they are sorted and written: about 90 MB of encoded
-# events, and a run per part per 100,000 events (130 per part at a million orders).
-RUN_RECORDS = 100_000
-# Records per marshal frame: what a reader holds of each run at once.
-FRAME_RECORDS = 256
+# Events buffered (over all parts) before they are sorted and written: ~50 MB of encoded events,
+# and a run per part per 50,000 events (260 per part at a million orders).
+RUN_RECORDS = 50_000
+# Records per marshal frame: what a reader holds of each run at once (~64 KB; 260 runs, ~17 MB).
+FRAME_RECORDS = 64
 _SEQ_BITS = 32  # emission numbers below 2**32: four billion events
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MICROSECOND = dt.timedelta(microseconds=1)
