@@ -158,14 +158,12 @@ class Spool:
             return
         self._flush()
         self._copy_earlier_scans()
-        tracks, self._tracks = self._tracks, {}
-        del tracks
+        self._tracks = {}  # only routing and last events needed them
         last_touch, self._last_touch = self._last_touch, {}
         for order_id, at in last_touch.items():
             self._buffer(part_of(order_id, self.parts), (at + 1, order_id, None))
             if self._buffered >= self._run_records:
                 self._flush()
-        del last_touch
         self._flush()
         self._closed = True
 
