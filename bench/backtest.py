@@ -9,13 +9,17 @@ of a whole `ow-backtest` run (every process), next to this machine's own floors 
   rate (only through shared caches and cores): the rate on N idle cores is at most N times it;
 * imported: the same over a CSV written from another seed's simulation (order rows and scan rows,
   as a shop would export them) and read back by the importer;
-* memory: `ow-backtest` as its own process over a larger simulated history, its process tree
-  sampled every 50 ms; the peak of the summed RSS (and of the summed PSS, which counts a page
-  shared by forked workers once), per 1,000 orders, and how many orders the replay held at once.
+* memory: `ow-backtest` as its own process over larger simulated histories (at the same orders
+  per day), its process tree sampled every 50 ms; the peak of the summed RSS (and of the summed
+  PSS, which counts a page shared by forked workers once), per 1,000 orders, and how many orders
+  the replay held at once. With two sizes or more, the peak's growth per 1,000 more orders between
+  the two largest, and the peak a million orders would reach at that growth.
 
-Writes bench-results/backtest-speed.json. Timings only — nothing here asserts.
+The timed replays read their stream from a spool on disk (`backtest/spool.py`), as `ow-backtest`
+does. Writes bench-results/backtest-speed.json. Timings only — nothing here asserts.
 
-    PYTHONPATH=. .venv/bin/python bench/backtest.py [--orders 10000] [--memory-orders 20000]
+    PYTHONPATH=. .venv/bin/python bench/backtest.py [--orders 10000] [--memory-orders 20000 80000]
+    PYTHONPATH=. .venv/bin/python bench/backtest.py --memory-only --memory-orders 50000 200000
 """
 
 from __future__ import annotations
@@ -40,7 +44,8 @@ from services.common.contracts import Envelope
 from services.order_watch.backtest.importer import COLUMNS, parse_history
 from services.order_watch.backtest.learn import default_split, fit_until
 from services.order_watch.backtest.partition import available_cores, replay_parallel, worker_count
-from services.order_watch.backtest.simulator import SimulationConfig, simulate
+from services.order_watch.backtest.simulator import SimulationConfig, simulate, simulate_into
+from services.order_watch.backtest.spool import Spool
 from services.order_watch.backtest.truth import Stream
 from services.order_watch.promise import Catalog, load_catalog
 
@@ -126,7 +131,7 @@ def peak_memory(orders: int, seed: int, out: Path) -> dict[str, Any]:
     """`ow-backtest --orders N` in its own process; the peak summed RSS and PSS of its process tree."""
     command = [sys.executable, "-m", "services.order_watch.backtest.cli", "--orders", str(orders),
                "--seed", str(seed), "--days", str(max(28, orders // 360)), "--out", str(out)]  # fmt: skip
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _children_cpu_seconds()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     peaks = {"rss": 0, "pss": 0, "processes": 0}
     done = threading.Event()
@@ -154,12 +159,16 @@ def peak_memory(orders: int, seed: int, out: Path) -> dict[str, Any]:
     sampler.join()
     if code != 0:
         raise RuntimeError(f"ow-backtest exited with {code}")
+    seconds, cpu = time.perf_counter() - started, _children_cpu_seconds() - cpu
     throughput = json.loads((out / "report.json").read_text())["meta"]["throughput"]
     rss_mb, pss_mb = peaks["rss"] / 2**20, peaks["pss"] / 2**20
     return {
         "orders": orders,
         "events": throughput["events"],
-        "seconds": round(time.perf_counter() - started, 1),
+        "seconds": round(seconds, 1),
+        # The whole run (simulation, learning, both replays, scoring) over every process's CPU time.
+        "cpu_seconds": round(cpu, 1),
+        "replay_events_per_second": throughput["events_per_second"],
         "processes": peaks["processes"],
         "peak_rss_mb": round(rss_mb),
         "peak_pss_mb": round(pss_mb),
@@ -168,33 +177,55 @@ def peak_memory(orders: int, seed: int, out: Path) -> dict[str, Any]:
     }
 
 
+def _children_cpu_seconds() -> float:
+    """CPU time of the child processes waited for (and of theirs)."""
+    times = os.times()
+    return times.children_user + times.children_system
+
+
+def memory_growth(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The peak PSS's growth per 1,000 more orders between the two largest runs, and the peak a
+    million orders would reach at that growth (from the largest run)."""
+    if len(runs) < 2:
+        return {}
+    small, large = sorted(runs, key=lambda run: run["orders"])[-2:]
+    per_thousand = 1000 * (large["peak_pss_mb"] - small["peak_pss_mb"]) / (large["orders"] - small["orders"])
+    return {
+        "between_orders": [small["orders"], large["orders"]],
+        "peak_pss_mb_per_1000_more_orders": round(per_thousand, 2),
+        "peak_pss_mb_at_a_million_orders": round(large["peak_pss_mb"] + per_thousand * (1e6 - large["orders"]) / 1000),
+    }
+
+
 def measure(args: argparse.Namespace) -> dict[str, Any]:
     cores = available_cores()
     machine = {"cores": cores, "loop_additions_per_second": round(loop_rate()),
                "json_round_trips_per_second": round(json_rate(_document(args.seed)))}  # fmt: skip
-    simulated = replay_rate(simulate(SimulationConfig(orders=args.orders, seed=args.seed)), cores, one_process=True)
-    history = parse_history(history_csv(simulate(SimulationConfig(orders=args.orders, seed=args.seed + 1))))
-    imported = replay_rate(history, cores, one_process=False)
-    with tempfile.TemporaryDirectory(prefix="ow-bench-backtest-") as out:
-        memory = peak_memory(args.memory_orders, args.seed, Path(out))
-    per_million = memory["peak_pss_mb_per_1000_orders"] * 1000
-    return {
-        "machine": machine,
-        "simulated": simulated,
-        "imported": imported,
-        "memory": memory,
-        "target_events_per_second": TARGET_EVENTS_PER_SECOND,
-        "target_peak_mb_per_million_orders": TARGET_PEAK_MB_PER_MILLION_ORDERS,
-        "ratios": {
-            "simulated_vs_target": round(simulated["events_per_second"] / TARGET_EVENTS_PER_SECOND, 3),
-            "imported_vs_target": round(imported["events_per_second"] / TARGET_EVENTS_PER_SECOND, 3),
-            "loop_additions_per_simulated_event": round(
+    result: dict[str, Any] = {"machine": machine}
+    ratios: dict[str, Any] = {}
+    if not args.memory_only:
+        with Spool(cores) as spool:
+            stream = simulate_into(spool, SimulationConfig(orders=args.orders, seed=args.seed))
+            simulated = replay_rate(stream, cores, one_process=True)
+        text = history_csv(simulate(SimulationConfig(orders=args.orders, seed=args.seed + 1)))
+        with Spool(cores) as spool:
+            imported = replay_rate(parse_history(text, into=spool), cores, one_process=False)
+        result.update(simulated=simulated, imported=imported)
+        ratios.update(
+            simulated_vs_target=round(simulated["events_per_second"] / TARGET_EVENTS_PER_SECOND, 3),
+            imported_vs_target=round(imported["events_per_second"] / TARGET_EVENTS_PER_SECOND, 3),
+            loop_additions_per_simulated_event=round(
                 machine["loop_additions_per_second"] / simulated["events_per_second"]
             ),
-            # Linear in orders: what a run of a million orders would need at this size's rate.
-            "peak_pss_mb_at_a_million_orders_if_linear": round(per_million),
-        },
-    }
+        )
+    memory = []
+    for orders in args.memory_orders:
+        with tempfile.TemporaryDirectory(prefix="ow-bench-backtest-") as out:
+            memory.append(peak_memory(orders, args.seed, Path(out)))
+    result.update(memory=memory, memory_growth=memory_growth(memory))
+    result.update(target_events_per_second=TARGET_EVENTS_PER_SECOND,
+                  target_peak_mb_per_million_orders=TARGET_PEAK_MB_PER_MILLION_ORDERS, ratios=ratios)  # fmt: skip
+    return result
 
 
 def _document(seed: int) -> dict[str, Any]:
@@ -209,10 +240,13 @@ def report(result: dict[str, Any]) -> str:
     lines = [
         f"machine: {machine['cores']} cores, {machine['loop_additions_per_second']:,} loop additions/s, "
         f"{machine['json_round_trips_per_second']:,} json round trips/s",
-        f"{'history':<10}{'orders':>8}{'events':>10}{'procs':>6}{'ev/s':>8}{'ev/cpu-s':>9}{'1 proc':>8}"
-        f"{'target':>8}{'held':>7}",
     ]
-    for name in ("simulated", "imported"):
+    if "simulated" in result:
+        lines.append(
+            f"{'history':<10}{'orders':>8}{'events':>10}{'procs':>6}{'ev/s':>8}{'ev/cpu-s':>9}{'1 proc':>8}"
+            f"{'target':>8}{'held':>7}"
+        )
+    for name in ("simulated", "imported") if "simulated" in result else ():
         row = result[name]
         lines.append(
             f"{name:<10}{row['orders']:>8}{row['events']:>10}{row['workers']:>6}{row['events_per_second']:>8}"
@@ -220,22 +254,32 @@ def report(result: dict[str, Any]) -> str:
             f"{ratios[name + '_vs_target']:>8.2f}"
             f"{row['peak_orders_held']:>7}"
         )
-    memory = result["memory"]
-    lines.append(
-        f"memory: ow-backtest --orders {memory['orders']:,} ({memory['events']:,} events, {memory['processes']} "
-        f"processes, {memory['seconds']} s): peak RSS {memory['peak_rss_mb']:,} MB summed, PSS "
-        f"{memory['peak_pss_mb']:,} MB = {memory['peak_pss_mb_per_1000_orders']} MB per 1,000 orders -> "
-        f"{ratios['peak_pss_mb_at_a_million_orders_if_linear']:,} MB at 1M if linear "
-        f"(target {result['target_peak_mb_per_million_orders']:,}); the replay held {memory['peak_orders_held']:,} "
-        "orders at once"
-    )
+    for memory in result["memory"]:
+        lines.append(
+            f"memory: ow-backtest --orders {memory['orders']:,} ({memory['events']:,} events, "
+            f"{memory['processes']} processes, {memory['seconds']} s, {memory['cpu_seconds']} CPU s, replay "
+            f"{memory['replay_events_per_second']:,} ev/s): peak RSS {memory['peak_rss_mb']:,} MB summed, PSS "
+            f"{memory['peak_pss_mb']:,} MB = {memory['peak_pss_mb_per_1000_orders']} MB per 1,000 orders; the "
+            f"replay held {memory['peak_orders_held']:,} orders at once"
+        )
+    growth = result["memory_growth"]
+    if growth:
+        small, large = growth["between_orders"]
+        lines.append(
+            f"memory growth from {small:,} to {large:,} orders: {growth['peak_pss_mb_per_1000_more_orders']} MB "
+            f"PSS per 1,000 more orders -> {growth['peak_pss_mb_at_a_million_orders']:,} MB at 1M "
+            f"(target {result['target_peak_mb_per_million_orders']:,})"
+        )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=10_000, help="orders of each timed history")
-    parser.add_argument("--memory-orders", type=int, default=20_000, help="orders of the memory run")
+    parser.add_argument(
+        "--memory-orders", type=int, nargs="+", default=[20_000, 80_000], help="orders of each memory run"
+    )
+    parser.add_argument("--memory-only", action="store_true", help="only the memory runs (large histories)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=Path("bench-results/backtest-speed.json"))
     args = parser.parse_args(argv)

@@ -25,7 +25,8 @@ from services.order_watch.backtest.metrics import score
 from services.order_watch.backtest.notices import evidence_counts, notices
 from services.order_watch.backtest.partition import available_cores, replay_parallel
 from services.order_watch.backtest.report import summary_text, write_reports
-from services.order_watch.backtest.simulator import SimulationConfig, simulate
+from services.order_watch.backtest.simulator import SimulationConfig, simulate_into
+from services.order_watch.backtest.spool import Spool
 from services.order_watch.backtest.truth import Stream
 from services.order_watch.backtest.world import load_world
 from services.order_watch.learning.model import DeliveryModel
@@ -52,17 +53,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     learning.add_argument("--no-learning", action="store_true", help="catalog priors only; score every order")
     parser.add_argument("--out", type=Path, default=Path("bench-results/backtest"), help="report directory")
+    parser.add_argument(
+        "--spool-dir", type=Path, help="where the event stream is spooled while it runs (default: the temp directory)"
+    )
     return parser.parse_args(argv)
 
 
-def load_stream(args: argparse.Namespace) -> Stream:
+def load_stream(args: argparse.Namespace, spool: Spool) -> Stream:
+    """The history, its events written to `spool` (split into one part per worker) rather than held in
+    memory: a million orders' envelopes would not fit (docs/backtest.md, *Throughput and memory*)."""
     if args.csv is not None:
-        return read_history(args.csv, args.origin_tz)
+        return read_history(args.csv, args.origin_tz, into=spool)
     world = load_world(args.world) if args.world else None
     config = SimulationConfig(
         orders=args.orders, seed=args.seed, days=args.days, start=args.start, origin_tz=args.origin_tz, world=world
     )
-    return simulate(config)
+    return simulate_into(spool, config)
 
 
 def run_backtest(
@@ -111,15 +117,16 @@ def _learning_summary(model: DeliveryModel | None, until: dt.datetime | None, le
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    try:
-        stream = load_stream(args)
-    except HistoryError as error:
-        print(error, file=sys.stderr)
-        return 2
-    except OSError as error:
-        print(f"cannot read {args.csv}: {error}", file=sys.stderr)
-        return 2
-    scorecard, throughput = run_backtest(stream, args.workers, args.learn_until, not args.no_learning)
+    with Spool(args.workers, args.spool_dir) as spool:
+        try:
+            stream = load_stream(args, spool)
+        except HistoryError as error:
+            print(error, file=sys.stderr)
+            return 2
+        except OSError as error:
+            print(f"cannot read {args.csv}: {error}", file=sys.stderr)
+            return 2
+        scorecard, throughput = run_backtest(stream, args.workers, args.learn_until, not args.no_learning)
     meta = {**stream.description, "throughput": throughput}
     json_path, html_path = write_reports(args.out, scorecard, meta)
     print(summary_text(scorecard, throughput))

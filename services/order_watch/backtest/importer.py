@@ -24,6 +24,7 @@ from services.common.contracts.orders import Address, Customer, Money, OrderPlac
 from services.common.contracts.shipments import ShipmentLabelCreated, ShipmentLabelCreatedEvent
 from services.common.contracts.tracking import EstimatedDelivery, TrackingUpdated, TrackingUpdatedEvent
 from services.common.vocab import ExceptionReason, ServiceLevel, TrackingStatus
+from services.order_watch.backtest.spool import Spool
 from services.order_watch.backtest.truth import Failure, OrderTruth, Stream
 
 REQUIRED = ("order_id", "placed_at", "promised_by", "paid_service")
@@ -124,13 +125,16 @@ class _Row:
         return value
 
 
-def read_history(path: Path, origin_tz: str = "America/Chicago") -> Stream:
+def read_history(path: Path, origin_tz: str = "America/Chicago", into: Spool | None = None) -> Stream:
     """Read and convert a history CSV file (UTF-8, header row first)."""
-    return parse_history(path.read_text(encoding="utf-8-sig"), origin_tz, source=str(path))
+    return parse_history(path.read_text(encoding="utf-8-sig"), origin_tz, source=str(path), into=into)
 
 
-def parse_history(text: str, origin_tz: str = "America/Chicago", source: str = "<csv>") -> Stream:
-    """Validate every row and convert the history into an event stream with outcomes as ground truth."""
+def parse_history(
+    text: str, origin_tz: str = "America/Chicago", source: str = "<csv>", into: Spool | None = None
+) -> Stream:
+    """Validate every row and convert the history into an event stream with outcomes as ground truth;
+    the events are written to `into` (closed here) when given, instead of held in a list."""
     reader = csv.DictReader(io.StringIO(text))
     problems: list[str] = []
     header = [name.strip() for name in reader.fieldnames or []]
@@ -153,7 +157,7 @@ def parse_history(text: str, origin_tz: str = "America/Chicago", source: str = "
     _attach_scans(orders, scans)
     if problems:
         raise HistoryError(problems)
-    return _stream(orders, origin_tz, source)
+    return _stream(orders, origin_tz, source, into)
 
 
 def _read_order(row: _Row, orders: dict[str, _Order], origin_tz: str) -> None:
@@ -215,11 +219,12 @@ def _event_id(*parts: object) -> uuid.UUID:
     return uuid.uuid5(NAMESPACE, "|".join(str(part) for part in parts))
 
 
-def _stream(orders: dict[str, _Order], origin_tz: str, source: str) -> Stream:
+def _stream(orders: dict[str, _Order], origin_tz: str, source: str, into: Spool | None) -> Stream:
     events: list[Envelope[Any]] = []
     truths = {}
     for order in orders.values():
-        events.extend(_events(order))
+        # The spool breaks ties of event time by this emission order, as the stable sort below does.
+        (events if into is None else into).extend(_events(order))
         scanned = [scan["at"] for scan in order.scans if scan["status"] is TrackingStatus.DELIVERED]
         delivered_at = order.delivered_at or min(scanned, default=None)
         truths[order.order_id] = OrderTruth(
@@ -229,6 +234,9 @@ def _stream(orders: dict[str, _Order], origin_tz: str, source: str) -> Stream:
     events.sort(key=lambda event: event.occurred_at)
     scan_rows = sum(len(order.scans) for order in orders.values())
     description = {"kind": "import", "source": source, "orders": len(orders), "scan_rows": scan_rows}
+    if into is not None:
+        into.close()
+        return Stream(into, truths, origin_tz, description)
     return Stream(events, truths, origin_tz, description)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from services.common.contracts import Envelope
 from services.order_watch.backtest.replay import last_touches, same_instant
+from services.order_watch.backtest.spool import Spool
 from services.order_watch.backtest.store import Store
 from services.order_watch.backtest.truth import OrderTruth
 from services.order_watch.learning.fit import fit
@@ -25,12 +26,14 @@ from services.order_watch.promise import Catalog
 from services.order_watch.reconcile.state import OrderState
 
 
-def placed_times(events: Sequence[Envelope[Any]]) -> dict[str, dt.datetime]:
+def placed_times(events: Sequence[Envelope[Any]] | Spool) -> Mapping[str, dt.datetime]:
     """When each order of the stream was placed."""
+    if isinstance(events, Spool):
+        return events.placed  # noted as it was written
     return {event.payload.order_id: event.occurred_at for event in events if event.event_type == "order.placed"}
 
 
-def default_split(events: Sequence[Envelope[Any]]) -> dt.datetime:
+def default_split(events: Sequence[Envelope[Any]] | Spool) -> dt.datetime:
     """The instant by which half of the stream's orders had been placed."""
     placed = sorted(placed_times(events).values())
     if not placed:
@@ -38,8 +41,13 @@ def default_split(events: Sequence[Envelope[Any]]) -> dt.datetime:
     return placed[(len(placed) - 1) // 2]
 
 
-def fit_until(events: Sequence[Envelope[Any]], origin_tz: str, until: dt.datetime, catalog: Catalog) -> DeliveryModel:
+def fit_until(
+    events: Sequence[Envelope[Any]] | Spool, origin_tz: str, until: dt.datetime, catalog: Catalog
+) -> DeliveryModel:
     """The model of everything the stream had shown by `until`."""
+    if isinstance(events, Spool):
+        first = events.first_at if events.first_at is not None and events.first_at <= until else None
+        return fit(spooled_settled_states(events, origin_tz, until), until, catalog, window_from=first)
     known = [event for event in events if event.occurred_at <= until]
     first = known[0].occurred_at if known else None
     return fit(settled_states(known, origin_tz), until, catalog, window_from=first)
@@ -59,6 +67,29 @@ def settled_states(events: Sequence[Envelope[Any]], origin_tz: str) -> Iterator[
                     yield state
                 store.retire(order_id)
         position += len(batch)
+
+
+def spooled_settled_states(spool: Spool, origin_tz: str, until: dt.datetime) -> Iterator[OrderState]:
+    """`settled_states` of a spool's events up to `until`. An order whose last event in the whole
+    stream comes by `until` is handed over at its finish marker, as `settled_states` does at its last
+    known event; the others — in flight at `until` — once the known part is applied (the fit does
+    not depend on the order snapshots come in)."""
+    store = Store(origin_tz)
+    for batch, finishing in spool.batches():
+        if batch and batch[0].occurred_at > until:
+            break
+        if batch:
+            store.apply_batch(batch, batch[0].occurred_at)
+        for order_id in finishing:
+            state = store.snapshot(order_id)
+            if state is not None:
+                yield state
+            store.retire(order_id)
+    for order_id in list(store.orders):
+        state = store.snapshot(order_id)
+        if state is not None:
+            yield state
+        store.retire(order_id)
 
 
 def later_part(

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from services.common.contracts import Envelope
+from services.order_watch.backtest.spool import Spool
 from services.order_watch.learning.model import DeliveryModel
 
 # Fewer late orders than this in the scored part make recall a coarse number.
@@ -45,8 +46,10 @@ def notices(description: Mapping[str, Any], scorecard: Mapping[str, Any], model:
     return found
 
 
-def evidence_counts(events: Iterable[Envelope[Any]]) -> dict[str, int]:
+def evidence_counts(events: Iterable[Envelope[Any]] | Spool) -> dict[str, int]:
     """How many carrier scans, and how many carrying an estimate, the stream holds."""
+    if isinstance(events, Spool):
+        return {"scans": events.scans, "estimates": events.estimates}  # counted as it was written
     scans = [event.payload for event in events if event.event_type == "tracking.updated"]
     return {"scans": len(scans), "estimates": sum(1 for scan in scans if scan.estimated_delivery is not None)}
 

@@ -8,7 +8,9 @@ before its label still finds its part). Each part runs its own `Replay` to the s
 tail, and the results are merged.
 
 Parts run in forked worker processes, which inherit the stream instead of receiving it
-pickled; where fork is unavailable the parts run one after the other in this process.
+pickled; where fork is unavailable the parts run one after the other in this process. A stream
+spooled to disk (`backtest/spool.py`, what `ow-backtest` replays) was split by the same rule as it
+was written: each worker reads its part's runs and nothing else.
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ import datetime as dt
 import gc
 import multiprocessing
 import os
-import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from typing import Any
 
 from services.common.contracts import Envelope
 from services.order_watch.backtest.replay import DEFAULT_TAIL, Replay, ReplayResult
+from services.order_watch.backtest.spool import Spool, part_of
 from services.order_watch.orders.flows import carrier_key
 from services.order_watch.promise import Catalog
 
@@ -59,11 +62,6 @@ def available_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def part_of(order_id: str, parts: int) -> int:
-    """A stable part for an order (the same in every process and run, unlike `hash`)."""
-    return zlib.crc32(order_id.encode()) % parts
-
-
 def merge(results: Iterable[ReplayResult], events: int) -> ReplayResult:
     """One result from the parts' results; alerts in time order. `events` is the stream's length
     (a scan replayed in two parts is still one event)."""
@@ -93,7 +91,7 @@ def worker_count(events: int, workers: int, min_events_per_worker: int = MIN_EVE
 
 
 def replay_parallel(
-    events: Sequence[Envelope[Any]],
+    events: Sequence[Envelope[Any]] | Spool,
     origin_tz: str,
     workers: int,
     tail: dt.timedelta = DEFAULT_TAIL,
@@ -101,6 +99,8 @@ def replay_parallel(
     catalog: Catalog | None = None,
 ) -> ReplayResult:
     """Replay a stream (in event-time order) on up to `workers` processes; the same alerts as one `Replay`."""
+    if isinstance(events, Spool):
+        return _replay_spool(events, origin_tz, workers, tail, min_events_per_worker, catalog)
     workers = worker_count(len(events), workers, min_events_per_worker)
     if workers == 1:
         result = Replay(origin_tz, catalog).run(events, tail)
@@ -111,31 +111,59 @@ def replay_parallel(
     return merge(_run_parts(parts, origin_tz, until, catalog), len(events))
 
 
-# The parts a forked worker inherits from its parent (set only while a pool runs).
-_inherited: tuple[list[Part], str, dt.datetime, Catalog | None] | None = None
+def _replay_spool(
+    spool: Spool, origin_tz: str, workers: int, tail: dt.timedelta, min_events_per_worker: int, catalog: Catalog | None
+) -> ReplayResult:
+    """A spool already split into parts as it was written: each worker reads its parts' runs."""
+    workers = worker_count(len(spool), min(workers, spool.parts), min_events_per_worker)
+    if workers == 1:
+        result = Replay(origin_tz, catalog).run_batches(spool.batches(), tail)
+        result.alerts.sort(key=alert_order)
+        return result
+    assert spool.last_at is not None
+    until = spool.last_at + tail
+    groups = [range(first, spool.parts, workers) for first in range(workers)]
+    jobs = [partial(_replay_spooled_part, spool, group, origin_tz, until, catalog) for group in groups]
+    return merge(run_forked(jobs), len(spool))
+
+
+def _replay_spooled_part(
+    spool: Spool, parts: range, origin_tz: str, until: dt.datetime, catalog: Catalog | None
+) -> ReplayResult:
+    return Replay(origin_tz, catalog).run_batches(spool.batches(parts), until=until)
 
 
 def _run_parts(parts: list[Part], origin_tz: str, until: dt.datetime, catalog: Catalog | None) -> list[ReplayResult]:
+    return run_forked([partial(_replay_part, part, origin_tz, until, catalog) for part in parts])
+
+
+def _replay_part(part: Part, origin_tz: str, until: dt.datetime, catalog: Catalog | None) -> ReplayResult:
+    return Replay(origin_tz, catalog).run(part, until=until)
+
+
+# The jobs a forked worker inherits from its parent (set only while a pool runs).
+_inherited: list[Callable[[], ReplayResult]] | None = None
+
+
+def run_forked(jobs: list[Callable[[], ReplayResult]]) -> list[ReplayResult]:
+    """Each job's result, the jobs run in forked workers at once (one after the other in this process
+    where fork is unavailable). A worker inherits its job and what it reads instead of receiving them
+    pickled."""
     global _inherited
     if "fork" not in multiprocessing.get_all_start_methods():
-        return [_replay_part(part, origin_tz, until, catalog) for part in parts]
-    _inherited = (parts, origin_tz, until, catalog)
+        return [job() for job in jobs]
+    _inherited = jobs
     # Frozen objects are left out of every collection, so the workers' collector never walks (and
-    # so never copies) the stream they inherit, and its first pass after a replay stays short.
+    # so never copies) what they inherit, and its first pass after a replay stays short.
     gc.freeze()
     try:
-        with multiprocessing.get_context("fork").Pool(len(parts)) as pool:
-            return pool.map(_replay_inherited, range(len(parts)))
+        with multiprocessing.get_context("fork").Pool(len(jobs)) as pool:
+            return pool.map(_run_inherited, range(len(jobs)))
     finally:
         gc.unfreeze()
         _inherited = None
 
 
-def _replay_inherited(index: int) -> ReplayResult:
-    assert _inherited is not None, "only called in a worker forked by _run_parts"
-    parts, origin_tz, until, catalog = _inherited
-    return _replay_part(parts[index], origin_tz, until, catalog)
-
-
-def _replay_part(part: Part, origin_tz: str, until: dt.datetime, catalog: Catalog | None) -> ReplayResult:
-    return Replay(origin_tz, catalog).run(part, until=until)
+def _run_inherited(index: int) -> ReplayResult:
+    assert _inherited is not None, "only called in a worker forked by run_forked"
+    return _inherited[index]()

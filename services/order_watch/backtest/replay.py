@@ -43,7 +43,8 @@ SYSTEMS = (ENGINE, DELIVERED_LATE_BASELINE, CARRIER_ESTIMATE_BASELINE)
 DEFAULT_TAIL = dt.timedelta(days=14)
 
 
-@dataclass(frozen=True)
+# Slots: every alert of a long history comes back from the workers and is held for scoring.
+@dataclass(frozen=True, slots=True)
 class AlertRecord:
     """An alert a person would have received: raised (or reopened) at `at` by `system`'s `rule`."""
 
@@ -105,16 +106,29 @@ class Replay:
         """Replay events in order, then let the scheduler run until `until` (default: `tail` past the last event)."""
         if isinstance(events, Sequence):
             self._finishing = last_touches(events)
+        return self.run_batches(((batch, None) for batch in same_instant(events)), tail, until)
+
+    def run_batches(
+        self,
+        batches: Iterable[tuple[list[Envelope[Any]], Sequence[str] | None]],
+        tail: dt.timedelta = DEFAULT_TAIL,
+        until: dt.datetime | None = None,
+    ) -> ReplayResult:
+        """`run` over same-instant batches, each with the orders whose last event it holds (a
+        spool's finish markers); None: found from the stream positions `run` noted."""
         with no_cycle_collection():
-            for batch in same_instant(events):
-                self.apply(batch)
+            for batch, finishing in batches:
+                if batch:
+                    self.apply(batch, finishing)
+                else:
+                    self._finish(finishing or ())
             if until is None and self.clock is not None:
                 until = self.clock.now() + tail
             if until is not None:
                 self.run_due(until)
         return self.result
 
-    def apply(self, batch: list[Envelope[Any]]) -> None:
+    def apply(self, batch: list[Envelope[Any]], finishing: Sequence[str] | None = None) -> None:
         """Run the checks due before the batch's instant, then apply it and evaluate the orders it touched.
 
         Events of one instant are one batch, as a worker would see a label and its first scan that
@@ -132,13 +146,19 @@ class Replay:
             if event.event_type == "tracking.updated":
                 self._watch_baselines(event, now)
         self.result.peak_orders_held = max(self.result.peak_orders_held, len(self.store.orders))
-        for position in range(self._position, self._position + len(batch)):
-            for order_id in self._finishing.pop(position, ()):
-                if order_id in self._due:
-                    self._finished.add(order_id)
-                else:
-                    self._retire(order_id)
-        self._position += len(batch)
+        if finishing is None:
+            positions = range(self._position, self._position + len(batch))
+            finishing = [order_id for at in positions for order_id in self._finishing.pop(at, ())]
+            self._position += len(batch)
+        self._finish(finishing)
+
+    def _finish(self, order_ids: Iterable[str]) -> None:
+        """Orders whose last event is applied: forgotten now, or once no check of theirs is pending."""
+        for order_id in order_ids:
+            if order_id in self._due:
+                self._finished.add(order_id)
+            else:
+                self._retire(order_id)
 
     def run_due(self, until: dt.datetime) -> None:
         """Fire every scheduled check due at or before `until`, each at its own due time."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -26,6 +26,7 @@ from services.common.contracts.shipments import ShipmentLabelCreated, ShipmentLa
 from services.common.contracts.tracking import EstimatedDelivery, Location, TrackingUpdated, TrackingUpdatedEvent
 from services.common.vocab import CustomerTier, ServiceLevel
 from services.order_watch.backtest.journeys import Journey, Leg, ScanPlan, journey
+from services.order_watch.backtest.spool import Spool
 from services.order_watch.backtest.truth import Failure, OrderTruth, Stream
 from services.order_watch.backtest.world import CATALOG_LANE, Destination, Lane, World
 from services.order_watch.promise import CarrierService, Catalog, load_catalog, pickup_date
@@ -120,16 +121,33 @@ class _Draft:
 
 def simulate(config: SimulationConfig, catalog: Catalog | None = None) -> Stream:
     """A reproducible stream of `config.orders` orders placed over `config.days` days."""
-    catalog = catalog or load_catalog()
-    rng = random.Random(config.seed)
     events: list[tuple[dt.datetime, int, Envelope[Any]]] = []
     truths: dict[str, OrderTruth] = {}
-    for index in range(config.orders):
-        order_events, truth = simulate_order(rng, config, catalog, index)
+    for order_events, truth in simulated_orders(config, catalog):
         events.extend((event.occurred_at, len(events), event) for event in order_events)
         truths[truth.order_id] = truth
     events.sort(key=lambda item: (item[0], item[1]))
     return Stream([event for _, _, event in events], truths, config.origin_tz, config.describe())
+
+
+def simulate_into(spool: Spool, config: SimulationConfig, catalog: Catalog | None = None) -> Stream:
+    """`simulate`, its events written to `spool` (closed here) as they are made instead of held in a list."""
+    truths: dict[str, OrderTruth] = {}
+    for order_events, truth in simulated_orders(config, catalog):
+        spool.extend(order_events)
+        truths[truth.order_id] = truth
+    spool.close()
+    return Stream(spool, truths, config.origin_tz, config.describe())
+
+
+def simulated_orders(
+    config: SimulationConfig, catalog: Catalog | None = None
+) -> Iterator[tuple[list[Envelope[Any]], OrderTruth]]:
+    """Each order's envelopes and truth, in the order `simulate` emits them (its ties broken by it)."""
+    catalog = catalog or load_catalog()
+    rng = random.Random(config.seed)
+    for index in range(config.orders):
+        yield simulate_order(rng, config, catalog, index)
 
 
 def simulate_order(
