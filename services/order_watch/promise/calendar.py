@@ -52,8 +52,27 @@ def require_aware(instant: dt.datetime) -> dt.datetime:
     return instant
 
 
+class HashedOnce:
+    """For a frozen dataclass that keys memos: its hash, worked out once from its compared fields,
+    and a pickled copy that works its own out again (string hashes differ between processes).
+
+    A dataclass writes its own `__hash__` unless its body names one, so each class says
+    `__hash__ = HashedOnce.__hash__`.
+    """
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        return hash(tuple(getattr(self, f.name) for f in fields(self) if f.compare))  # type: ignore[arg-type]
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {name: value for name, value in self.__dict__.items() if name != "_hash"}
+
+
 @dataclass(frozen=True)
-class CarrierCalendar:
+class CarrierCalendar(HashedOnce):
     """A carrier's working days, holidays, pick-up cut-off and business hours."""
 
     carrier: str
@@ -64,17 +83,8 @@ class CarrierCalendar:
     business_start: dt.time
     business_end: dt.time
 
-    def __hash__(self) -> int:
-        # Calendars key memos (stalls, regional calendars): hash the fields once, not per lookup.
-        return self._hash
-
-    @cached_property
-    def _hash(self) -> int:
-        return hash(tuple(getattr(self, f.name) for f in fields(self) if f.compare))
-
-    def __getstate__(self) -> dict[str, Any]:
-        # String hashes differ between processes: a pickled copy works its own hash out again.
-        return {name: value for name, value in self.__dict__.items() if name != "_hash"}
+    # Calendars key memos (stalls, regional calendars): hashed once, not per lookup.
+    __hash__ = HashedOnce.__hash__
 
     # Memos on the (immutable) calendar, created on first use: the rules ask the same few dates
     # (about two months either side of today) on every evaluation, so each answer is one lookup.

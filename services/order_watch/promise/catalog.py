@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from services.common.vocab import ServiceLevel, ServiceOption
-from services.order_watch.promise.calendar import CarrierCalendar, weekday_numbers
+from services.order_watch.promise.calendar import CarrierCalendar, HashedOnce, weekday_numbers
 from services.order_watch.promise.observance import observance_from_data
 
 if TYPE_CHECKING:  # the types only: the model is data handed in, promise/ imports no learning code
@@ -26,7 +26,7 @@ FALLBACK_CARRIER = "generic"
 
 
 @dataclass(frozen=True)
-class CarrierService:
+class CarrierService(HashedOnce):
     """One service a carrier sells, as the promise engine needs it."""
 
     carrier: str
@@ -49,17 +49,8 @@ class CarrierService:
     is_default: bool = False
     """True for a stand-in built from the level table because the real service is unknown."""
 
-    def __hash__(self) -> int:
-        # Services key the plan memos (recovery, hand-overs): hash the fields once, not per lookup.
-        return self._hash
-
-    @cached_property
-    def _hash(self) -> int:
-        return hash(tuple(getattr(self, f.name) for f in fields(self) if f.compare))
-
-    def __getstate__(self) -> dict[str, Any]:
-        # String hashes differ between processes: a pickled copy works its own hash out again.
-        return {name: value for name, value in self.__dict__.items() if name != "_hash"}
+    # Services key the plan memos (recovery, hand-overs): hashed once, not per lookup.
+    __hash__ = HashedOnce.__hash__
 
     def commit_time(self, residential: bool) -> dt.time:
         """The time of day at the destination by which delivery is committed."""
