@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.common.clock import Clock
 from services.common.db import database_reachable, transaction
 from services.common.kafka import BatchConsumer, Delivered, ensure_topics, make_consumer, make_producer
-from services.common.lifecycle import collect_for_batches
 from services.common.metrics import BATCH_SECONDS, BATCH_SIZE
 from services.order_watch.evaluation.flows import evaluate_orders
 from services.order_watch.orders.flows import apply_events
@@ -70,7 +69,6 @@ async def run_worker(
     settings: OrderWatchSettings, sessions: async_sessionmaker[AsyncSession], clock: Clock, stop: asyncio.Event
 ) -> None:
     await ensure_topics(settings, CONSUMED_TOPICS)
-    collect_for_batches()
     consumer = make_consumer(settings, settings.consumer_group, max_poll_records=settings.worker_max_batch)
     producer = make_producer(settings)
     await producer.start()
