@@ -43,16 +43,20 @@ async def insert_ignoring(
     return list(result.scalars()) if returning is not None else []
 
 
-async def update_by_key(session: AsyncSession, key: Column[Any], values: dict[Any, dict[str, Any]]) -> None:
-    """Set columns of many rows by key in one statement: `values` is key → {column: value}, every
-    row naming the same columns."""
-    if not values:
-        return
-    names = tuple(next(iter(values.values())))
-    statement = _update_statement(key.table, key.name, names)
-    arrays = [_column_values(key, list(values))]
-    arrays += [_column_values(key.table.c[name], [row[name] for row in values.values()]) for name in names]
-    await (await session.connection()).exec_driver_sql(statement, tuple(arrays))
+async def update_by_key(
+    session: AsyncSession, key: Column[Any], values: dict[Any, dict[str, Any]], earliest: tuple[str, ...] = ()
+) -> None:
+    """Set columns of many rows by key: `values` is key → {column: value}; one statement per set
+    of columns named. A column in `earliest` keeps the earlier of its stored and given values
+    (how events are batched or ordered cannot change when something first happened)."""
+    by_columns: dict[tuple[str, ...], dict[Any, dict[str, Any]]] = {}
+    for key_value, row in values.items():
+        by_columns.setdefault(tuple(sorted(row)), {})[key_value] = row
+    for names, rows in by_columns.items():
+        statement = _update_statement(key.table, key.name, names, tuple(n for n in names if n in earliest))
+        arrays = [_column_values(key, list(rows))]
+        arrays += [_column_values(key.table.c[name], [row[name] for row in rows.values()]) for name in names]
+        await (await session.connection()).exec_driver_sql(statement, tuple(arrays))
 
 
 def _column_values(column: Column[Any], values: list[Any]) -> list[Any]:
@@ -74,10 +78,14 @@ def _insert_statement(table: Table, names: tuple[str, ...], returning: str | Non
 
 
 @cache
-def _update_statement(table: Table, key: str, names: tuple[str, ...]) -> str:
+def _update_statement(table: Table, key: str, names: tuple[str, ...], earliest: tuple[str, ...]) -> str:
     columns = (key, *names)
     arrays = ", ".join(f"${index}::{_array_type(table.c[name])}" for index, name in enumerate(columns, 1))
-    assigned = ", ".join(f"{name} = batch.{name}" for name in names)
+    # least() skips NULLs in PostgreSQL: a column never set takes the given value.
+    assigned = ", ".join(
+        f"{name} = least({_qualified(table)}.{name}, batch.{name})" if name in earliest else f"{name} = batch.{name}"
+        for name in names
+    )
     return (
         f"UPDATE {_qualified(table)} SET {assigned} FROM unnest({arrays}) AS batch({', '.join(columns)})"
         f" WHERE {_qualified(table)}.{key} = batch.{key}"

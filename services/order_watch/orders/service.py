@@ -7,10 +7,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, tuple_, update
+from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.bulk import insert_ignoring
+from services.common.bulk import insert_ignoring, update_by_key
 from services.common.db import any_of, pairs_in
 from services.order_watch.orders.models import (
     CarrierEstimate,
@@ -53,40 +53,20 @@ async def promise_versions(session: AsyncSession, order_ids: Iterable[str]) -> d
 
 
 async def update_orders(session: AsyncSession, values: dict[str, dict[str, Any]]) -> None:
-    """Set columns of many orders by key: one executemany per set of columns named."""
-    await _update_by_key(session, Order.__table__.c.order_id, values, {})
+    """Set columns of many orders by key: one statement per set of columns named."""
+    await update_by_key(session, Order.__table__.c.order_id, values)
 
 
 async def cancel_orders(session: AsyncSession, cancelled: dict[str, datetime], now: datetime) -> None:
     """Keep each order's earliest cancellation, whatever order the events arrive in."""
-    column = Order.__table__.c.cancelled_at
-    earliest = {"cancelled_at": func.least(func.coalesce(column, bindparam("at")), bindparam("at")), "updated_at": now}
-    await _update_by_key(session, Order.__table__.c.order_id, _at(cancelled), earliest)
+    values = {order_id: {"cancelled_at": at, "updated_at": now} for order_id, at in cancelled.items()}
+    await update_by_key(session, Order.__table__.c.order_id, values, earliest=("cancelled_at",))
 
 
 async def void_shipments(session: AsyncSession, voided: dict[str, datetime]) -> None:
     """Keep each shipment's earliest void, whatever order the events arrive in."""
-    column = Shipment.__table__.c.voided_at
-    earliest = {"voided_at": func.least(func.coalesce(column, bindparam("at")), bindparam("at"))}
-    await _update_by_key(session, Shipment.__table__.c.shipment_id, _at(voided), earliest)
-
-
-def _at(moments: dict[str, datetime]) -> dict[str, dict[str, Any]]:
-    return {key: {"at": at} for key, at in moments.items()}
-
-
-async def _update_by_key(
-    session: AsyncSession, key: Any, values: dict[str, dict[str, Any]], set_also: dict[str, Any]
-) -> None:
-    """UPDATE rows by `key` (a column), each row's columns to its own `values`, plus `set_also`
-    (constants or expressions shared by every row; a `bindparam` in them reads a non-column value,
-    such as "at")."""
-    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for key_value, row in values.items():
-        by_columns.setdefault(tuple(sorted(row)), []).append({**row, "key": key_value})
-    for names, rows in by_columns.items():
-        assigned = {name: bindparam(name) for name in names if name in key.table.c} | set_also
-        await session.execute(update(key.table).where(key == bindparam("key")).values(assigned), rows)
+    values = {shipment_id: {"voided_at": at} for shipment_id, at in voided.items()}
+    await update_by_key(session, Shipment.__table__.c.shipment_id, values, earliest=("voided_at",))
 
 
 async def orders_of_tracking(session: AsyncSession, keys: Iterable[tuple[str, str]]) -> set[str]:
