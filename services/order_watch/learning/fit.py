@@ -22,6 +22,7 @@ from services.order_watch.learning.model import (
     ROUTINE_SCANS,
     DeliveryModel,
     Key,
+    exception_keys,
     first_scan_keys,
     gap_key,
     lane,
@@ -35,7 +36,10 @@ from services.order_watch.promise.calendar import local_date
 from services.order_watch.reconcile.facts import (
     carried_level,
     delivered_scan,
+    exception_reason,
+    exception_stage,
     first_carrier_scan,
+    is_gone,
     live_shipments,
     ordered_scans,
     shipment_calendar,
@@ -59,6 +63,7 @@ class _Tally:
     intermediate: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
     rounds: dict[Key, list[tuple[float, bool]]] = field(default_factory=lambda: defaultdict(list))
     rounds_seen: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    exceptions: dict[Key, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
 
 
 def fit(
@@ -72,13 +77,16 @@ def fit(
     tables = {name: _fitted(getattr(tally, name)) for name in ("transit", "first_scan", "gaps", "rounds")}
     intermediate = {carrier: (pair[0], pair[1]) for carrier, pair in sorted(tally.intermediate.items())}
     rounds_seen = {carrier: (pair[0], pair[1]) for carrier, pair in sorted(tally.rounds_seen.items())}
+    exceptions = {key: (pair[0], pair[1]) for key, pair in sorted(tally.exceptions.items())}
     content = json.dumps(
-        [{name: sorted(map(repr, t.items())) for name, t in tables.items()}, intermediate, rounds_seen]
-    )
+        [{name: sorted(map(repr, t.items())) for name, t in tables.items()}, intermediate, rounds_seen,
+         sorted(map(repr, exceptions.items()))]
+    )  # fmt: skip
     version = f"{as_of.astimezone(dt.UTC):%Y%m%dT%H%MZ}-{hashlib.sha256(content.encode()).hexdigest()[:8]}"
     return DeliveryModel(
-        version, as_of, window_from, as_of, **tables, intermediate_scans=intermediate, rounds_seen=rounds_seen
-    )
+        version, as_of, window_from, as_of, **tables, intermediate_scans=intermediate, rounds_seen=rounds_seen,
+        exception_outcomes=exceptions,
+    )  # fmt: skip
 
 
 def _fitted(table: dict[Key, list[tuple[float, bool]]]) -> dict:
@@ -104,6 +112,7 @@ def _observe(tally: _Tally, order: OrderState, shipment: ShipmentState, as_of: d
     for key in keys:
         tally.transit[key].append(observed)
     _observe_gaps(tally, order, shipment, catalog)
+    _observe_exceptions(tally, order, shipment, as_of)
     if delivered is not None:
         pair = tally.intermediate[shipment.carrier.strip().lower()]
         between = [
@@ -143,6 +152,25 @@ def _observe_rounds(tally: _Tally, order: OrderState, shipment: ShipmentState, d
         seen[0] += 1
         local = rounds[-1].astimezone(ZoneInfo(order.destination_tz))
         tally.rounds[rounds_key(carrier)].append((round(local.hour + local.minute / 60, 2), True))
+
+
+def _observe_exceptions(tally: _Tally, order: OrderState, shipment: ShipmentState, as_of: dt.datetime) -> None:
+    """Per kind of exception the parcel had (reason and stage, each once), whether it was delivered
+    after it. Its end is known when it was delivered, went back or was lost, or is past its promise
+    undelivered (a person should have acted); a parcel still travelling in time is left out."""
+    delivered = delivered_scan(shipment)
+    if delivered is None and not is_gone(shipment) and as_of <= order.promised_by:
+        return
+    kinds = set()
+    for scan in ordered_scans(shipment):
+        reason = exception_reason(scan)
+        if reason is not None and (delivered is None or scan.event_time < delivered.event_time):
+            kinds.add((reason, exception_stage(shipment, scan)))
+    cells = {key for reason, stage in kinds for key in exception_keys(shipment.carrier, reason, stage)}
+    for key in cells:
+        pair = tally.exceptions[key]
+        pair[0] += delivered is not None
+        pair[1] += 1
 
 
 def _observe_gaps(tally: _Tally, order: OrderState, shipment: ShipmentState, catalog: Catalog) -> None:

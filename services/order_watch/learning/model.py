@@ -13,7 +13,9 @@ a broader one (and, below that, to the catalog's prior) with its sample size kep
   and delivery;
 * the carrier's delivery rounds: per carrier, the destination-local hour of the out-for-delivery
   scan on the day a parcel was delivered, and how many delivered parcels had one — by the hour
-  nearly all rounds have left, a parcel not on one will not arrive that day.
+  nearly all rounds have left, a parcel not on one will not arrive that day;
+* how exceptions ended: per carrier, reason and stage (en route, or at the door) → carrier and
+  stage, how many parcels whose end is known were delivered after one.
 
 The model is data handed to the rules with the catalog (`Catalog.with_learning`), like the
 catalog itself: pure, immutable, serialisable (`to_data` / `from_data`) and versioned.
@@ -27,7 +29,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from services.common.vocab import ServiceLevel, TrackingStatus
+from services.common.vocab import ExceptionReason, ServiceLevel, TrackingStatus
 from services.order_watch.learning.distribution import Distribution
 
 Key = tuple[str, ...]
@@ -66,6 +68,21 @@ def rounds_key(carrier: str) -> Key:
     return ("rounds", carrier.strip().lower())
 
 
+# Where a parcel was when an exception happened: on its way, or out for delivery at the door.
+EN_ROUTE = "en_route"
+AT_DOOR = "at_door"
+
+
+def exception_keys(carrier: str, reason: ExceptionReason, stage: str) -> tuple[Key, ...]:
+    """Exception-outcome cells, most specific first: the reason at that stage, then any reason."""
+    carrier = carrier.strip().lower()
+    return (("exception", carrier, reason.value, stage), ("exception", carrier, stage))
+
+
+# An exception a person usually must act on is only a delay at a carrier that delivered at least
+# this share of such parcels (of those whose end is known) after it.
+RESOLVED_SHARE = 0.95
+
 # Out-for-delivery scans are only a carrier's habit when nearly every delivered parcel had one:
 # otherwise a parcel without one may still be on a truck.
 ROUNDS_COVERAGE = 0.95
@@ -88,6 +105,20 @@ class Learned:
         return {"version": self.version, "cell": "/".join(self.cell), "sample_size": self.sample_size}
 
 
+@dataclass(frozen=True)
+class Outcomes:
+    """How the parcels of one exception cell ended: delivered after it, of those whose end is known."""
+
+    delivered: int
+    seen: int
+    cell: Key
+    version: str
+
+    def evidence(self) -> dict[str, Any]:
+        return {"version": self.version, "cell": "/".join(self.cell), "delivered": self.delivered,
+                "sample_size": self.seen}  # fmt: skip
+
+
 @dataclass(frozen=True, eq=False)
 class DeliveryModel:
     """Fitted distributions by cell, with when and from what window they were fitted."""
@@ -106,6 +137,9 @@ class DeliveryModel:
     """Per carrier, the destination-local hour (0–24) of the out-for-delivery scan on delivery days."""
     rounds_seen: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     """carrier → (delivered parcels with an out-for-delivery scan on their delivery day, delivered parcels)."""
+    exception_outcomes: Mapping[Key, tuple[int, int]] = field(default_factory=dict)
+    """Exception cell (`exception_keys`) → (parcels delivered after such an exception, parcels whose
+    end is known: delivered, gone back or lost, or past their promise undelivered)."""
     min_samples: int = MIN_SAMPLES
 
     def transit_for(self, keys: tuple[Key, ...]) -> Learned | None:
@@ -151,6 +185,18 @@ class DeliveryModel:
         hour = learned.distribution.quantile(share)
         return (hour, learned) if hour is not None else None
 
+    def carrier_resolves(self, carrier: str, reason: ExceptionReason, stage: str) -> Outcomes | None:
+        """The most specific exception cell with enough parcels, when at least `RESOLVED_SHARE` of
+        them were delivered after such an exception; None otherwise (or without such history).
+
+        The history cannot tell a carrier's own fix from a person's: a shop whose staff always
+        corrected these addresses will see them delivered, so the evidence names the cell and counts."""
+        for key in exception_keys(carrier, reason, stage):
+            delivered, seen = self.exception_outcomes.get(key, (0, 0))
+            if seen >= self.min_samples:
+                return Outcomes(delivered, seen, key, self.version) if delivered >= RESOLVED_SHARE * seen else None
+        return None
+
     def never_scans_between(self, carrier: str) -> bool:
         """True when enough of the carrier's parcels were delivered and none had a scan between
         acceptance and delivery: silence is how this carrier travels, not a sign of trouble."""
@@ -173,6 +219,7 @@ class DeliveryModel:
             "first_scan_cells": len(self.first_scan),
             "gap_cells": len(self.gaps),
             "rounds_cells": len(self.rounds),
+            "exception_cells": len(self.exception_outcomes),
         }
 
     def to_data(self) -> dict[str, Any]:
@@ -189,6 +236,9 @@ class DeliveryModel:
             "intermediate_scans": {carrier: list(pair) for carrier, pair in self.intermediate_scans.items()},
             "rounds": _table_data(self.rounds),
             "rounds_seen": {carrier: list(pair) for carrier, pair in self.rounds_seen.items()},
+            "exception_outcomes": [
+                {"cell": list(key), "counts": list(pair)} for key, pair in sorted(self.exception_outcomes.items())
+            ],
         }
 
     @classmethod
@@ -205,6 +255,10 @@ class DeliveryModel:
             # A model stored before rounds were learned has none: the rules then do without.
             rounds=_table(data.get("rounds", [])),
             rounds_seen={carrier: (pair[0], pair[1]) for carrier, pair in data.get("rounds_seen", {}).items()},
+            # Nor one stored before exception outcomes: every address exception then alerts.
+            exception_outcomes={
+                tuple(row["cell"]): (row["counts"][0], row["counts"][1]) for row in data.get("exception_outcomes", [])
+            },
             min_samples=data["min_samples"],
         )
 

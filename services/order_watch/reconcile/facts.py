@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from services.common.clock import wall_clock, wall_day
 from services.common.vocab import EstimateSource, ExceptionReason, ServiceLevel, TrackingStatus
-from services.order_watch.learning.model import Learned, lane, paid_keys, shipment_keys
+from services.order_watch.learning.model import AT_DOOR, EN_ROUTE, Learned, lane, paid_keys, shipment_keys
 from services.order_watch.learning.policy import DEFAULT_POLICY, NOT_SHIPPED_IN_TIME, RulePolicy
 from services.order_watch.promise import (
     CarrierService,
@@ -49,6 +49,12 @@ STATUS_PROGRESS = {
 }
 CARRIER_ESTIMATE_SOURCES = frozenset({EstimateSource.CARRIER, EstimateSource.AGGREGATOR})
 GONE_REASONS = frozenset({ExceptionReason.LOST, ExceptionReason.RETURN_TO_SENDER})
+# Statuses that are exceptions whatever their reason (a lost or returning parcel is gone, not one).
+EXCEPTION_STATUSES = frozenset({TrackingStatus.EXCEPTION, TrackingStatus.DELAYED, TrackingStatus.DELIVERY_ATTEMPTED})
+# Exceptions a person usually must act on (fix the address, replace the goods, call the customer).
+NEEDS_ACTION = frozenset({ExceptionReason.ADDRESS, ExceptionReason.DAMAGED, ExceptionReason.REFUSED})
+# Where a parcel stands when an exception that happens at the door happens there.
+AT_THE_DOOR = frozenset({TrackingStatus.OUT_FOR_DELIVERY, TrackingStatus.DELIVERY_ATTEMPTED})
 # Labels come from the warehouse over the broker, scans from carriers' webhooks, and a backlog
 # delivers hours of either at once: after the latest news of a parcel reached us, give the rest
 # of its news this long to reach us too before calling an absence (no scan, silence) a fact.
@@ -192,6 +198,33 @@ def is_gone(shipment: ShipmentState) -> bool:
     return last is not None and (
         last.status is TrackingStatus.RETURN_TO_SENDER or last.exception_reason in GONE_REASONS
     )
+
+
+def exception_reason(scan: ScanState) -> ExceptionReason | None:
+    """Why `scan` is an exception, delay or failed attempt; None when it is not one (progress, or a
+    parcel lost or going back, which is gone rather than held up)."""
+    if scan.exception_reason in GONE_REASONS or scan.status is TrackingStatus.RETURN_TO_SENDER:
+        return None
+    if scan.exception_reason is not None:
+        return scan.exception_reason
+    if scan.status is TrackingStatus.DELIVERY_ATTEMPTED:
+        return ExceptionReason.DELIVERY_ATTEMPTED
+    if scan.status is TrackingStatus.DELAYED:
+        return ExceptionReason.DELAYED
+    return ExceptionReason.OTHER if scan.status in EXCEPTION_STATUSES else None
+
+
+def exception_stage(shipment: ShipmentState, exception: ScanState) -> str:
+    """`AT_DOOR` when the parcel was out for delivery (or just attempted) when `exception` happened,
+    by its latest earlier scan that was not itself an exception; `EN_ROUTE` otherwise. An address
+    problem at the door and one at a hub end differently: the hub's is often sorted out on the way."""
+    stage = EN_ROUTE
+    for scan in ordered_scans(shipment):
+        if scan is exception:
+            break
+        if scan.status not in EXCEPTION_STATUSES:
+            stage = AT_DOOR if scan.status in AT_THE_DOOR else EN_ROUTE
+    return stage
 
 
 @per_snapshot

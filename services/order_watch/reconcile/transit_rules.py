@@ -13,7 +13,7 @@ from typing import Any
 
 from services.common.vocab import ExceptionReason, Severity, TrackingStatus
 from services.order_watch.learning.fit import MOVING
-from services.order_watch.learning.model import Learned
+from services.order_watch.learning.model import Learned, Outcomes
 from services.order_watch.learning.transit import Outlook, outlook
 from services.order_watch.promise import (
     CarrierService,
@@ -27,7 +27,7 @@ from services.order_watch.promise import (
 from services.order_watch.promise.calendar import ONE_DAY, CarrierCalendar, local_date, local_instant
 from services.order_watch.promise.delivery import NEEDS_ANOTHER_DAY, scan_ship_date
 from services.order_watch.reconcile.facts import (
-    GONE_REASONS,
+    NEEDS_ACTION,
     after_promise_date,
     best_recovery,
     carried_level,
@@ -35,6 +35,8 @@ from services.order_watch.reconcile.facts import (
     data_settles_at,
     day_label,
     delivered_scan,
+    exception_reason,
+    exception_stage,
     first_carrier_scan,
     has_reship,
     is_delivered,
@@ -67,10 +69,6 @@ CARRIER_EXCEPTION = "carrier_exception"
 RETURN_OR_LOST = "return_or_lost"
 DELIVERED_LATE = "delivered_late"
 
-# Statuses in which silence from the carrier means something is wrong (exceptions have their own rule).
-EXCEPTION_STATUSES = frozenset({TrackingStatus.EXCEPTION, TrackingStatus.DELAYED, TrackingStatus.DELIVERY_ATTEMPTED})
-# Exceptions a person must act on (fix the address, replace the goods, call the customer).
-NEEDS_ACTION = frozenset({ExceptionReason.ADDRESS, ExceptionReason.DAMAGED, ExceptionReason.REFUSED})
 # FedEx and UPS count a delivery as late from 60 seconds after the commit time.
 GUARANTEE_TOLERANCE = dt.timedelta(seconds=60)
 END_OF_DAY = dt.time(23, 59, 59)
@@ -408,24 +406,41 @@ def carrier_exception(order: OrderState, now: dt.datetime, catalog: Catalog) -> 
     """The latest scan is an exception, delay or failed attempt; clears when a later scan shows progress.
 
     One nobody must act on (weather, a missort, a hold) stays quiet while the model says the
-    promise has room for the day it costs."""
+    promise has room for the day it costs. So does one a person usually must act on (an address)
+    where, at this carrier and stage, the history shows nearly every such parcel delivered anyway."""
     findings = []
     for shipment in _watched_in_transit(order, catalog, now):
         last = current_scan(shipment)
-        if last is None or not _is_exception(last):
+        reason = exception_reason(last) if last is not None else None
+        if reason is None:
             continue
-        reason = last.exception_reason or _reason_from_status(last.status)
-        if reason not in NEEDS_ACTION and _keeps_promise_despite_delay(order, shipment, now, catalog):
+        resolves = _carrier_resolves(shipment, last, reason, catalog)
+        needs_action = reason in NEEDS_ACTION and resolves is None
+        if not needs_action and _keeps_promise_despite_delay(order, shipment, now, catalog):
             continue
         # Damaged goods will not arrive usable: plan a replacement at once.
         recovery = best_recovery(order, catalog, now, None) if reason is ExceptionReason.DAMAGED else None
-        severity = Severity.CRITICAL if reason in NEEDS_ACTION else Severity.WARNING
+        severity = Severity.CRITICAL if needs_action else Severity.WARNING
         summary = f"{catalog.carrier_name(shipment.carrier)} reports {_words(last.status)} ({_words(reason)})" + (
             f": {last.description}" if last.description else ""
         )
         evidence = {"last_scan": _scan_fact(last)}
+        if resolves is not None:
+            evidence["carrier_resolves"] = fact(
+                resolves.evidence(), "delivery model: how such exceptions ended", catalog.model.fitted_at
+            )
         findings.append(_finding(CARRIER_EXCEPTION, order, shipment, severity, summary, evidence, recovery))
     return findings
+
+
+def _carrier_resolves(
+    shipment: ShipmentState, exception: ScanState, reason: ExceptionReason, catalog: Catalog
+) -> Outcomes | None:
+    """The learned outcomes saying this carrier delivers nearly every parcel after an exception
+    like this one, where a person would otherwise have to act; None without such history."""
+    if reason not in NEEDS_ACTION or catalog.model is None:
+        return None
+    return catalog.model.carrier_resolves(shipment.carrier, reason, exception_stage(shipment, exception))
 
 
 def _keeps_promise_despite_delay(
@@ -436,20 +451,6 @@ def _keeps_promise_despite_delay(
     threshold = policy_of(catalog).lowest(CARRIER_EXCEPTION)
     found = _model_outlook(order, shipment, catalog, local_date(now, order.destination_tz), 1)
     return found is not None and threshold is not None and found[1].p_miss < threshold
-
-
-def _is_exception(scan: ScanState) -> bool:
-    if scan.exception_reason in GONE_REASONS:
-        return False
-    return scan.status in EXCEPTION_STATUSES or (
-        scan.exception_reason is not None and scan.status is not TrackingStatus.RETURN_TO_SENDER
-    )
-
-
-def _reason_from_status(status: TrackingStatus) -> ExceptionReason:
-    if status is TrackingStatus.DELIVERY_ATTEMPTED:
-        return ExceptionReason.DELIVERY_ATTEMPTED
-    return ExceptionReason.DELAYED if status is TrackingStatus.DELAYED else ExceptionReason.OTHER
 
 
 def return_or_lost(order: OrderState, now: dt.datetime, catalog: Catalog) -> list[Finding]:

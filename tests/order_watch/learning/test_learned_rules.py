@@ -4,11 +4,13 @@ the model's version and sample size in the evidence; the catalog's priors withou
 import datetime as dt
 from dataclasses import replace
 
-from services.common.vocab import ExceptionReason, ServiceLevel, TrackingStatus
+from services.common.vocab import ExceptionReason, ServiceLevel, Severity, TrackingStatus
 from services.order_watch.learning.fit import fit
+from services.order_watch.learning.model import AT_DOOR, EN_ROUTE, DeliveryModel
 from services.order_watch.promise import Catalog
 from services.order_watch.reconcile import OrderState, evaluate, next_check_at
-from tests.order_watch.learning.history import history, parcel
+from services.order_watch.reconcile.state import ScanState
+from tests.order_watch.learning.history import UPS_GROUND, history, parcel
 from tests.order_watch.reconcile.builders import CATALOG, chi, ny, only, order, scan
 
 AS_OF = dt.datetime(2026, 11, 28, tzinfo=dt.UTC)
@@ -129,3 +131,78 @@ def test_without_learned_rounds_the_promise_day_starts_with_the_model_alone() ->
     no_rounds = CATALOG.with_learning(fit(history([3] * 20 + [4] * 10 + [5] * 4 + [7] * 18), AS_OF, CATALOG))
     assert no_rounds.model.rounds_leave_by("ups", 0.99) is None
     assert "projected_late" in rules(travelling(), ny(2026, 12, 7, 0, 30), no_rounds)
+
+
+def with_scans(state: OrderState, *extra: ScanState) -> OrderState:
+    shipment = state.shipments[0]
+    return replace(state, shipments=(replace(shipment, scans=(*shipment.scans, *extra)),))
+
+
+def address_en_route(state: OrderState) -> OrderState:
+    """An address exception four hours after acceptance, before the first hub scan."""
+    accepted = min(scan.event_time for scan in state.shipments[0].scans)
+    return with_scans(state, scan(f"{state.order_id}-X", accepted + dt.timedelta(hours=4), *ADDRESS))
+
+
+def address_at_door(state: OrderState) -> OrderState:
+    """Out for delivery on the third day, an address exception there, then back to the sender."""
+    shipped = min(scan.event_time for scan in state.shipments[0].scans).date()
+    day = UPS_GROUND.calendar.add_delivery_days(shipped, 3)
+    door = ny(day.year, day.month, day.day, 8, 0)
+    return with_scans(
+        state,
+        scan(f"{state.order_id}-O", door, TrackingStatus.OUT_FOR_DELIVERY),
+        scan(f"{state.order_id}-X", door + dt.timedelta(hours=3), *ADDRESS),
+        scan(f"{state.order_id}-R", door + dt.timedelta(days=1), TrackingStatus.RETURN_TO_SENDER),
+    )
+
+
+ADDRESS = (TrackingStatus.EXCEPTION, ExceptionReason.ADDRESS)
+# Forty parcels had an address exception on the way and were all delivered in three days; thirty
+# more had one at the door and went back to the sender.
+RESOLVING = CATALOG.with_learning(
+    fit(
+        [address_en_route(state) for state in history([3] * 40)]
+        + [address_at_door(replace(state, order_id=f"R-{state.order_id}")) for state in history([None] * 30)],
+        AS_OF,
+        CATALOG,
+    )
+)
+
+
+def test_the_fit_learns_how_exceptions_ended_by_reason_and_stage() -> None:
+    model = RESOLVING.model
+    en_route = model.carrier_resolves("ups", ExceptionReason.ADDRESS, EN_ROUTE)
+    assert en_route is not None and (en_route.delivered, en_route.seen) == (40, 40)
+    assert en_route.cell == ("exception", "ups", "address", EN_ROUTE)
+    assert model.exception_outcomes[("exception", "ups", "address", AT_DOOR)] == (0, 30)
+    assert model.carrier_resolves("ups", ExceptionReason.ADDRESS, AT_DOOR) is None
+    assert DeliveryModel.from_data(model.to_data()).exception_outcomes == model.exception_outcomes
+
+
+def test_an_address_exception_this_carrier_resolves_on_the_way_is_a_delay_not_a_call_to_act() -> None:
+    state = travelling()
+    tuesday = chi(2026, 12, 1, 10, 0)
+    before = tuple(scan for scan in state.shipments[0].scans if scan.event_time < tuesday)
+    held = replace(state, shipments=(replace(state.shipments[0], scans=(*before, scan("EXC", tuesday, *ADDRESS))),))
+    later = tuesday + dt.timedelta(hours=1)
+    assert "carrier_exception" not in rules(held, later, RESOLVING)  # the promise has room for a day
+    assert only(evaluate(held, later, LEARNED), "carrier_exception").severity is Severity.CRITICAL
+    # On the promise day it has no room left: a warning that names what the history showed.
+    promise_day = ny(2026, 12, 7, 9, 0)
+    late = with_scans(state, scan("EXC", promise_day, *ADDRESS))
+    finding = only(evaluate(late, promise_day + dt.timedelta(hours=1), RESOLVING), "carrier_exception")
+    assert finding.severity is Severity.WARNING
+    resolves = finding.evidence["carrier_resolves"]["value"]
+    assert resolves["delivered"] == 40 and resolves["sample_size"] == 40
+    assert resolves["cell"] == "exception/ups/address/en_route" and resolves["version"] == RESOLVING.model.version
+
+
+def test_an_address_exception_at_the_door_still_needs_a_person() -> None:
+    state = travelling()
+    out = ny(2026, 12, 3, 8, 0)
+    at_door = with_scans(
+        state, scan("OFD", out, TrackingStatus.OUT_FOR_DELIVERY), scan("EXC", out + dt.timedelta(hours=3), *ADDRESS)
+    )
+    finding = only(evaluate(at_door, out + dt.timedelta(hours=4), RESOLVING), "carrier_exception")
+    assert finding.severity is Severity.CRITICAL and "carrier_resolves" not in finding.evidence
