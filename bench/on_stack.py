@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -37,6 +38,21 @@ def run_on_stack(
     print(report(result))
 
 
+# Set to a directory to profile every worker a bench starts (py-spy, sampling, in its own process:
+# the worker runs unchanged): one collapsed-stack file per worker, named after its log.
+PROFILE_DIR = os.environ.get("BENCH_PROFILE_DIR")
+
+
+def _profiler(pid: int, log_path: Path) -> subprocess.Popen[bytes] | None:
+    if not PROFILE_DIR:
+        return None
+    out = Path(PROFILE_DIR) / f"{log_path.stem}.folded"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    command = [str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(pid), "--rate", "100",
+               "--format", "raw", "--nonblocking", "-o", str(out)]  # fmt: skip
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 @contextmanager
 def worker_process(settings: OrderWatchSettings, log_path: Path) -> Iterator[psutil.Process]:
     """`order-watch worker` as its own process on `settings`' database, broker, topics and group,
@@ -52,9 +68,13 @@ def worker_process(settings: OrderWatchSettings, log_path: Path) -> Iterator[psu
         "LOG_LEVEL": "WARNING",
     }
     child = spawn([str(Path(sys.executable).with_name("order-watch")), "worker"], log_path=log_path, env=env)
+    profiler = _profiler(child.pid, log_path)
     try:
         yield psutil.Process(child.pid)
     finally:
+        if profiler is not None:
+            profiler.send_signal(signal.SIGINT)  # py-spy writes its samples when interrupted
+            profiler.wait(timeout=60)
         stop(child)
         if child.returncode not in (0, -signal.SIGTERM):
             raise RuntimeError(f"the worker exited with {child.returncode}: see {log_path}")
