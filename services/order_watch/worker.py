@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from itertools import islice
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -19,6 +17,7 @@ from services.common.db import database_reachable, transaction
 from services.common.kafka import BatchConsumer, Delivered, ensure_topics, make_consumer, make_producer
 from services.common.metrics import BATCH_SECONDS, BATCH_SIZE
 from services.order_watch.evaluation.flows import evaluate_orders
+from services.order_watch.evaluation.service import TrackingMemo
 from services.order_watch.orders.flows import apply_events
 from services.order_watch.settings import OrderWatchSettings
 
@@ -38,16 +37,12 @@ class BatchApplier:
         self.settings = settings
         self.sessions = sessions
         self.clock = clock
-        self.memo: dict[Any, Any] = {}
+        self.memo = TrackingMemo()
 
     async def __call__(self, delivered: list[Delivered]) -> None:
         started = time.perf_counter()
         now = self.clock.now()
-        if len(self.memo) > TRACKING_STATES_KEPT:
-            # The older half goes (a dict keeps insertion order): the parcels still travelling
-            # are mostly the recent ones, so most of what the next batches ask for stays.
-            for key in list(islice(self.memo, len(self.memo) // 2)):
-                del self.memo[key]
+        self.memo.trim(TRACKING_STATES_KEPT)
         try:
             async with transaction(self.sessions) as session:
                 touched = await apply_events(session, [item.event for item in delivered], now)

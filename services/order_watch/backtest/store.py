@@ -23,7 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.common.contracts import Envelope
-from services.order_watch.evaluation.service import ESTIMATE, SCAN, memo_key, order_state
+from services.order_watch.evaluation.service import ESTIMATE, SCAN, TrackingMemo, order_state
 from services.order_watch.orders import flows
 from services.order_watch.reconcile.state import OrderState
 
@@ -60,7 +60,7 @@ class Store:
     scans: dict[TrackingKey, list[Row]] = field(default_factory=lambda: defaultdict(list))
     estimates: dict[TrackingKey, list[Row]] = field(default_factory=lambda: defaultdict(list))
     _snapshots: dict[str, OrderState] = field(default_factory=dict)
-    _memo: dict[Any, Any] = field(default_factory=dict)  # order_state's: tracking rows mapped once
+    _memo: TrackingMemo = field(default_factory=TrackingMemo)  # order_state's: tracking rows mapped once
     # The order and shipment event ids claimed per order: what `retire` forgets of `processed`
     # (a scan's id is on its row).
     _event_ids: dict[str, list[uuid.UUID]] = field(default_factory=lambda: defaultdict(list))
@@ -102,7 +102,7 @@ class Store:
             self.shipments.pop(shipment.shipment_id, None)
             key = (shipment.carrier, shipment.tracking_number)
             for estimate in self.estimates.get(key, ()):
-                self._memo.pop(memo_key(ESTIMATE, estimate.event_id, zone), None)  # mapped at this order's destination
+                self._memo.forget(ESTIMATE, estimate.event_id, zone)  # mapped at this order's destination
             orders = self.orders_by_tracking.get(key)
             if orders is not None:
                 orders.discard(order_id)
@@ -114,7 +114,7 @@ class Store:
         for scan in self.scans.pop(key, ()):
             self.tracking_events.pop(scan.event_id, None)
             self.processed.discard(scan.event_id)
-            self._memo.pop(memo_key(SCAN, scan.event_id), None)
+            self._memo.forget(SCAN, scan.event_id)
         for estimate in self.estimates.pop(key, ()):
             self.carrier_estimates.pop(estimate.event_id, None)
             self.processed.discard(estimate.event_id)

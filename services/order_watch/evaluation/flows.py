@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.vocab import UNRESOLVED_CASE, TaskStatus
 from services.order_watch.alerts.flows import cases_of, escalate, sync_case
-from services.order_watch.evaluation.service import load_states, set_next_checks
+from services.order_watch.evaluation.service import TrackingMemo, load_states, set_next_checks
 from services.order_watch.learning.flows import learned_catalog
 from services.order_watch.reconcile import evaluate, next_check_at, priority
 from services.order_watch.tasks.flows import expire_overdue, live_tasks, sync_task
 
 
 async def evaluate_orders(
-    session: AsyncSession, order_ids: set[str], now: datetime, origin_tz: str, memo: dict[Any, Any] | None = None
+    session: AsyncSession, order_ids: set[str], now: datetime, origin_tz: str, memo: TrackingMemo | None = None
 ) -> None:
     """Re-evaluate the given orders in the caller's transaction (`memo`: see `load_states`)."""
     if not order_ids:

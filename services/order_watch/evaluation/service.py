@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from itertools import islice
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,7 +28,7 @@ from services.order_watch.reconcile.state import EstimateState, LineState, Order
 
 
 async def load_states(
-    session: AsyncSession, order_ids: Iterable[str], origin_tz: str, memo: dict[Any, Any] | None = None
+    session: AsyncSession, order_ids: Iterable[str], origin_tz: str, memo: TrackingMemo | None = None
 ) -> dict[str, OrderState]:
     """Snapshots of the given orders (those not yet placed are skipped).
 
@@ -103,14 +104,13 @@ def order_state(
     scans: dict[tuple[str, str], list[TrackingEvent]],
     estimates: dict[tuple[str, str], list[CarrierEstimate]],
     origin_tz: str,
-    memo: dict[Any, Any] | None = None,
+    memo: TrackingMemo | None = None,
 ) -> OrderState:
     """The snapshot the rules read, from the order's rows (ORM objects, or anything with their attributes).
 
     `scans` and `estimates` are by (carrier, tracking number), each in event-time order. Tracking
     rows never change once stored, so a caller that rebuilds the same orders many times (the
-    worker, the backtest) may pass a `memo` dictionary: each scan and estimate row is then mapped
-    only once, under its `memo_key`.
+    worker, the backtest) may pass a `TrackingMemo`: each scan and estimate row is then mapped only once.
     """
     destination = ZoneInfo(order.destination_tz)
     return OrderState(
@@ -159,26 +159,51 @@ def _shipment_state(shipment: Shipment, scans: list[ScanState], estimates: list[
     )
 
 
-def memo_key(kind: str, event_id: Any, *args: Any) -> tuple[Any, ...]:
-    """Where `order_state`'s memo keeps the state of one tracking row: a row never changes once
-    stored, so its kind (`SCAN`, `ESTIMATE`) and event id — and the zone an estimate is read
-    in — name its state."""
-    return (kind, event_id, *args)
+class TrackingMemo:
+    """Scan and estimate states kept between snapshots, by kind and event id: a tracking row never
+    changes once stored, so its kind (`SCAN`, `ESTIMATE`) and event id — and the zone an estimate
+    is read in — name its state. One table per kind (and zone), keyed by the event id alone: the
+    lookup of every row of every snapshot is one dictionary probe."""
+
+    def __init__(self) -> None:
+        self._tables: dict[tuple[Any, ...], dict[Any, Any]] = {}
+
+    def table(self, kind: str, *args: Any) -> dict[Any, Any]:
+        found = self._tables.get((kind, *args))
+        if found is None:
+            found = self._tables[(kind, *args)] = {}
+        return found
+
+    def forget(self, kind: str, event_id: Any, *args: Any) -> None:
+        table = self._tables.get((kind, *args))
+        if table is not None:
+            table.pop(event_id, None)
+
+    def trim(self, keep: int) -> None:
+        """Past `keep` states, drop the older half of each table (a dict keeps insertion order):
+        the parcels still travelling are mostly the recent ones, so most of what is asked for next stays."""
+        if len(self) <= keep:
+            return
+        for table in self._tables.values():
+            for event_id in list(islice(table, len(table) // 2)):
+                del table[event_id]
+
+    def clear(self) -> None:
+        self._tables.clear()
+
+    def __len__(self) -> int:
+        return sum(map(len, self._tables.values()))
 
 
-def _states(rows: list[Any], kind: str, memo: dict[Any, Any] | None, *args: Any) -> list[Any]:
+def _states(rows: list[Any], kind: str, memo: TrackingMemo | None, *args: Any) -> list[Any]:
     """The state of each row of a kind; with a memo, each mapped once."""
     to_state = _TO_STATE[kind]
     if memo is None:
         return [to_state(row, *args) for row in rows]
-    states = []
-    for row in rows:
-        key = memo_key(kind, row.event_id, *args)
-        state = memo.get(key)
-        if state is None:
-            state = memo[key] = to_state(row, *args)
-        states.append(state)
-    return states
+    known = memo.table(kind, *args)
+    for row in [row for row in rows if row.event_id not in known]:
+        known[row.event_id] = to_state(row, *args)
+    return [known[row.event_id] for row in rows]
 
 
 def _scan_state(scan: TrackingEvent) -> ScanState:
