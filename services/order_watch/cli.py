@@ -27,12 +27,12 @@ def serve(settings: OrderWatchSettings, _: argparse.Namespace) -> None:
 
 def worker(settings: OrderWatchSettings, _: argparse.Namespace) -> None:
     from services.common.cli import run_daemon
-    from services.common.lifecycle import collect_for_batches
+    from services.common.lifecycle import tune_garbage_collector
     from services.common.ops import Ops, consumer_lag
     from services.order_watch.gauges import open_work
     from services.order_watch.worker import CONSUMED_TOPICS, run_worker
 
-    collect_for_batches()  # the process's own setting: once, after its imports
+    tune_garbage_collector()  # the process's own setting: once, after its imports
     samplers = [consumer_lag(settings, settings.consumer_group, CONSUMED_TOPICS), open_work()]
     ops = Ops("order-watch worker", settings.worker_ops_port, "ORDER_WATCH_WORKER_OPS_PORT", samplers)
     run_daemon(settings, _with_database(settings, run_worker, pool_size=4), ops)
