@@ -32,6 +32,7 @@ from bench.on_stack import run_on_stack, worker_process
 from services.common.contracts import decode_event
 from services.common.kafka import ensure_topics, make_producer
 from services.common.migrations import upgrade
+from services.common.ops import lag_watch
 from services.common.publish import publish
 from services.devstack.stack import Stack
 from services.order_watch.backtest.simulator import SimulationConfig, simulate
@@ -129,22 +130,27 @@ async def insert_floor(database_url: str, rows: int) -> float:
 
 async def drain(settings: OrderWatchSettings, expected: int, log_path: Path) -> dict[str, Any]:
     """Run `order-watch worker` (its own process) over the backlog; time from its first batch to
-    the last event's commit, and the CPU the worker process spent meanwhile."""
-    connection = await asyncpg.connect(settings.database_url.replace("+asyncpg", ""))
-    processed = "SELECT count(*) FROM order_watch.processed_events"
+    the last event's commit (the group's lag on the broker reaching zero), and the CPU the worker
+    process spent meanwhile. Polled on the broker, not by counting rows: a count scans the table,
+    so it would cost the database more the more data the run holds."""
     with worker_process(settings, log_path) as worker:
-        deadline = time.monotonic() + DRAIN_TIMEOUT_SECONDS
-        cpu_at_start = None
-        while (done := await connection.fetchval(processed)) < expected:
-            if cpu_at_start is None and done:
-                cpu_at_start = _cpu_seconds(worker)  # its start-up (imports, connections) is not the drain
-            if not worker.is_running():
-                raise RuntimeError(f"the worker stopped: see {log_path}")
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"the worker did not drain the backlog: see {log_path}")
-            await asyncio.sleep(0.02)
-        finished = datetime.now(UTC)
-        cpu = _cpu_seconds(worker) - (cpu_at_start or 0.0)
+        async with lag_watch(settings, settings.consumer_group, CONSUMED_TOPICS) as lag:
+            deadline = time.monotonic() + DRAIN_TIMEOUT_SECONDS
+            cpu_at_start = None
+            while (left := await lag()) > 0:
+                if cpu_at_start is None and left < expected:
+                    cpu_at_start = _cpu_seconds(worker)  # its start-up (imports, connections) is not the drain
+                if not worker.is_running():
+                    raise RuntimeError(f"the worker stopped: see {log_path}")
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"the worker did not drain the backlog: see {log_path}")
+                await asyncio.sleep(0.02)
+            finished = datetime.now(UTC)
+            cpu = _cpu_seconds(worker) - (cpu_at_start or 0.0)
+    connection = await asyncpg.connect(settings.database_url.replace("+asyncpg", ""))
+    processed = await connection.fetchval("SELECT count(*) FROM order_watch.processed_events")
+    if processed != expected:
+        raise RuntimeError(f"the group committed past the backlog but {processed} of {expected} events are stored")
     first = await connection.fetchval("SELECT min(processed_at) FROM order_watch.processed_events")
     counts = {
         table: await connection.fetchval(f"SELECT count(*) FROM order_watch.{table}")

@@ -185,6 +185,22 @@ async def group_lag(settings: ServiceSettings, group: str, topic: str) -> int:
         return sum((await _lag(probe, [name] if name in await probe.topics() else [])).values())
 
 
+@contextlib.asynccontextmanager
+async def lag_watch(
+    settings: ServiceSettings, group: str, topics: Collection[str]
+) -> AsyncIterator[Callable[[], Awaitable[int]]]:
+    """Yields a function returning the group's lag over contract `topics`, summed, read through one
+    broker connection however often it is called (a drain to wait for; a database count would grow
+    with the data and compete with the consumer for it)."""
+    async with _probe(settings, group) as probe:
+        names = [settings.topic(topic) for topic in topics]
+
+        async def total() -> int:
+            return sum((await _lag(probe, names)).values())
+
+        yield total
+
+
 async def dead_letter_depths(settings: ServiceSettings, topics: Collection[str]) -> dict[str, int]:
     """Records on each contract topic's dead-letter topic, by physical name (those the broker lists)."""
     async with _probe(settings, None) as probe:
