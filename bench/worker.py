@@ -28,6 +28,7 @@ import asyncpg
 import psutil
 from aiokafka import AIOKafkaConsumer
 
+from bench.intake import cpu_seconds
 from bench.on_stack import run_on_stack, worker_process
 from services.common.contracts import decode_event
 from services.common.kafka import ensure_topics, make_producer
@@ -128,18 +129,22 @@ async def insert_floor(database_url: str, rows: int) -> float:
     return rows / elapsed
 
 
-async def drain(settings: OrderWatchSettings, expected: int, log_path: Path) -> dict[str, Any]:
+async def drain(
+    settings: OrderWatchSettings, expected: int, log_path: Path, postgres: psutil.Process
+) -> dict[str, Any]:
     """Run `order-watch worker` (its own process) over the backlog; time from its first batch to
     the last event's commit (the group's lag on the broker reaching zero), and the CPU the worker
-    process spent meanwhile. Polled on the broker, not by counting rows: a count scans the table,
-    so it would cost the database more the more data the run holds."""
+    process and PostgreSQL (all its processes) spent meanwhile. Polled on the broker, not by
+    counting rows: a count scans the table, so it would cost the database more the more data the
+    run holds."""
     with worker_process(settings, log_path) as worker:
         async with lag_watch(settings, settings.consumer_group, CONSUMED_TOPICS) as lag:
             deadline = time.monotonic() + DRAIN_TIMEOUT_SECONDS
-            cpu_at_start = None
+            cpu_at_start = pg_at_start = None
             while (left := await lag()) > 0:
                 if cpu_at_start is None and left < expected:
                     cpu_at_start = _cpu_seconds(worker)  # its start-up (imports, connections) is not the drain
+                    pg_at_start = cpu_seconds(postgres, with_children=True)
                 if not worker.is_running():
                     raise RuntimeError(f"the worker stopped: see {log_path}")
                 if time.monotonic() > deadline:
@@ -147,6 +152,8 @@ async def drain(settings: OrderWatchSettings, expected: int, log_path: Path) -> 
                 await asyncio.sleep(0.02)
             finished = datetime.now(UTC)
             cpu = _cpu_seconds(worker) - (cpu_at_start or 0.0)
+            # Read before the worker stops: its backends end with it.
+            pg_cpu = cpu_seconds(postgres, with_children=True) - (pg_at_start or 0.0)
     connection = await asyncpg.connect(settings.database_url.replace("+asyncpg", ""))
     processed = await connection.fetchval("SELECT count(*) FROM order_watch.processed_events")
     if processed != expected:
@@ -163,6 +170,7 @@ async def drain(settings: OrderWatchSettings, expected: int, log_path: Path) -> 
         "seconds": round(seconds, 2),
         "events_per_second": round(expected / seconds),
         "worker_cpu_ms_per_event": round(1000 * cpu / expected, 3),
+        "postgres_cpu_ms_per_event": round(1000 * pg_cpu / expected, 3),
         **counts,
     }
 
@@ -188,7 +196,8 @@ async def one_size(stack: Stack, events: list[Any], name: str, work_dir: Path) -
     gc.collect()
     consume = await consume_floor(settings, count)
     insert = await insert_floor(url, count)
-    worker = await drain(settings, count, work_dir / f"{name}-worker.log")
+    postgres = psutil.Process(stack.postgres.process.pid)  # type: ignore[union-attr]
+    worker = await drain(settings, count, work_dir / f"{name}-worker.log", postgres)
     floor = min(consume, insert)
     return {
         **worker,
@@ -216,14 +225,16 @@ async def measure(stack: Stack, work_dir: Path, args: argparse.Namespace) -> dic
 def report(result: dict[str, Any]) -> str:
     lines = [
         "worker backlog: events/s next to the lower floor (consume + decode, bulk insert) of the same run",
-        f"{'size':<8}{'events':>9}{'ev/s':>9}{'floor':>9}{'ratio':>8}{'cpu ms/ev':>11}{'changes/ev':>12}",
+        f"{'size':<8}{'events':>9}{'ev/s':>9}{'floor':>9}{'ratio':>8}{'cpu ms/ev':>11}{'pg ms/ev':>10}"
+        f"{'changes/ev':>12}",
     ]
     for size in ("small", "large"):
         row = result[size]
         floor = min(row["floor_consume_decode_per_s"], row["floor_bulk_insert_rows_per_s"])
         lines.append(
             f"{size:<8}{row['events']:>9}{row['events_per_second']:>9}{floor:>9}{row['ratio_to_floor']:>8.3f}"
-            f"{row['worker_cpu_ms_per_event']:>11.3f}{row['alert_and_task_changes_per_event']:>12.3f}"
+            f"{row['worker_cpu_ms_per_event']:>11.3f}{row['postgres_cpu_ms_per_event']:>10.3f}"
+            f"{row['alert_and_task_changes_per_event']:>12.3f}"
         )
     lines.append(
         f"large / small: rate {result['large_over_small_rate']:.3f}, ratio to floor "
