@@ -31,7 +31,7 @@ from bench.worker import backlog
 from services.common.contracts import TOPICS
 from services.common.db import database
 from services.common.kafka import confirm_topics, ensure_topics, make_producer
-from services.common.publish import publish, send
+from services.common.publish import publish
 from services.common.settings import ServiceSettings
 from services.devstack.stack import Stack
 from services.order_watch.alerts.models import Alert
@@ -91,20 +91,28 @@ async def label_to_alert(
         target=offer_process,
         args=(settings.model_dump(), offered * OFFERED_SECONDS, offered, stop, started, rates),
     )
+    # The probe publishes as a warehouse does, on a producer it keeps (started, topics confirmed):
+    # a producer's start-up and metadata requests are not part of a label's way to its alert.
+    producer = make_producer(settings)
+    await producer.start()
     async with database(settings.database_url) as db:
-        with worker_process(settings, work_dir / "pipeline-worker.log"):
-            await asyncio.sleep(5)  # let the consumer group settle before timing
-            load.start()
-            if not await asyncio.to_thread(started.wait, 300):
-                raise TimeoutError("the load generator did not start")
-            try:
-                latencies = []
-                while len(latencies) < orders and load.is_alive():
-                    latencies.append(await one_label_to_alert(settings, db.sessions))
-            finally:
-                stop.set()
-            rate = await asyncio.to_thread(rates.get, True, 120)
-            load.join(30)
+        try:
+            await confirm_topics(producer, {settings.topic(name) for name in TOPICS})
+            with worker_process(settings, work_dir / "pipeline-worker.log"):
+                await asyncio.sleep(5)  # let the consumer group settle before timing
+                load.start()
+                if not await asyncio.to_thread(started.wait, 300):
+                    raise TimeoutError("the load generator did not start")
+                try:
+                    latencies = []
+                    while len(latencies) < orders and load.is_alive():
+                        latencies.append(await one_label_to_alert(settings, producer, db.sessions))
+                finally:
+                    stop.set()
+                rate = await asyncio.to_thread(rates.get, True, 120)
+                load.join(30)
+        finally:
+            await producer.stop()
     return latencies, rate
 
 
@@ -136,14 +144,17 @@ async def offer(settings: OrderWatchSettings, traffic: list[Any], rate: int, sto
     return sent / (time.perf_counter() - started)
 
 
-async def one_label_to_alert(settings: OrderWatchSettings, sessions: async_sessionmaker[AsyncSession]) -> float:
+async def one_label_to_alert(
+    settings: OrderWatchSettings, producer: AIOKafkaProducer, sessions: async_sessionmaker[AsyncSession]
+) -> float:
+    """Seconds from handing a downgraded label to the broker (its ack included) to its alert."""
     order_id = f"BENCH-{uuid.uuid4().hex[:10]}"
     now = datetime.now(UTC)
-    await send(
-        settings, [order_placed(order_id, placed_at=now - timedelta(hours=1), promised_by=now + timedelta(days=2))]
-    )
+    placed = order_placed(order_id, placed_at=now - timedelta(hours=1), promised_by=now + timedelta(days=2))
+    await publish(producer, settings, [placed], confirm=False)
     sent_at = datetime.now(UTC)
-    await send(settings, [label_created(order_id, created_at=sent_at, tracking_number=f"1Z{order_id}")])
+    label = label_created(order_id, created_at=sent_at, tracking_number=f"1Z{order_id}")
+    await publish(producer, settings, [label], confirm=False)
     deadline = time.monotonic() + ALERT_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         async with sessions() as session:
