@@ -11,7 +11,7 @@ import asyncpg
 import pydantic_core
 from sqlalchemy import ColumnElement, MetaData, bindparam, func, make_url, select, text, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING = {
@@ -118,6 +118,17 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
     """One unit of work: commits on success, rolls back on error."""
     async with sessions() as session, session.begin():
         yield session
+
+
+@asynccontextmanager
+async def one_statement(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection for a read that is a single statement, in autocommit: PostgreSQL runs a lone
+    statement as a transaction of its own (it sees one committed state), so the BEGIN and COMMIT
+    round trips around it buy nothing. Core, not a session: the rows are only read, so nothing
+    passes through the ORM's result machinery (three times the CPU of the statement itself for a
+    100-row staff list page: `bench/lists.py`)."""
+    async with engine.connect() as connection:
+        yield await connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
 @asynccontextmanager

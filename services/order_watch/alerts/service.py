@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, literal_column, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.common.db import NotFound
 from services.common.vocab import Severity
@@ -67,11 +67,12 @@ def cursor_of(alert: Any) -> tuple[Any, ...]:
     return (alert.owner is not None, alert.act_by or FAR_FUTURE, rank, alert.priority, alert.opened_at, alert.alert_id)
 
 
-async def list_alerts(session: AsyncSession, filters: AlertFilters) -> list[Any]:
+async def list_alerts(connection: AsyncSession | AsyncConnection, filters: AlertFilters) -> list[Any]:
     """Matching alerts, most urgent first, the page after `filters.after`: plain rows with the
-    alert's attributes (a list is only read, so no ORM object is built or tracked for it)."""
+    alert's attributes (a list is only read, so no ORM object is built or tracked for it). The
+    staff API asks on a `db.one_statement` connection; a board, in the transaction of its page."""
     query = page(_filtered(select(Alert.__table__), filters), SORT_KEY, filters.after, filters.limit)
-    return list((await session.execute(query)).all())
+    return list((await connection.execute(query)).all())
 
 
 async def get_alert(session: AsyncSession, alert_id: uuid.UUID) -> Alert | None:

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.db import transaction
+from services.common.db import one_statement, transaction
 from services.common.problems import Problem
 from services.order_watch import cursors
 from services.order_watch.alerts import actions, service
@@ -83,11 +83,9 @@ async def list_alerts(
         limit=limit,
         after=cursors.decode(cursor, service.SORT_KINDS),
     )
-    async with transaction(request.app.state.sessions) as session:
-        alerts = await service.list_alerts(session, filters)
-    body = ALERT_LIST.dump_json([AlertOut.model_validate(alert) for alert in alerts])
-    headers = cursors.next_link(request.url, alerts, limit, service.cursor_of)
-    return Response(body, media_type="application/json", headers=headers)
+    async with one_statement(request.app.state.engine) as connection:
+        alerts = await service.list_alerts(connection, filters)
+    return cursors.page_response(request.url, alerts, limit, service.cursor_of, ALERT_LIST)
 
 
 @router.get(

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from services.common.db import transaction
+from services.common.db import one_statement
 from services.common.problems import Problem
 from services.order_watch.auth import service
 from services.order_watch.auth.tokens import ACT_ON_ALERTS, ACT_ON_TASKS, MANAGE, READ, Actor, Role
@@ -27,8 +27,8 @@ async def authenticate(
     """The caller behind the bearer token."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Problem(401, "Unauthorized", "a bearer token is required", headers=CHALLENGE)
-    async with transaction(request.app.state.sessions) as session:
-        token = await service.active_token(session, credentials.credentials)
+    async with one_statement(request.app.state.engine) as connection:
+        token = await service.active_token(connection, credentials.credentials)
     if token is None:
         raise Problem(401, "Unauthorized", "token revoked or unknown", headers=CHALLENGE)
     return Actor(token.name, Role(token.role))

@@ -9,8 +9,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Row, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.order_watch.audit.service import record
 from services.order_watch.auth.models import ApiToken
@@ -51,10 +51,13 @@ def create_token(session: AsyncSession, name: str, role: Role, actor: str, now: 
     return token, plain
 
 
-async def active_token(session: AsyncSession, plain: str) -> ApiToken | None:
-    """The unrevoked token with this value, if any."""
-    found = await session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(plain)))
-    return found if found is not None and found.revoked_at is None else None
+async def active_token(connection: AsyncSession | AsyncConnection, plain: str) -> Row[tuple[str, str]] | None:
+    """The name and role of the unrevoked token with this value, if any. Asked of the table on
+    every request, so a revocation holds from its commit on (no cache to outlive it)."""
+    query = select(ApiToken.name, ApiToken.role).where(
+        ApiToken.token_hash == token_hash(plain), ApiToken.revoked_at.is_(None)
+    )
+    return (await connection.execute(query)).first()
 
 
 async def list_tokens(session: AsyncSession) -> list[ApiToken]:

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.common.db import NotFound
 from services.order_watch.cursors import page
@@ -38,9 +38,10 @@ def cursor_of(task: Any) -> tuple[Any, ...]:
     return (task.act_by, task.created_at, task.task_id)
 
 
-async def list_tasks(session: AsyncSession, filters: TaskFilters) -> list[Any]:
+async def list_tasks(connection: AsyncSession | AsyncConnection, filters: TaskFilters) -> list[Any]:
     """Matching tasks, earliest act-by first, the page after `filters.after`: plain rows with the
-    task's attributes (a list is only read, so no ORM object is built or tracked for it)."""
+    task's attributes (a list is only read, so no ORM object is built or tracked for it). The
+    staff API asks on a `db.one_statement` connection; a board, in the transaction of its page."""
     query = select(Task.__table__)
     for name in ("owner", "order_id"):
         value = getattr(filters, name)
@@ -52,7 +53,7 @@ async def list_tasks(session: AsyncSession, filters: TaskFilters) -> list[Any]:
         query = query.where(Task.task_id.in_(filters.ids))
     if filters.due_before is not None:
         query = query.where(Task.act_by < filters.due_before)
-    return list((await session.execute(page(query, SORT_KEY, filters.after, filters.limit))).all())
+    return list((await connection.execute(page(query, SORT_KEY, filters.after, filters.limit))).all())
 
 
 async def get_task(session: AsyncSession, task_id: uuid.UUID) -> Task | None:

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import TypeAdapter
 
-from services.common.db import transaction
+from services.common.db import one_statement, transaction
 from services.common.problems import Problem
 from services.order_watch import cursors
 from services.order_watch.api_docs import problems
@@ -45,11 +45,9 @@ async def list_tasks(
     filters = service.TaskFilters(
         statuses=statuses, owner=owner, order_id=order_id, due_before=due_before, limit=limit, after=after
     )
-    async with transaction(request.app.state.sessions) as session:
-        tasks = await service.list_tasks(session, filters)
-    body = TASK_LIST.dump_json([TaskOut.model_validate(task) for task in tasks])
-    headers = cursors.next_link(request.url, tasks, limit, service.cursor_of)
-    return Response(body, media_type="application/json", headers=headers)
+    async with one_statement(request.app.state.engine) as connection:
+        tasks = await service.list_tasks(connection, filters)
+    return cursors.page_response(request.url, tasks, limit, service.cursor_of, TASK_LIST)
 
 
 @router.get("/{task_id}", response_model=TaskOut, summary="One reshipment task", responses=problems(404))
