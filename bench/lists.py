@@ -2,6 +2,8 @@
 page of open alerts (and of live tasks) while 10,000 alerts are open and ten times as many are
 resolved, next to `/healthz` on the same server. A page should cost the same however much
 history is stored: the second run has the same open alerts and ten times the history again.
+Beside each rate: the CPU ms the server process and PostgreSQL spent per request, a figure other
+jobs on the machine do not lower (the latencies they do: the load average is kept with the result).
 
     PYTHONPATH=. .venv/bin/python bench/lists.py [--open 10000] [--seconds 8]
 """
@@ -14,7 +16,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from bench.intake import script, serve_process, wrk
+import psutil
+
+from bench.intake import measured, script, serve_process
 from bench.on_stack import run_on_stack
 from services.devstack.processes import free_port
 from services.devstack.stack import Stack
@@ -61,13 +65,16 @@ def add_alerts(stack: Stack, status: str, count: int, start: int) -> None:
     )
 
 
-def lists_once(base: str, token: str, work_dir: Path, seconds: int) -> dict[str, Any]:
+def lists_once(
+    watched: tuple[psutil.Process, psutil.Process], base: str, token: str, work_dir: Path, seconds: int
+) -> dict[str, Any]:
     script = work_dir / "auth.lua"
     script.write_text(f'wrk.headers["Authorization"] = "Bearer {token}"\n')
     return {
-        "noop": wrk(f"{base}/healthz", CONCURRENCY, seconds),
-        "alerts_open": wrk(f"{base}/alerts?status=open&limit=100", CONCURRENCY, seconds, script),
-        "tasks_open": wrk(f"{base}/tasks?status=open&limit=100", CONCURRENCY, seconds, script),
+        "noop": measured(watched, f"{base}/healthz", CONCURRENCY, seconds),
+        "alerts_open": measured(watched, f"{base}/alerts?status=open&limit=100", CONCURRENCY, seconds, script),
+        "tasks_open": measured(watched, f"{base}/tasks?status=open&limit=100", CONCURRENCY, seconds, script),
+        "load_average": os.getloadavg(),
     }
 
 
@@ -80,28 +87,35 @@ def measure(stack: Stack, args: argparse.Namespace, work_dir: Path) -> dict[str,
     server = serve_process([script("order-watch"), "serve"], env, port, work_dir / "order-watch.log")
     try:
         base = f"http://127.0.0.1:{port}"
-        small = lists_once(base, token, work_dir, args.seconds)
+        watched = psutil.Process(server.pid), psutil.Process(stack.postgres.process.pid)  # type: ignore[union-attr]
+        small = lists_once(watched, base, token, work_dir, args.seconds)
         add_alerts(stack, "resolved", args.open * 100, args.open * 11)
-        large = lists_once(base, token, work_dir, args.seconds)
+        large = lists_once(watched, base, token, work_dir, args.seconds)
     finally:
         server.terminate()
         server.wait(timeout=30)
-    return {"open_alerts": args.open, "history_10x": small, "history_110x": large}
+    return {"open_alerts": args.open, "history_10x": small, "history_110x": large, "cpus": os.cpu_count()}
 
 
 def report(result: dict[str, Any]) -> str:
     lines = [
         f"staff lists (wrk c={CONCURRENCY} → order-watch serve): first page of 100, {result['open_alerts']} open",
-        f"{'history':<14}{'list':<14}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'noop/s':>9}",
+        "CPU ms per request: the server process, PostgreSQL; load: 1-minute load average after the run",
+        f"{'history':<14}{'list':<14}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'server':>8}{'pg':>7}"
+        f"{'noop/s':>9}{'noop ms':>9}{'load':>6}",
     ]
     for history in ("history_10x", "history_110x"):
         runs = result[history]
+        noop = runs["noop"]
         for name in ("alerts_open", "tasks_open"):
             run = runs[name]
             lines.append(
                 f"{history:<14}{name:<14}{run['requests_per_s']:>8}{run['p50_ms']:>9}{run['p99_ms']:>9}"
-                f"{runs['noop']['requests_per_s']:>9}"
+                f"{run['server_cpu_ms']:>8}{run['postgres_cpu_ms']:>7}{noop['requests_per_s']:>9}"
+                f"{noop['server_cpu_ms']:>9}{runs['load_average'][0]:>6.2f}"
             )
+            if run["non_2xx"]:
+                lines.append(f"  ^ {run['non_2xx']} answers were not 2xx: these figures are not of the list")
     return "\n".join(lines)
 
 
