@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 
 from services.common.clock import Clock, SystemClock
-from services.common.db import database
+from services.common.db import database, statement_pool
 from services.common.health import health_router
 from services.common.inputs import refuse_unstorable_input
 from services.common.ops import instrument_http
@@ -34,14 +34,21 @@ Every endpoint except health takes `Authorization: Bearer <token>`. Roles: `sale
 `fulfillment` acts on alerts and tasks, `integration` (machine clients) reads and works tasks,
 `admin` manages tokens and escalation policies. Errors are `application/problem+json`."""
 
+# Connections for token checks: each holds one for a single short statement (auth.service).
+TOKEN_CHECKS = 4
+
 
 def create_app(settings: OrderWatchSettings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or OrderWatchSettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with database(settings.database_url) as db:
+        async with (
+            database(settings.database_url) as db,
+            statement_pool(settings.database_url, max_size=TOKEN_CHECKS) as statements,
+        ):
             app.state.engine, app.state.sessions = db.engine, db.sessions
+            app.state.statements = statements  # the token check of every request (auth.service)
             yield
 
     # Swagger UI and ReDoc assets come from the fastapi-offline package: /docs works without internet.

@@ -12,7 +12,6 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from services.common.db import one_statement
 from services.common.problems import Problem
 from services.order_watch.auth import service
 from services.order_watch.auth.tokens import ACT_ON_ALERTS, ACT_ON_TASKS, MANAGE, READ, Actor, Role
@@ -27,11 +26,10 @@ async def authenticate(
     """The caller behind the bearer token."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Problem(401, "Unauthorized", "a bearer token is required", headers=CHALLENGE)
-    async with one_statement(request.app.state.engine) as connection:
-        token = await service.active_token(connection, credentials.credentials)
-    if token is None:
+    actor = await service.active_token(request.app.state.statements, credentials.credentials)
+    if actor is None:
         raise Problem(401, "Unauthorized", "token revoked or unknown", headers=CHALLENGE)
-    return Actor(token.name, Role(token.role))
+    return actor
 
 
 def require(roles: frozenset[Role]) -> Callable[..., Awaitable[Actor]]:

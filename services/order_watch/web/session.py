@@ -19,7 +19,6 @@ from urllib.parse import quote, unquote
 
 from fastapi import Depends, Request, Response
 
-from services.common.db import one_statement
 from services.common.problems import Problem
 from services.order_watch.auth.service import active_token
 from services.order_watch.auth.tokens import ACT_ON_ALERTS, ACT_ON_TASKS, Actor, Role, token_hash
@@ -95,11 +94,10 @@ async def viewer_of(request: Request) -> Viewer | None:
     plain = request.cookies.get(SESSION_COOKIE)
     if not plain:
         return None
-    async with one_statement(request.app.state.engine) as connection:
-        token = await active_token(connection, plain)
-    if token is None:
+    actor = await active_token(request.app.state.statements, plain)
+    if actor is None:
         return None
-    return Viewer(Actor(token.name, Role(token.role)), csrf_token(request.app.state.ui_secret, token_hash(plain)))
+    return Viewer(actor, csrf_token(request.app.state.ui_secret, token_hash(plain)))
 
 
 async def signed_in(request: Request) -> Viewer:

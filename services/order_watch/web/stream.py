@@ -99,9 +99,9 @@ def _row_event(request: Request, viewer: Viewer, board: Board, row: Any, shown: 
 async def _tick(request: Request, viewer: Viewer, board: Board, cursor: Cursor) -> list[str] | None:
     """One look at what changed: the events to send, or None when the session is no longer valid."""
     now = request.app.state.clock.now()
+    if await active_token(request.app.state.statements, request.cookies.get(SESSION_COOKIE, "")) is None:
+        return None
     async with transaction(request.app.state.sessions) as session:
-        if await active_token(session, request.cookies.get(SESSION_COOKIE, "")) is None:
-            return None
         keys = await _changed(session, board, cursor)
         rows = await board.changed(session, keys, now) if keys else {}
     return [_row_event(request, viewer, board, *rows[key], cursor.low) for key in keys if key in rows]

@@ -91,8 +91,7 @@ async def sign_in(
     """Check the pasted token; on success keep it in the session cookie."""
     if not sign_in_csrf_valid(request, csrf):
         return _sign_in_page(request, safe_next(next), "The form expired; please sign in again.", 403)
-    async with transaction(request.app.state.sessions) as session:
-        found = await active_token(session, token.strip())
+    found = await active_token(request.app.state.statements, token.strip())
     if found is None:
         return _sign_in_page(request, safe_next(next), "That token is unknown or has been revoked.", 401)
     response = RedirectResponse(safe_next(next), status_code=303)
