@@ -75,3 +75,21 @@ async def test_a_cursor_not_made_for_the_list_is_a_422(api):
         assert response.status_code == 422
         assert response.headers["content-type"].startswith("application/problem+json")
         assert "cursor" in response.json()["detail"]
+
+
+async def test_a_page_answers_each_row_as_its_own_route_does(api):
+    """A list page is serialized from plain rows in one call; each row must read exactly as the
+    one-row route answers it (same fields, in the same order, same values and time formats)."""
+    order_ids = [await api.story_order() for _ in range(3)]
+    cases = (await api.call("GET", "/cases", Role.SALES, params={"status": "open"})).json()
+    assert sorted(case["order_id"] for case in cases) == sorted(order_ids)
+    assert all(case["findings"] and case["evidence"] for case in cases)
+    for case in cases:
+        detail = (await api.call("GET", f"/cases/{case['alert_id']}", Role.SALES)).json()
+        alone = {name: value for name, value in detail.items() if name not in ("history", "notes")}
+        assert list(case.items()) == list(alone.items())
+    tasks = (await api.call("GET", "/tasks", Role.SALES)).json()
+    assert len(tasks) == 3
+    for task in tasks:
+        alone = (await api.call("GET", f"/tasks/{task['task_id']}", Role.SALES)).json()
+        assert list(task.items()) == list(alone.items())
