@@ -125,8 +125,8 @@ async def one_statement(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """A connection for a read that is a single statement, in autocommit: PostgreSQL runs a lone
     statement as a transaction of its own (it sees one committed state), so the BEGIN and COMMIT
     round trips around it buy nothing. Core, not a session: the rows are only read, so nothing
-    passes through the ORM's result machinery (three times the CPU of the statement itself for a
-    100-row staff list page: `bench/lists.py`)."""
+    passes through the ORM's result machinery (a 100-row staff list page: 0.9 ms of CPU, against
+    3.1 ms in a session's transaction; `bench/lists.py`)."""
     async with engine.connect() as connection:
         yield await connection.execution_options(isolation_level="AUTOCOMMIT")
 
