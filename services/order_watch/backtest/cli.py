@@ -27,11 +27,11 @@ from services.order_watch.backtest.partition import available_cores, replay_para
 from services.order_watch.backtest.report import summary_text, write_reports
 from services.order_watch.backtest.simulator import SimulationConfig, simulate_into
 from services.order_watch.backtest.spool import Spool
-from services.order_watch.backtest.truth import Stream
+from services.order_watch.backtest.truth import OrderTruth, Stream
 from services.order_watch.backtest.world import load_world
 from services.order_watch.learning.model import DeliveryModel
 from services.order_watch.learning.policy import DEFAULT_POLICY, PROJECTED_LATE, RulePolicy
-from services.order_watch.promise import load_catalog
+from services.order_watch.promise import Catalog, load_catalog
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -83,13 +83,7 @@ def run_backtest(
         model = fit_until(stream.events, stream.origin_tz, learn_until, catalog)
         catalog = catalog.with_learning(model)
         truths = later_part(stream.truths, placed_times(stream.events), learn_until)
-    started = time.perf_counter()
-    result = replay_parallel(stream.events, stream.origin_tz, workers, catalog=catalog)
-    seconds = time.perf_counter() - started
-    throughput = {"events": result.events, "seconds": round(seconds, 3), "workers": workers,
-                  "events_per_second": round(result.events / seconds, 1) if seconds else None,
-                  "peak_orders_held": result.peak_orders_held}  # fmt: skip
-    scorecard = score(result, truths, catalog)
+    scorecard, throughput = _scored_replay(stream, workers, catalog, truths)
     scorecard["learning"] = _learning_summary(model, learn_until, len(stream.truths) - len(truths))
     if model is not None:
         floor = catalog.with_learning(model, probe_policy(min(CURVE_THRESHOLDS)))
@@ -97,6 +91,20 @@ def run_backtest(
         scorecard["projected_late_curve"] = threshold_curve(probe, truths)
     scorecard["notices"] = notices({**stream.description, **evidence_counts(stream.events)}, scorecard, model)
     return scorecard, throughput
+
+
+def _scored_replay(
+    stream: Stream, workers: int, catalog: Catalog, truths: dict[str, OrderTruth]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The replay's scorecard and throughput. Its alerts are freed on return, before the curve's
+    replay runs: a long history's alerts are a share of the peak they need not be part of."""
+    started = time.perf_counter()
+    result = replay_parallel(stream.events, stream.origin_tz, workers, catalog=catalog)
+    seconds = time.perf_counter() - started
+    throughput = {"events": result.events, "seconds": round(seconds, 3), "workers": workers,
+                  "events_per_second": round(result.events / seconds, 1) if seconds else None,
+                  "peak_orders_held": result.peak_orders_held}  # fmt: skip
+    return score(result, truths, catalog), throughput
 
 
 def probe_policy(floor: float) -> RulePolicy:

@@ -189,6 +189,12 @@ class Replay:
         findings = evaluate(state, now, self.catalog)
         self._sync_alerts(order_id, findings, now)
         self._schedule(order_id, next_check_at(state, now, self.catalog, findings))
+        if order_id in self._finished:
+            # No event will change its rows again, but the rules memoise facts asked at `now` on
+            # the snapshot itself: one kept from check to check would grow at every check, and a
+            # lost or returned parcel is checked daily to the end of the tail. Built afresh at
+            # each check instead, as the scheduler builds it.
+            self.store.drop_snapshot(order_id)
 
     def _schedule(self, order_id: str, due: dt.datetime | None) -> None:
         if due is None:

@@ -89,6 +89,10 @@ class Store:
             self._snapshots[order_id] = state
         return state
 
+    def drop_snapshot(self, order_id: str) -> None:
+        """Forget the cached snapshot of an order (the next `snapshot` builds it again from its rows)."""
+        self._snapshots.pop(order_id, None)
+
     def retire(self, order_id: str) -> None:
         """Forget an order no later event will touch: its rows, snapshot and processed ids, and the
         scans and estimates of each tracking number once no remaining order is shipped on it."""

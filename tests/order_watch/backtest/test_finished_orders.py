@@ -81,3 +81,13 @@ def test_the_learning_pass_forgets_settled_orders_and_fits_the_same_model():
     fields = ("version", "window_from", "window_to", "transit", "first_scan", "gaps", "intermediate_scans")
     assert all(getattr(streamed, name) == getattr(kept, name) for name in fields)
     assert sum(1 for _ in settled_states(known, ORIGIN)) == len(store.orders)
+
+
+def test_an_order_whose_events_are_all_applied_is_checked_on_a_fresh_snapshot():
+    # The rules memoise the facts they ask at `now` on the snapshot: a lost parcel's snapshot kept
+    # from daily check to daily check would grow to the end of the tail.
+    replay = Replay(ORIGIN)
+    replay.run(LONG.events)
+    waiting = set(replay.store.orders)
+    assert waiting and waiting <= replay._finished
+    assert not waiting & set(replay.store._snapshots)
