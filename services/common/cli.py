@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 
 from services.common.kafka import TopicsMissing
-from services.common.lifecycle import run_until_stopped, tune_garbage_collector
+from services.common.lifecycle import run_until_stopped
 from services.common.logs import configure_logging
 from services.common.ops import Ops, PortTaken, serving_ops
 from services.common.settings import ServiceSettings
@@ -33,7 +33,6 @@ DEV_HINT = "for `make run`'s stack: `. .devstack/env`"
 
 def serve_http(app: FastAPI, settings: ServiceSettings, host: str, port: int) -> None:
     configure_logging(settings.log_level)
-    tune_garbage_collector()  # the app is built: its modules and routes are start-up heap
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, proxy_headers=True)
 
 

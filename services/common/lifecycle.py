@@ -33,21 +33,30 @@ async def run_until_stopped(main: Callable[[asyncio.Event], Awaitable[None]]) ->
 # At the interpreter's default (a young collection every 700 allocations) the collector ran
 # about 1,400 times per 25,000-event backlog and took over a quarter of the worker's CPU
 # (bench/worker.py, measured with gc.callbacks); most of what it walked was the process's
-# long-lived modules and caches, which cannot be garbage. In a web server the same walk is a
-# stall: full collections of the start-up heap took up to 80 ms of CPU each, nine of them in an
-# 8-second intake run, with every request in flight waiting (bench/intake.py at c=32, measured
-# with gc.callbacks); after the freeze there were none.
-YOUNG_GC_THRESHOLD = 50_000
+# long-lived modules and caches, which cannot be garbage.
+BATCH_GC_THRESHOLD = 50_000
 
 
-def tune_garbage_collector() -> None:
-    """Exempt what exists at start-up from collection and collect the young less often: once per
-    process (a worker, a web server), after its imports and set-up.
+def freeze_start_up_heap() -> None:
+    """Exempt what exists now (modules, routes, caches built at start-up) from every collection.
 
-    Reference counting still frees nearly everything at once; the collector only finds cycles,
-    and a batch's or a request's cycles (ORM sessions, results) are found at the next, rarer collection.
+    In a web server, full collections walking that heap were stalls: up to 80 ms of CPU each,
+    nine in an 8-second intake run at c=32 and one every second or so under bench/lists.py, with
+    every request in flight waiting (measured with gc.callbacks). After the freeze, none.
+    The young are still collected at the interpreter's default: a server's requests leave
+    cycles (ORM sessions) that a rarer, larger young collection would walk in one longer pause.
     """
     gc.collect()
     gc.freeze()
+
+
+def collect_for_batches() -> None:
+    """`freeze_start_up_heap`, and collect the young less often: for a process working in
+    batches, where throughput counts and a pause costs a batch, not a request.
+
+    Reference counting still frees nearly everything at once; the collector only finds cycles,
+    and a batch's cycles (ORM sessions, results) are found at the next, rarer collection.
+    """
+    freeze_start_up_heap()
     _, middle, old = gc.get_threshold()
-    gc.set_threshold(YOUNG_GC_THRESHOLD, middle, old)
+    gc.set_threshold(BATCH_GC_THRESHOLD, middle, old)
