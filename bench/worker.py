@@ -143,7 +143,7 @@ async def drain(
             cpu_at_start = pg_at_start = None
             while (left := await lag()) > 0:
                 if cpu_at_start is None and left < expected:
-                    cpu_at_start = _cpu_seconds(worker)  # its start-up (imports, connections) is not the drain
+                    cpu_at_start = cpu_seconds(worker)  # its start-up (imports, connections) is not the drain
                     pg_at_start = cpu_seconds(postgres, with_children=True)
                 if not worker.is_running():
                     raise RuntimeError(f"the worker stopped: see {log_path}")
@@ -153,7 +153,7 @@ async def drain(
                 # much is left, often over the last two batches, where the end is timed.
                 await asyncio.sleep(0.02 if left <= 2 * settings.worker_max_batch else 0.25)
             finished = datetime.now(UTC)
-            cpu = _cpu_seconds(worker) - (cpu_at_start or 0.0)
+            cpu = cpu_seconds(worker) - (cpu_at_start or 0.0)
             # Read before the worker stops: its backends end with it.
             pg_cpu = cpu_seconds(postgres, with_children=True) - (pg_at_start or 0.0)
     connection = await asyncpg.connect(settings.database_url.replace("+asyncpg", ""))
@@ -175,11 +175,6 @@ async def drain(
         "postgres_cpu_ms_per_event": round(1000 * pg_cpu / expected, 3),
         **counts,
     }
-
-
-def _cpu_seconds(process: psutil.Process) -> float:
-    times = process.cpu_times()
-    return times.user + times.system
 
 
 async def one_size(stack: Stack, events: list[Any], name: str, work_dir: Path) -> dict[str, Any]:

@@ -180,20 +180,20 @@ def consumer_lag(settings: ServiceSettings, group: str, topics: Collection[str])
 
 async def group_lag(settings: ServiceSettings, group: str, topic: str) -> int:
     """Messages of a contract topic the group has not committed yet, over all its partitions."""
-    async with _probe(settings, group) as probe:
-        name = settings.topic(topic)
-        return sum((await _lag(probe, [name] if name in await probe.topics() else [])).values())
+    async with lag_watch(settings, group, [topic]) as lag:
+        return await lag()
 
 
 @contextlib.asynccontextmanager
 async def lag_watch(
     settings: ServiceSettings, group: str, topics: Collection[str]
 ) -> AsyncIterator[Callable[[], Awaitable[int]]]:
-    """Yields a function returning the group's lag over contract `topics`, summed, read through one
-    broker connection however often it is called (a drain to wait for; a database count would grow
-    with the data and compete with the consumer for it)."""
+    """Yields a function returning the group's lag over contract `topics` the broker lists, summed,
+    read through one broker connection however often it is called (a drain to wait for; a
+    database count would grow with the data and compete with the consumer for it)."""
     async with _probe(settings, group) as probe:
-        names = [settings.topic(topic) for topic in topics]
+        listed = await probe.topics()
+        names = [settings.topic(topic) for topic in topics if settings.topic(topic) in listed]
 
         async def total() -> int:
             return sum((await _lag(probe, names)).values())
