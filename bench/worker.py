@@ -10,13 +10,14 @@ machine other jobs are using: the wall-clock rate falls with them, the CPU per e
 Each size runs on a fresh database of its own, so the larger run shows whether the cost of a
 batch grows with the data already stored. Timings only — nothing here asserts.
 
-    PYTHONPATH=. .venv/bin/python bench/worker.py [--events 25000] [--scale 4]
+    PYTHONPATH=. .venv/bin/python bench/worker.py [--events 25000] [--scale 4] [--workers 1]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import time
 import uuid
@@ -130,14 +131,19 @@ async def insert_floor(database_url: str, rows: int) -> float:
 
 
 async def drain(
-    settings: OrderWatchSettings, expected: int, log_path: Path, postgres: psutil.Process
+    settings: OrderWatchSettings, expected: int, log_path: Path, postgres: psutil.Process, workers: int = 1
 ) -> dict[str, Any]:
     """Run `order-watch worker` (its own process) over the backlog; time from its first batch to
     the last event's commit (the group's lag on the broker reaching zero), and the CPU the worker
     process and PostgreSQL (all its processes) spent meanwhile. Polled on the broker, not by
     counting rows: a count scans the table, so it would cost the database more the more data the
     run holds."""
-    with worker_process(settings, log_path) as worker:
+    with contextlib.ExitStack() as others:
+        # More workers join the same group (partitions split between them), as replicas do;
+        # the CPU reported is the first one's.
+        for n in range(2, workers + 1):
+            others.enter_context(worker_process(settings, log_path.with_name(f"{log_path.stem}-{n}.log")))
+        worker = others.enter_context(worker_process(settings, log_path))
         async with lag_watch(settings, settings.consumer_group, CONSUMED_TOPICS) as lag:
             deadline = time.monotonic() + DRAIN_TIMEOUT_SECONDS
             cpu_at_start = pg_at_start = None
@@ -177,7 +183,7 @@ async def drain(
     }
 
 
-async def one_size(stack: Stack, events: list[Any], name: str, work_dir: Path) -> dict[str, Any]:
+async def one_size(stack: Stack, events: list[Any], name: str, work_dir: Path, workers: int = 1) -> dict[str, Any]:
     url = await asyncio.to_thread(fresh_database, stack, name)  # alembic runs its own loop
     settings = OrderWatchSettings(
         database_url=url,
@@ -194,7 +200,7 @@ async def one_size(stack: Stack, events: list[Any], name: str, work_dir: Path) -
     consume = await consume_floor(settings, count)
     insert = await insert_floor(url, count)
     postgres = psutil.Process(stack.postgres.process.pid)  # type: ignore[union-attr]
-    worker = await drain(settings, count, work_dir / f"{name}-worker.log", postgres)
+    worker = await drain(settings, count, work_dir / f"{name}-worker.log", postgres, workers)
     floor = min(consume, insert)
     return {
         **worker,
@@ -209,9 +215,12 @@ async def one_size(stack: Stack, events: list[Any], name: str, work_dir: Path) -
 
 
 async def measure(stack: Stack, work_dir: Path, args: argparse.Namespace) -> dict[str, Any]:
-    small = await one_size(stack, backlog(args.events, args.seed), "bench_small", work_dir)
-    large = await one_size(stack, backlog(args.events * args.scale, args.seed + 1), "bench_large", work_dir)
+    small = await one_size(stack, backlog(args.events, args.seed), "bench_small", work_dir, args.workers)
+    large = await one_size(
+        stack, backlog(args.events * args.scale, args.seed + 1), "bench_large", work_dir, args.workers
+    )
     return {
+        "workers": args.workers,
         "small": small,
         "large": large,
         "large_over_small_rate": round(large["events_per_second"] / small["events_per_second"], 3),
@@ -245,6 +254,7 @@ if __name__ == "__main__":
     parser.add_argument("--events", type=int, default=25_000, help="backlog of the smaller run")
     parser.add_argument("--scale", type=int, default=4, help="the larger run's backlog, as a multiple")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workers", type=int, default=1, help="worker processes in one group (replicas)")
     parser.add_argument("--out", default="bench-results/worker.json")
     args = parser.parse_args()
     run_on_stack(lambda stack, work_dir: asyncio.run(measure(stack, work_dir, args)), args.out, report)
