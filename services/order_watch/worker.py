@@ -1,7 +1,16 @@
 """The order_watch worker: consume orders, shipments and tracking in batches; apply; reconcile.
 
-One transaction per `getmany()` batch (ARCHITECTURE §5): state changes, processed event ids,
-alerts, tasks and outbox rows commit together; offsets are committed after that.
+Two transactions per `getmany()` batch, then the offsets: the first applies the events and
+claims their ids; the second finds the orders they touch and re-evaluates them under their
+row locks (alerts, tasks and outbox rows commit together there).
+
+Why two and not one (ARCHITECTURE §5 asks for one): replicas share the work by key — orders
+and labels by order id, scans by tracking number — so one worker may store a label while
+another stores the parcel's scans. In one transaction each would look for the other's rows
+before either committed; both could miss them, and the case would lag the parcel until its
+next check. Looking up and evaluating after the events are committed means that of two such
+batches the later one sees both. A crash between the two redelivers the batch: its events are
+claimed already (nothing is applied twice), and the orders they name are evaluated then.
 """
 
 from __future__ import annotations
@@ -18,7 +27,7 @@ from services.common.kafka import BatchConsumer, Delivered, ensure_topics, make_
 from services.common.metrics import BATCH_SECONDS, BATCH_SIZE
 from services.order_watch.evaluation.flows import evaluate_orders
 from services.order_watch.evaluation.service import TrackingMemo
-from services.order_watch.orders.flows import apply_events
+from services.order_watch.orders.flows import apply_events, orders_touched_by
 from services.order_watch.settings import OrderWatchSettings
 
 log = logging.getLogger(__name__)
@@ -31,7 +40,7 @@ TRACKING_STATES_KEPT = 100_000
 
 
 class BatchApplier:
-    """The worker's batch handler: apply events, then re-evaluate the orders they touched."""
+    """The worker's batch handler: apply events, then re-evaluate the orders they touched (module doc)."""
 
     def __init__(self, settings: OrderWatchSettings, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
         self.settings = settings
@@ -43,20 +52,20 @@ class BatchApplier:
         started = time.perf_counter()
         now = self.clock.now()
         self.memo.trim(TRACKING_STATES_KEPT)
-        try:
-            async with transaction(self.sessions) as session:
-                touched = await apply_events(session, [item.event for item in delivered], now)
-                await self.after_apply(session, touched)
-        except BaseException:
-            # States mapped from rows this batch wrote, and which rolled back with it: a retry
-            # stores them again, received at another time.
-            self.memo.clear()
-            raise
+        events = [item.event for item in delivered]
+        async with transaction(self.sessions) as session:
+            await apply_events(session, events, now)
+        # The memo maps only rows the evaluation reads, and those are committed: a failure from
+        # here on leaves every state in it true.
+        async with transaction(self.sessions) as session:
+            # Every event's orders, not only those of events new to this delivery: after a
+            # crash between the two transactions the redelivered batch is all claimed already.
+            await self.after_apply(session, await orders_touched_by(session, events))
         BATCH_SECONDS.labels(consumer="order_watch_worker").observe(time.perf_counter() - started)
         BATCH_SIZE.labels(consumer="order_watch_worker").observe(len(delivered))
 
     async def after_apply(self, session: AsyncSession, touched: set[str]) -> None:
-        """Re-evaluate only the orders this batch touched, in the same transaction."""
+        """Re-evaluate only the orders this batch touched, in the evaluation's transaction."""
         await evaluate_orders(session, touched, self.clock.now(), self.settings.origin_time_zone, self.memo)
 
 

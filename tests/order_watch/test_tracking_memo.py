@@ -1,5 +1,5 @@
 """The worker keeps scan and estimate states between batches (`TrackingMemo`): the snapshots it
-builds with them equal those read fresh, and a batch that rolls back takes its states with it."""
+builds with them equal those read fresh, also after a batch whose evaluation failed."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from services.common.clock import ManualClock
 from services.common.kafka import Delivered
 from services.common.vocab import TrackingStatus
 from services.order_watch.evaluation.service import ESTIMATE, SCAN, TrackingMemo, load_states
-from services.order_watch.orders.models import TrackingEvent
+from services.order_watch.orders.models import Order, TrackingEvent
 from services.order_watch.settings import OrderWatchSettings
 from services.order_watch.worker import BatchApplier
 from tests.order_watch.test_apply_order import NOW, scan, story_events
@@ -36,7 +36,7 @@ def test_a_memo_forgets_by_kind_and_keeps_the_newer_half_when_trimmed() -> None:
 
 
 class FailsAfterEvaluating(BatchApplier):
-    """A batch whose transaction fails once its snapshots were built (the database went away)."""
+    """A batch whose evaluation fails once its snapshots were built (the database went away)."""
 
     async def after_apply(self, session, touched: set[str]) -> None:
         await super().after_apply(session, touched)
@@ -48,7 +48,7 @@ def delivered(events: list) -> list[Delivered]:
 
 
 @pytest.mark.integration
-async def test_snapshots_from_the_memo_equal_fresh_ones_and_a_rolled_back_batch_leaves_none(
+async def test_snapshots_from_the_memo_equal_fresh_ones_even_after_a_failed_evaluation(
     sessions, order_watch_settings: OrderWatchSettings
 ) -> None:
     clock = ManualClock(NOW)
@@ -57,17 +57,25 @@ async def test_snapshots_from_the_memo_equal_fresh_ones_and_a_rolled_back_batch_
     await applier(delivered(events[:3]))
     assert len(applier.memo) >= 2  # the acceptance scan and its estimate
 
+    # The scan is stored before the evaluation fails: what the memo mapped from it is true, and
+    # the redelivered batch evaluates the order although its one event is no longer new.
     failing = FailsAfterEvaluating(order_watch_settings, sessions, clock)
     failing.memo = applier.memo
     late_scan = scan(datetime(2026, 11, 19, 12, 0, tzinfo=CHICAGO), TrackingStatus.IN_TRANSIT, "2026-11-25")
     with pytest.raises(ConnectionError):
         await failing(delivered([late_scan]))
-    assert len(applier.memo) == 0
     async with sessions() as session:
-        assert await session.scalar(select(func.count()).select_from(TrackingEvent)) == 1
+        assert await session.scalar(select(func.count()).select_from(TrackingEvent)) == 2
+        assert await load_states(session, {"ORD-PERM"}, "America/Chicago", applier.memo) == await load_states(
+            session, {"ORD-PERM"}, "America/Chicago"
+        )
 
     clock.advance(timedelta(minutes=5))
-    await applier(delivered([*events[3:], late_scan]))
+    await applier(delivered([late_scan]))
+    async with sessions() as session:
+        checked_at = await session.scalar(select(Order.next_check_at).where(Order.order_id == "ORD-PERM"))
+    assert checked_at is not None
+    await applier(delivered(events[3:]))
     async with sessions() as session:
         kept = await load_states(session, {"ORD-PERM"}, "America/Chicago", applier.memo)
         fresh = await load_states(session, {"ORD-PERM"}, "America/Chicago")

@@ -17,11 +17,14 @@ from services.order_watch.tasks.flows import expire_overdue, live_tasks, sync_ta
 async def evaluate_orders(
     session: AsyncSession, order_ids: set[str], now: datetime, origin_tz: str, memo: TrackingMemo | None = None
 ) -> None:
-    """Re-evaluate the given orders in the caller's transaction (`memo`: see `load_states`)."""
+    """Re-evaluate the given orders in the caller's transaction (`memo`: see `load_states`).
+
+    Under each order's row lock: evaluations of one order take turns, and each reads what the one
+    before it committed, so the last to commit never writes a case from an older snapshot."""
     if not order_ids:
         return
     catalog = await learned_catalog(session)
-    states = await load_states(session, order_ids, origin_tz, memo)
+    states = await load_states(session, order_ids, origin_tz, memo, lock=True)
     cases = await cases_of(session, states)
     tasks = await live_tasks(session, list(states))
     next_checks: dict[str, datetime | None] = {}

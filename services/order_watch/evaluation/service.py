@@ -28,17 +28,29 @@ from services.order_watch.reconcile.state import EstimateState, LineState, Order
 
 
 async def load_states(
-    session: AsyncSession, order_ids: Iterable[str], origin_tz: str, memo: TrackingMemo | None = None
+    session: AsyncSession,
+    order_ids: Iterable[str],
+    origin_tz: str,
+    memo: TrackingMemo | None = None,
+    *,
+    lock: bool = False,
 ) -> dict[str, OrderState]:
     """Snapshots of the given orders (those not yet placed are skipped).
 
     Plain rows of the columns the rules read, not ORM objects: a scan's payload as received
     is never decoded here, and nothing is tracked for a flush. `memo`: see `order_state`.
+
+    `lock`: the order rows are locked first, in key order (so two evaluations never deadlock on
+    each other), and the rest is read after that — whoever evaluated the order before has
+    committed, and every statement here sees what they wrote (READ COMMITTED).
     """
-    wanted = list(set(order_ids))
+    wanted = sorted(set(order_ids))
     if not wanted:
         return {}
-    rows = (await session.execute(select(*_ORDER_COLUMNS).where(any_of(Order.order_id, wanted)))).all()
+    orders = select(*_ORDER_COLUMNS).where(any_of(Order.order_id, wanted))
+    if lock:
+        orders = orders.order_by(Order.order_id).with_for_update()
+    rows = (await session.execute(orders)).all()
     shipment_table = Shipment.__table__
     shipments = (
         await session.execute(

@@ -26,13 +26,25 @@ from services.order_watch.orders.models import CarrierEstimate, Order, PromiseVe
 
 
 async def apply_events(session: AsyncSession, events: Sequence[Envelope[Any]], now: datetime) -> set[str]:
+    """Apply the events not seen before; returns the orders they touch (as `orders_touched_by`)."""
     fresh_ids = await service.claim_new_events(session, ((e.event_id, e.event_type) for e in events), now)
     by_type = fresh_by_type(events, fresh_ids)
-    touched: set[str] = set()
-    touched |= await _apply_orders(session, by_type, now)
-    touched |= await _apply_shipments(session, by_type, now)
-    touched |= await _apply_tracking(session, by_type.get("tracking.updated", []), now)
-    return touched
+    await _apply_orders(session, by_type, now)
+    await _apply_shipments(session, by_type, now)
+    await _apply_tracking(session, by_type.get("tracking.updated", []), now)
+    return await orders_touched_by(session, [event for batch in by_type.values() for event in batch])
+
+
+async def orders_touched_by(session: AsyncSession, events: Sequence[Envelope[Any]]) -> set[str]:
+    """The orders these events concern: an order or shipment event names its order, a scan is
+    found through the shipments on its tracking number — as far as this transaction sees them.
+
+    The worker asks in a transaction after the one that applied the batch: a label another worker
+    commits meanwhile is then either seen here, or its own evaluation sees this batch's scans
+    (`worker.BatchApplier`)."""
+    scans = [event for event in events if event.event_type == "tracking.updated"]
+    named = {event.payload.order_id for event in events if event.event_type != "tracking.updated"}
+    return named | await service.orders_of_tracking(session, tracking_keys(scans))
 
 
 def fresh_by_type(events: Iterable[Envelope[Any]], fresh_ids: Set[uuid.UUID]) -> dict[str, list[Envelope[Any]]]:
@@ -43,15 +55,13 @@ def fresh_by_type(events: Iterable[Envelope[Any]], fresh_ids: Set[uuid.UUID]) ->
     return by_type
 
 
-async def _apply_orders(session: AsyncSession, by_type: dict[str, list[Envelope[Any]]], now: datetime) -> set[str]:
+async def _apply_orders(session: AsyncSession, by_type: dict[str, list[Envelope[Any]]], now: datetime) -> None:
     placed = by_type.get("order.placed", [])
     updated = by_type.get("order.updated", [])
     await service.insert_ignore(session, Order, [order_row(e, now) for e in placed])
     await service.insert_ignore(session, PromiseVersion, [version_row(e) for e in placed + updated])
     await _refresh_promises(session, {e.payload.order_id for e in placed + updated}, now)
-    cancelled = cancellations(by_type)
-    await service.cancel_orders(session, cancelled, now)
-    return {e.payload.order_id for e in placed + updated} | set(cancelled)
+    await service.cancel_orders(session, cancellations(by_type), now)
 
 
 async def _refresh_promises(session: AsyncSession, order_ids: set[str], now: datetime) -> None:
@@ -109,20 +119,18 @@ def earliest(pairs: Iterable[tuple[str, datetime]]) -> dict[str, datetime]:
     return found
 
 
-async def _apply_shipments(session: AsyncSession, by_type: dict[str, list[Envelope[Any]]], now: datetime) -> set[str]:
+async def _apply_shipments(session: AsyncSession, by_type: dict[str, list[Envelope[Any]]], now: datetime) -> None:
     labels = by_type.get("shipment.label_created", [])
     await service.insert_ignore(session, Shipment, [shipment_row(e, now) for e in labels])
     await service.void_shipments(session, voids(by_type))
-    return {e.payload.order_id for e in labels + by_type.get("shipment.voided", [])}
 
 
-async def _apply_tracking(session: AsyncSession, events: list[Envelope[Any]], now: datetime) -> set[str]:
+async def _apply_tracking(session: AsyncSession, events: list[Envelope[Any]], now: datetime) -> None:
     if not events:
-        return set()
+        return
     await service.insert_ignore(session, TrackingEvent, [tracking_row(e, now) for e in events])
     estimates = [estimate_row(e, now) for e in events if e.payload.estimated_delivery is not None]
     await service.insert_ignore(session, CarrierEstimate, estimates)
-    return await service.orders_of_tracking(session, tracking_keys(events))
 
 
 def carrier_key(carrier: str) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.common.db import NotFound
 from services.order_watch.cursors import page
+from services.order_watch.orders.models import Order
 from services.order_watch.tasks.models import Task
 
 
@@ -61,7 +62,15 @@ async def get_task(session: AsyncSession, task_id: uuid.UUID) -> Task | None:
 
 
 async def locked_task(session: AsyncSession, task_id: uuid.UUID) -> Task:
-    """The task, locked for a change until the transaction ends; `NotFound` when there is none."""
+    """The task, locked for a change until the transaction ends; `NotFound` when there is none.
+
+    Its order's row is locked first, as evaluation locks it before the order's tasks
+    (`evaluation.flows.evaluate_orders`): taken in the other order, a completion (which
+    evaluates the order) and the worker could each wait for the other's lock."""
+    order_id = await session.scalar(select(Task.order_id).where(Task.task_id == task_id))
+    if order_id is None:
+        raise NotFound(f"no task {str(task_id)!r}")
+    await session.execute(select(Order.order_id).where(Order.order_id == order_id).with_for_update())
     task = await session.get(Task, task_id, with_for_update=True)
     if task is None:
         raise NotFound(f"no task {str(task_id)!r}")
