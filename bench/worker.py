@@ -8,7 +8,8 @@ machine other jobs are using: the wall-clock rate falls with them, the CPU per e
 * bulk insert: 500-row `INSERT … ON CONFLICT DO NOTHING` transactions, one row per event.
 
 Each size runs on a fresh database of its own, so the larger run shows whether the cost of a
-batch grows with the data already stored. Timings only — nothing here asserts.
+batch grows with the data already stored. Timings only — nothing here asserts; each size also
+prints a digest of the cases it leaves, to compare a `--workers 2` run with a one-worker run.
 
     PYTHONPATH=. .venv/bin/python bench/worker.py [--events 25000] [--scale 4] [--workers 1]
 """
@@ -19,6 +20,7 @@ import argparse
 import asyncio
 import contextlib
 import gc
+import hashlib
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -171,6 +173,7 @@ async def drain(
         table: await connection.fetchval(f"SELECT count(*) FROM order_watch.{table}")
         for table in ("orders", "tracking_events", "alerts", "tasks", "audit_entries", "outbox")
     }
+    cases = await cases_digest(connection)
     await connection.close()
     seconds = (finished - first).total_seconds()
     return {
@@ -180,7 +183,21 @@ async def drain(
         "worker_cpu_ms_per_event": round(1000 * cpu / expected, 3),
         "postgres_cpu_ms_per_event": round(1000 * pg_cpu / expected, 3),
         **counts,
+        "cases_digest": cases,
     }
+
+
+async def cases_digest(connection: asyncpg.Connection) -> str:
+    """A digest of every order's case as the backlog leaves it (its rule, status, severity and
+    findings): the same backlog drained by one worker or by several must leave the same cases."""
+    rows = await connection.fetch(
+        "SELECT order_id, rule, status, severity,"
+        " (SELECT string_agg(f->>'rule' || ':' || (f->>'severity'), ',' ORDER BY f->>'rule', f->>'severity')"
+        "  FROM jsonb_array_elements(findings) f) AS findings"
+        " FROM order_watch.alerts ORDER BY order_id, rule, status, severity, findings"
+    )
+    text = "\n".join("|".join(str(value) for value in row.values()) for row in rows)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 async def one_size(stack: Stack, events: list[Any], name: str, work_dir: Path, workers: int = 1) -> dict[str, Any]:
@@ -245,6 +262,10 @@ def report(result: dict[str, Any]) -> str:
     lines.append(
         f"large / small: rate {result['large_over_small_rate']:.3f}, ratio to floor "
         f"{result['large_over_small_ratio_to_floor']:.3f} (flat is 1.0)"
+    )
+    lines.append(
+        f"cases left ({result['workers']} worker(s)): small {result['small']['cases_digest']}, "
+        f"large {result['large']['cases_digest']}"
     )
     return "\n".join(lines)
 
