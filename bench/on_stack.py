@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -78,3 +78,13 @@ def worker_process(settings: OrderWatchSettings, log_path: Path) -> Iterator[psu
         stop(child)
         if child.returncode not in (0, -signal.SIGTERM):
             raise RuntimeError(f"the worker exited with {child.returncode}: see {log_path}")
+
+
+@contextmanager
+def worker_processes(settings: OrderWatchSettings, log_path: Path, count: int) -> Iterator[psutil.Process]:
+    """`count` workers in one consumer group (the partitions split between them), as replicas
+    run; yields the first (the others log beside it, `<log>-2.log` …)."""
+    with ExitStack() as workers:
+        for n in range(2, count + 1):
+            workers.enter_context(worker_process(settings, log_path.with_name(f"{log_path.stem}-{n}.log")))
+        yield workers.enter_context(worker_process(settings, log_path))

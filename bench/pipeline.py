@@ -5,7 +5,7 @@ The worker (`order-watch worker`) and the load generator each run in a process o
 neither shares an interpreter with the probe that times the labels. Webhook intake is
 `bench/intake.py` (a load generator in its own process).
 
-    PYTHONPATH=. .venv/bin/python bench/pipeline.py [--offered 2000] [--orders 100]
+    PYTHONPATH=. .venv/bin/python bench/pipeline.py [--offered 2000] [--orders 100] [--workers 1]
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from bench.on_stack import run_on_stack, worker_process
+from bench.on_stack import run_on_stack, worker_processes
 from bench.worker import backlog
 from services.common.contracts import TOPICS
 from services.common.kafka import confirm_topics, ensure_topics, make_producer
@@ -76,7 +76,7 @@ async def broker_round_trip(bootstrap: str, samples: int) -> float:
 
 
 async def label_to_alert(
-    settings: OrderWatchSettings, orders: int, offered: int, work_dir: Path
+    settings: OrderWatchSettings, orders: int, offered: int, work_dir: Path, workers: int = 1
 ) -> tuple[list[float], float]:
     """Seconds from publishing a downgraded label to its alert being committed (alert.opened_at),
     while a load generator publishes simulated traffic at `offered` events a second; returns them
@@ -97,7 +97,7 @@ async def label_to_alert(
     opened_at = await connection.prepare("SELECT opened_at FROM order_watch.alerts WHERE order_id = $1")
     try:
         await confirm_topics(producer, {settings.topic(name) for name in TOPICS})
-        with worker_process(settings, work_dir / "pipeline-worker.log"):
+        with worker_processes(settings, work_dir / "pipeline-worker.log", workers):
             await asyncio.sleep(5)  # let the consumer group settle before timing
             load.start()
             if not await asyncio.to_thread(started.wait, 300):
@@ -180,9 +180,10 @@ async def measure(stack: Stack, work_dir: Path, args: argparse.Namespace) -> dic
     await ensure_topics(order_watch)
     floor_commit = await pg_commit_floor(stack.database_url, 2000)
     round_trip = await broker_round_trip(stack.bootstrap_servers, 30)
-    latencies, offered = await label_to_alert(order_watch, args.orders, args.offered, work_dir)
+    latencies, offered = await label_to_alert(order_watch, args.orders, args.offered, work_dir, args.workers)
     p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
     return {
+        "workers": args.workers,
         "machine": {"pg_commits_per_s": round(floor_commit), "broker_round_trip_ms": round(round_trip * 1000, 2)},
         "label_to_alert": {
             "orders": len(latencies),
@@ -200,6 +201,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--offered", type=int, default=2000, help="other events/s published meanwhile")
     parser.add_argument("--orders", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=1, help="worker processes in one group (replicas)")
     parser.add_argument("--out", default="bench-results/pipeline.json")
     args = parser.parse_args()
     run_on_stack(

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import gc
 import hashlib
 import time
@@ -32,7 +31,7 @@ import psutil
 from aiokafka import AIOKafkaConsumer
 
 from bench.intake import cpu_seconds
-from bench.on_stack import run_on_stack, worker_process
+from bench.on_stack import run_on_stack, worker_processes
 from services.common.contracts import decode_event
 from services.common.kafka import ensure_topics, make_producer
 from services.common.migrations import upgrade
@@ -140,12 +139,7 @@ async def drain(
     process and PostgreSQL (all its processes) spent meanwhile. Polled on the broker, not by
     counting rows: a count scans the table, so it would cost the database more the more data the
     run holds."""
-    with contextlib.ExitStack() as others:
-        # More workers join the same group (partitions split between them), as replicas do;
-        # the CPU reported is the first one's.
-        for n in range(2, workers + 1):
-            others.enter_context(worker_process(settings, log_path.with_name(f"{log_path.stem}-{n}.log")))
-        worker = others.enter_context(worker_process(settings, log_path))
+    with worker_processes(settings, log_path, workers) as worker:  # the CPU reported is the first one's
         async with lag_watch(settings, settings.consumer_group, CONSUMED_TOPICS) as lag:
             deadline = time.monotonic() + DRAIN_TIMEOUT_SECONDS
             cpu_at_start = pg_at_start = None
