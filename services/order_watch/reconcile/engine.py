@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from services.order_watch.promise import Catalog
 from services.order_watch.reconcile import shipping_rules, transit_rules
-from services.order_watch.reconcile.facts import fulfilled_on_time
+from services.order_watch.reconcile.facts import data_settles_at, fulfilled_on_time, order_settles_at
 from services.order_watch.reconcile.findings import Finding
 from services.order_watch.reconcile.state import OrderState
 
@@ -67,6 +67,21 @@ def rules_of(team: str) -> list[str]:
     return [rule.name for rule in RULES if rule.team == team]
 
 
+# How long time alone keeps an order under watch once its promise has passed and no news of it
+# came: a parcel lost or returned, or an order never shipped, would otherwise be re-checked every
+# day for ever (its recovery's act-by moves to each next day). Longer than any carrier's claim
+# window (FedEx: up to 90 days from the ship date, ../shared/reference/promise-facts.md), so a
+# refund deadline still changes its case. News (a scan, a label, an update) evaluates it again.
+WATCH_AFTER_QUIET = dt.timedelta(days=100)
+
+
+def watched_until(order: OrderState) -> dt.datetime:
+    """The last instant time alone may change the order's findings: `WATCH_AFTER_QUIET` after the
+    later of its promise and its latest news (receipt times; absent in tests, then the promise)."""
+    news = [order_settles_at(order), *(data_settles_at(shipment) for shipment in order.shipments)]
+    return max([order.promised_by, *(at for at in news if at is not None)]) + WATCH_AFTER_QUIET
+
+
 def _watching(order: OrderState) -> bool:
     # A cancelled order, or one delivered complete and on time, has nothing left to alert about:
     # returning no findings is what clears any alert still open for it.
@@ -90,9 +105,10 @@ def next_check_at(
 
     Covers each rule's `due_at` (hand-over deadlines, the onset of "stalled", the moments a
     projection or carrier estimate runs out) and the act-by of each current finding (after it
-    passes, the recommended recovery changes). None when nothing is pending.
+    passes, the recommended recovery changes). None when nothing is pending, or once the order
+    has been quiet past `watched_until`.
     """
-    if not _watching(order):
+    if not _watching(order) or now >= watched_until(order):
         return None
     candidates = [
         *(instant for rule in RULES if rule.due_at is not None for instant in rule.due_at(order, now, catalog)),
@@ -102,5 +118,5 @@ def next_check_at(
             if finding.act_by
         ),
     ]
-    future = [instant for instant in candidates if instant > now]
-    return min(future, default=None)
+    upcoming = min((instant for instant in candidates if instant > now), default=None)
+    return upcoming if upcoming is not None and upcoming <= watched_until(order) else None

@@ -15,6 +15,7 @@ from services.order_watch.reconcile import (
     shipping_rules,
     transit_rules,
 )
+from services.order_watch.reconcile.engine import WATCH_AFTER_QUIET, watched_until
 from tests.order_watch.reconcile.builders import (
     CATALOG,
     LABEL_TIME,
@@ -67,6 +68,22 @@ def test_next_check_is_always_in_the_future() -> None:
     for now in (LABEL_TIME, THURSDAY_CUTOFF, chi(2026, 11, 20, 9), chi(2026, 11, 23, 9)):
         upcoming = next_check_at(order(label()), now, CATALOG)
         assert upcoming is None or upcoming > now
+
+
+def test_a_parcel_lost_in_transit_is_checked_daily_until_quiet_for_the_watch_then_only_news_wakes_it() -> None:
+    accepted = scan("acc", chi(2026, 11, 18, 20, 30), TrackingStatus.ACCEPTED)
+    moving = scan("t1", chi(2026, 11, 19, 3), TrackingStatus.IN_TRANSIT)
+    lost = order(label(code="01", scans=(accepted, moving)))
+    end = watched_until(lost)
+    assert end == PROMISED_BY + WATCH_AFTER_QUIET  # its last scan came before the promise
+    a_month_late = PROMISED_BY + dt.timedelta(days=30)
+    assert a_month_late < next_check_at(lost, a_month_late, CATALOG) <= a_month_late + dt.timedelta(days=1)
+    assert next_check_at(lost, end, CATALOG) is None
+    assert next_check_at(lost, end + dt.timedelta(days=200), CATALOG) is None
+    assert {f.rule for f in evaluate(lost, end + dt.timedelta(days=1), CATALOG)} >= {"stalled"}  # the case stays
+    heard = scan("t2", end + dt.timedelta(days=5), TrackingStatus.IN_TRANSIT)
+    found = order(label(code="01", scans=(accepted, moving, heard)))
+    assert next_check_at(found, end + dt.timedelta(days=6), CATALOG) is not None
 
 
 def finding(severity: Severity, act_by: dt.datetime | None) -> Finding:
