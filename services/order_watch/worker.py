@@ -27,7 +27,7 @@ from services.common.kafka import BatchConsumer, Delivered, ensure_topics, make_
 from services.common.metrics import BATCH_SECONDS, BATCH_SIZE
 from services.order_watch.evaluation.flows import evaluate_orders
 from services.order_watch.evaluation.service import TrackingMemo
-from services.order_watch.orders.flows import apply_events, orders_touched_by
+from services.order_watch.orders.flows import orders_touched_by, store_events
 from services.order_watch.settings import OrderWatchSettings
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ class BatchApplier:
         self.memo.trim(TRACKING_STATES_KEPT)
         events = [item.event for item in delivered]
         async with transaction(self.sessions) as session:
-            await apply_events(session, events, now)
+            await store_events(session, events, now)
         # The memo maps only rows the evaluation reads, and those are committed: a failure from
         # here on leaves every state in it true.
         async with transaction(self.sessions) as session:

@@ -27,12 +27,17 @@ from services.order_watch.orders.models import CarrierEstimate, Order, PromiseVe
 
 async def apply_events(session: AsyncSession, events: Sequence[Envelope[Any]], now: datetime) -> set[str]:
     """Apply the events not seen before; returns the orders they touch (as `orders_touched_by`)."""
+    return await orders_touched_by(session, await store_events(session, events, now))
+
+
+async def store_events(session: AsyncSession, events: Sequence[Envelope[Any]], now: datetime) -> list[Envelope[Any]]:
+    """Apply the events not seen before; returns those."""
     fresh_ids = await service.claim_new_events(session, ((e.event_id, e.event_type) for e in events), now)
     by_type = fresh_by_type(events, fresh_ids)
     await _apply_orders(session, by_type, now)
     await _apply_shipments(session, by_type, now)
     await _apply_tracking(session, by_type.get("tracking.updated", []), now)
-    return await orders_touched_by(session, [event for batch in by_type.values() for event in batch])
+    return [event for fresh in by_type.values() for event in fresh]
 
 
 async def orders_touched_by(session: AsyncSession, events: Sequence[Envelope[Any]]) -> set[str]:
