@@ -4,7 +4,7 @@ Two transactions per `getmany()` batch, then the offsets: the first applies the 
 claims their ids; the second finds the orders they touch and re-evaluates them under their
 row locks (alerts, tasks and outbox rows commit together there).
 
-Why two and not one (ARCHITECTURE §5 asks for one): replicas share the work by key — orders
+Why two and not one (ARCHITECTURE §5.6 asks for one): replicas share the work by key — orders
 and labels by order id, scans by tracking number — so one worker may store a label while
 another stores the parcel's scans. In one transaction each would look for the other's rows
 before either committed; both could miss them, and the case would lag the parcel until its
