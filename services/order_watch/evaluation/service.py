@@ -44,7 +44,7 @@ async def load_states(
     each other), and the rest is read after that — whoever evaluated the order before has
     committed, and every statement here sees what they wrote (READ COMMITTED).
     """
-    wanted = sorted(set(order_ids))
+    wanted = list(set(order_ids))
     if not wanted:
         return {}
     orders = select(*_ORDER_COLUMNS).where(any_of(Order.order_id, wanted))

@@ -1,8 +1,9 @@
 """Apply a batch of consumed events to order state, idempotently, in the caller's transaction.
 
 Events are grouped by type and written with bulk statements; each event id is claimed in
-`processed_events` first, so a redelivered batch changes nothing. Returns the orders the batch
-touched, so rules run only for those.
+`processed_events` first, so a redelivered batch changes nothing. `apply_events` returns the
+orders the batch touched, so rules run only for those; the worker stores with `store_events` and
+asks `orders_touched_by` in its evaluating transaction.
 
 Everything but the statements is pure and public (grouping, row mappers, the promise fold, the
 cancellations and voids of a batch): the backtest's in-memory store applies events with the same

@@ -108,7 +108,8 @@ def next_check_at(
     passes, the recommended recovery changes). None when nothing is pending, or once the order
     has been quiet past `watched_until`.
     """
-    if not _watching(order) or now >= watched_until(order):
+    until = watched_until(order)
+    if not _watching(order) or now >= until:
         return None
     candidates = [
         *(instant for rule in RULES if rule.due_at is not None for instant in rule.due_at(order, now, catalog)),
@@ -119,4 +120,4 @@ def next_check_at(
         ),
     ]
     upcoming = min((instant for instant in candidates if instant > now), default=None)
-    return upcoming if upcoming is not None and upcoming <= watched_until(order) else None
+    return upcoming if upcoming is not None and upcoming <= until else None
