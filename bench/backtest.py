@@ -42,8 +42,9 @@ import psutil
 from bench.run import json_rate, loop_rate
 from services.common.contracts import Envelope
 from services.order_watch.backtest.importer import COLUMNS, parse_history
-from services.order_watch.backtest.learn import default_split, fit_until
+from services.order_watch.backtest.learn import default_split, fit_until, placed_times
 from services.order_watch.backtest.partition import available_cores, replay_parallel, worker_count
+from services.order_watch.backtest.replay import Scoring
 from services.order_watch.backtest.simulator import SimulationConfig, simulate, simulate_into
 from services.order_watch.backtest.spool import Spool
 from services.order_watch.backtest.truth import Stream
@@ -54,21 +55,23 @@ TARGET_PEAK_MB_PER_MILLION_ORDERS = 1_500
 SAMPLE_SECONDS = 0.05
 
 
-def learned_catalog(stream: Stream) -> Catalog:
-    """The catalog `ow-backtest` replays with: learned on the first half of the stream."""
+def learned_catalog(stream: Stream) -> tuple[Catalog, Scoring]:
+    """The catalog `ow-backtest` replays with (learned on the first half of the stream), and its scoring."""
     catalog = load_catalog()
     split = default_split(stream.events)
-    return catalog.with_learning(fit_until(stream.events, stream.origin_tz, split, catalog))
+    return catalog.with_learning(fit_until(stream.events, stream.origin_tz, split, catalog)), Scoring(
+        stream.truths, split
+    )
 
 
 def replay_rate(stream: Stream, workers: int, one_process: bool) -> dict[str, Any]:
     """Events/s of the replay on `workers` processes (and on one, when asked), as the CLI runs it."""
-    catalog = learned_catalog(stream)
+    catalog, scoring = learned_catalog(stream)
     started, cpu = time.perf_counter(), cpu_seconds()
-    result = replay_parallel(stream.events, stream.origin_tz, workers, catalog=catalog)
+    result = replay_parallel(stream.events, stream.origin_tz, workers, catalog=catalog, scoring=scoring)
     seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     row: dict[str, Any] = {
-        "orders": len(stream.truths),
+        "orders": len(placed_times(stream.events)),
         "events": result.events,
         "workers": worker_count(len(stream.events), workers),
         "seconds": round(seconds, 2),
@@ -78,7 +81,7 @@ def replay_rate(stream: Stream, workers: int, one_process: bool) -> dict[str, An
     }
     if one_process:
         started, cpu = time.perf_counter(), cpu_seconds()
-        replay_parallel(stream.events, stream.origin_tz, 1, catalog=catalog)
+        replay_parallel(stream.events, stream.origin_tz, 1, catalog=catalog, scoring=scoring)
         serial, cpu = time.perf_counter() - started, cpu_seconds() - cpu
         row["one_process_events_per_second"] = round(result.events / serial)
         row["one_process_events_per_cpu_second"] = round(result.events / cpu)
@@ -101,7 +104,7 @@ def history_csv(stream: Stream) -> str:
     writer = csv.DictWriter(out, COLUMNS)
     writer.writeheader()
     for order_id, order in placed.items():
-        label, truth = labels.get(order_id), stream.truths[order_id]
+        label, truth = labels.get(order_id), (stream.truths or {})[order_id]
         writer.writerow({
             "record": "order", "order_id": order_id, "placed_at": order.placed_at.isoformat(),
             "promised_by": order.promised_by.isoformat(), "paid_service": order.paid_service_level.value,

@@ -18,16 +18,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-from services.order_watch.backtest.curve import CURVE_THRESHOLDS, threshold_curve
+from services.order_watch.backtest.curve import CURVE_THRESHOLDS
 from services.order_watch.backtest.importer import HistoryError, read_history
-from services.order_watch.backtest.learn import default_split, fit_until, later_part, placed_times
-from services.order_watch.backtest.metrics import score
+from services.order_watch.backtest.learn import default_split, fit_until, placed_times
+from services.order_watch.backtest.metrics import Tally
 from services.order_watch.backtest.notices import evidence_counts, notices
 from services.order_watch.backtest.partition import available_cores, replay_parallel
+from services.order_watch.backtest.replay import ReplayResult, Scoring
 from services.order_watch.backtest.report import summary_text, write_reports
 from services.order_watch.backtest.simulator import SimulationConfig, simulate_into
 from services.order_watch.backtest.spool import Spool
-from services.order_watch.backtest.truth import OrderTruth, Stream
+from services.order_watch.backtest.truth import Stream
 from services.order_watch.backtest.world import load_world
 from services.order_watch.learning.model import DeliveryModel
 from services.order_watch.learning.policy import DEFAULT_POLICY, PROJECTED_LATE, RulePolicy
@@ -76,35 +77,53 @@ def run_backtest(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Learn on the earlier part, replay (on up to `workers` processes) and score the later part.
 
-    Returns the scorecard and the replay's throughput."""
-    catalog, truths, model = load_catalog(), stream.truths, None
+    Returns the scorecard and the replay's throughput. Each order is scored as the replay forgets
+    it (`replay.Scoring`): no replay holds the history's alerts, nor this process its truths."""
+    catalog, model = load_catalog(), None
     if learn:
         learn_until = learn_until or default_split(stream.events)
         model = fit_until(stream.events, stream.origin_tz, learn_until, catalog)
         catalog = catalog.with_learning(model)
-        truths = later_part(stream.truths, placed_times(stream.events), learn_until)
-    scorecard, throughput = _scored_replay(stream, workers, catalog, truths)
-    scorecard["learning"] = _learning_summary(model, learn_until, len(stream.truths) - len(truths))
+    scoring = Scoring(stream.truths, learn_until if learn else None)
+    scorecard, throughput = _scored_replay(stream, workers, catalog, scoring)
+    learned_orders = len(placed_times(stream.events)) - scorecard["orders"]
+    scorecard["learning"] = _learning_summary(model, learn_until, learned_orders)
     if model is not None:
         floor = catalog.with_learning(model, probe_policy(min(CURVE_THRESHOLDS)))
-        probe = replay_parallel(stream.events, stream.origin_tz, workers, catalog=floor)
-        scorecard["projected_late_curve"] = threshold_curve(probe, truths)
+        probe = replay_parallel(stream.events, stream.origin_tz, workers, catalog=floor, scoring=scoring)
+        scorecard["projected_late_curve"] = _tally(probe).curve_rows()
     scorecard["notices"] = notices({**stream.description, **evidence_counts(stream.events)}, scorecard, model)
     return scorecard, throughput
 
 
 def _scored_replay(
-    stream: Stream, workers: int, catalog: Catalog, truths: dict[str, OrderTruth]
+    stream: Stream, workers: int, catalog: Catalog, scoring: Scoring
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The replay's scorecard and throughput. Its alerts are freed on return, before the curve's
-    replay runs: a long history's alerts are a share of the peak they need not be part of."""
+    """The replay's scorecard and throughput."""
     started = time.perf_counter()
-    result = replay_parallel(stream.events, stream.origin_tz, workers, catalog=catalog)
+    result = replay_parallel(stream.events, stream.origin_tz, workers, catalog=catalog, scoring=scoring)
     seconds = time.perf_counter() - started
     throughput = {"events": result.events, "seconds": round(seconds, 3), "workers": workers,
                   "events_per_second": round(result.events / seconds, 1) if seconds else None,
                   "peak_orders_held": result.peak_orders_held}  # fmt: skip
-    return score(result, truths, catalog), throughput
+    return {**_tally(result).card(), "replay": replay_counts(result)}, throughput
+
+
+def _tally(result: ReplayResult) -> Tally:
+    assert result.tally is not None, "a scoring replay carries its tally"
+    return result.tally
+
+
+def replay_counts(result: ReplayResult) -> dict[str, Any]:
+    """What the replay did: events, evaluations, scheduled checks, resolutions, its first and last instant."""
+    return {
+        "events": result.events,
+        "evaluations": result.evaluations,
+        "scheduled_checks": result.scheduled_checks,
+        "resolutions": result.resolutions,
+        "started_at": result.started_at.isoformat() if result.started_at else None,
+        "ended_at": result.ended_at.isoformat() if result.ended_at else None,
+    }
 
 
 def probe_policy(floor: float) -> RulePolicy:

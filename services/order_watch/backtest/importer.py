@@ -221,22 +221,26 @@ def _event_id(*parts: object) -> uuid.UUID:
 
 def _stream(orders: dict[str, _Order], origin_tz: str, source: str, into: Spool | None) -> Stream:
     events: list[Envelope[Any]] = []
-    truths = {}
+    truths: dict[str, OrderTruth] = {}
     for order in orders.values():
         # The spool breaks ties of event time by this emission order, as the stable sort below does.
         (events if into is None else into).extend(_events(order))
         scanned = [scan["at"] for scan in order.scans if scan["status"] is TrackingStatus.DELIVERED]
         delivered_at = order.delivered_at or min(scanned, default=None)
-        truths[order.order_id] = OrderTruth(
+        truth = OrderTruth(
             order.order_id, order.promised_by, delivered_at, Failure.UNKNOWN, origin_tz, order.destination_tz,
-            True, order.shipped_at,
+            True, order.shipped_at, order.placed_at,
         )  # fmt: skip
+        if into is None:
+            truths[order.order_id] = truth
+        else:
+            into.add_truth(truth)
     events.sort(key=lambda event: event.occurred_at)
     scan_rows = sum(len(order.scans) for order in orders.values())
     description = {"kind": "import", "source": source, "orders": len(orders), "scan_rows": scan_rows}
     if into is not None:
         into.close()
-        return Stream(into, truths, origin_tz, description)
+        return Stream(into, None, origin_tz, description)
     return Stream(events, truths, origin_tz, description)
 
 

@@ -4,9 +4,9 @@
 model is fitted on what was known at that instant — the events up to it, applied through the
 backtest's store, so parcels still travelling then are censored, not dropped — and the replay
 runs the whole stream with it (orders placed before the split are in flight and still touch the
-store), but only orders placed after the split are scored. Each order is handed to the fit once the
-learning part holds nothing more for it, then forgotten, so the learning pass holds the orders in
-flight, not half the history. Pure: no I/O.
+store), but only orders placed after the split are scored (`replay.Scoring.placed_after`). Each
+order is handed to the fit once the learning part holds nothing more for it, then forgotten, so the
+learning pass holds the orders in flight, not half the history. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from services.common.contracts import Envelope
 from services.order_watch.backtest.replay import last_touches, same_instant
 from services.order_watch.backtest.spool import Spool
 from services.order_watch.backtest.store import Store
-from services.order_watch.backtest.truth import OrderTruth
 from services.order_watch.learning.fit import fit
 from services.order_watch.learning.model import DeliveryModel
 from services.order_watch.promise import Catalog
@@ -90,10 +89,3 @@ def spooled_settled_states(spool: Spool, origin_tz: str, until: dt.datetime) -> 
         if state is not None:
             yield state
         store.retire(order_id)
-
-
-def later_part(
-    truths: Mapping[str, OrderTruth], placed: Mapping[str, dt.datetime], until: dt.datetime
-) -> dict[str, OrderTruth]:
-    """The orders placed after the split: the only ones scored."""
-    return {order_id: truth for order_id, truth in truths.items() if placed.get(order_id, until) > until}

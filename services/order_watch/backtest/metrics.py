@@ -14,6 +14,10 @@ Definitions (per system — the engine, each engine rule, each baseline):
   failure); reported as a count, alerted orders, and per 1,000 orders;
 * alert volume: alerts (raises and reopenings) per 1,000 orders.
 
+Each order is scored once, when the replay forgets it (`Tally.add`): its truth and its alerts are
+folded into counts, and then dropped, so a long history's alerts are never all held at once.
+Tallies of parts replayed apart add up (`Tally.merge`), and the scorecard is read off the sum.
+
 Pure: no I/O.
 """
 
@@ -22,12 +26,15 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import statistics
+from bisect import insort
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from services.order_watch.backtest.replay import ENGINE, SYSTEMS, AlertRecord, ReplayResult
+from services.order_watch.backtest.alerts import ENGINE, SYSTEMS, AlertRecord, Crossing
+from services.order_watch.backtest.curve import Curve
 from services.order_watch.backtest.truth import Failure, OrderTruth
 from services.order_watch.promise import Catalog, latest_handover, load_catalog
 from services.order_watch.promise.recovery import option_sets
@@ -35,6 +42,7 @@ from services.order_watch.reconcile.shipping_rules import SERVICE_DOWNGRADE
 
 LEAD_TIME_BINS_HOURS = (0, 6, 12, 24, 48, 72, 120, 168)
 LABEL_TIME_TOLERANCE = dt.timedelta(seconds=1)
+MISSED_DOWNGRADES_LISTED = 20
 
 
 def recovery_deadline(truth: OrderTruth, catalog: Catalog | None = None) -> dt.datetime | None:
@@ -58,15 +66,6 @@ def _recovery_deadline(
             if act_by is not None:
                 candidates.append(act_by)
     return max(candidates, default=None)
-
-
-def first_alerts(alerts: Iterable[AlertRecord]) -> dict[str, dt.datetime]:
-    """The first alert time per order."""
-    first: dict[str, dt.datetime] = {}
-    for alert in alerts:
-        if alert.order_id not in first or alert.at < first[alert.order_id]:
-            first[alert.order_id] = alert.at
-    return first
 
 
 def lead_time_summary(hours: list[float]) -> dict[str, Any]:
@@ -103,42 +102,198 @@ def _histogram(hours: list[float]) -> list[dict[str, Any]]:
     return bins
 
 
-def score_alerts(
-    alerts: list[AlertRecord], truths: Mapping[str, OrderTruth], deadlines: Mapping[str, dt.datetime | None]
-) -> dict[str, Any]:
-    """Recall, recoverable recall, lead time and false alarms of one system (or one rule)."""
-    orders = len(truths)
-    late = [truth for truth in truths.values() if truth.late]
-    first = first_alerts(alerts)
-    early = [truth for truth in late if truth.order_id in first and first[truth.order_id] < truth.promised_by]
-    recoverable = [
-        truth
-        for truth in late
-        if truth.order_id in first
-        and deadlines.get(truth.order_id) is not None
-        and first[truth.order_id] <= deadlines[truth.order_id]  # type: ignore[operator]
-    ]
-    hours = [(truth.promised_by - first[truth.order_id]).total_seconds() / 3600 for truth in early]
-    false_alarms = [alert for alert in alerts if truths[alert.order_id].never_at_risk]
-    on_time = [truth for truth in truths.values() if not truth.late]
-    late_alerted = sum(1 for truth in late if truth.order_id in first)
-    return {
-        "late_orders": len(late),
-        "late_orders_alerted": late_alerted,
-        "precision": _ratio(late_alerted, len(first)),
-        "on_time_orders_alerted": sum(1 for truth in on_time if truth.order_id in first),
-        "on_time_alerted_share": _ratio(sum(1 for truth in on_time if truth.order_id in first), len(on_time)),
-        "late_orders_alerted_before_promise": len(early),
-        "recall": _ratio(len(early), len(late)),
-        "recoverable_recall": _ratio(len(recoverable), len(late)),
-        "lead_time_hours": lead_time_summary(hours),
-        "alerts": len(alerts),
-        "alerted_orders": len(first),
-        "alerts_per_1000_orders": _per_thousand(len(alerts), orders),
-        "false_alarms": len(false_alarms),
-        "false_alarm_orders": len({alert.order_id for alert in false_alarms}),
-        "false_alarms_per_1000_orders": _per_thousand(len(false_alarms), orders),
-    }
+@dataclass
+class Population:
+    """The scored orders of a scope's denominator: all of them, or those of one failure mode."""
+
+    orders: int = 0
+    late: int = 0
+    never_at_risk: int = 0
+
+    def add(self, truth: OrderTruth) -> None:
+        self.orders += 1
+        self.late += truth.late
+        self.never_at_risk += truth.never_at_risk
+
+    def merge(self, other: Population) -> None:
+        self.orders += other.orders
+        self.late += other.late
+        self.never_at_risk += other.never_at_risk
+
+
+@dataclass
+class Scope:
+    """What one system (or one engine rule, or one system on one failure mode) did to the orders it alerted."""
+
+    alerted: int = 0
+    late_alerted: int = 0
+    early: int = 0
+    """late orders first alerted before the promise passed"""
+    recoverable: int = 0
+    """late orders first alerted while a recovery still existed"""
+    alerts: int = 0
+    false_alarms: int = 0
+    false_alarm_orders: int = 0
+    lead_hours: list[float] = field(default_factory=list)
+
+    def add(self, truth: OrderTruth, alerts: Sequence[AlertRecord], deadline: dt.datetime | None) -> None:
+        """One order and its alerts in this scope (none: nothing to count)."""
+        if not alerts:
+            return
+        first = min(alert.at for alert in alerts)
+        self.alerted += 1
+        self.alerts += len(alerts)
+        if truth.late:
+            self.late_alerted += 1
+            if first < truth.promised_by:
+                self.early += 1
+                self.lead_hours.append((truth.promised_by - first).total_seconds() / 3600)
+            if deadline is not None and first <= deadline:
+                self.recoverable += 1
+        elif truth.never_at_risk:
+            self.false_alarms += len(alerts)
+            self.false_alarm_orders += 1
+
+    def merge(self, other: Scope) -> None:
+        for name in ("alerted", "late_alerted", "early", "recoverable", "alerts", "false_alarms", "false_alarm_orders"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.lead_hours.extend(other.lead_hours)
+
+    def card(self, population: Population) -> dict[str, Any]:
+        """Recall, recoverable recall, lead time and false alarms, over `population`."""
+        on_time = population.orders - population.late
+        on_time_alerted = self.alerted - self.late_alerted
+        return {
+            "late_orders": population.late,
+            "late_orders_alerted": self.late_alerted,
+            "precision": _ratio(self.late_alerted, self.alerted),
+            "on_time_orders_alerted": on_time_alerted,
+            "on_time_alerted_share": _ratio(on_time_alerted, on_time),
+            "late_orders_alerted_before_promise": self.early,
+            "recall": _ratio(self.early, population.late),
+            "recoverable_recall": _ratio(self.recoverable, population.late),
+            "lead_time_hours": lead_time_summary(self.lead_hours),
+            "alerts": self.alerts,
+            "alerted_orders": self.alerted,
+            "alerts_per_1000_orders": _per_thousand(self.alerts, population.orders),
+            "false_alarms": self.false_alarms,
+            "false_alarm_orders": self.false_alarm_orders,
+            "false_alarms_per_1000_orders": _per_thousand(self.false_alarms, population.orders),
+        }
+
+
+@dataclass
+class Tally:
+    """The scorecard's counts over the orders scored so far: per system, per engine rule, per
+    failure mode, downgrades at label time, and the projected_late threshold curve."""
+
+    population: Population = field(default_factory=Population)
+    failures: dict[Failure, Population] = field(default_factory=lambda: defaultdict(Population))
+    systems: dict[str, Scope] = field(default_factory=lambda: {system: Scope() for system in SYSTEMS})
+    rules: dict[str, Scope] = field(default_factory=lambda: defaultdict(Scope))
+    by_failure: dict[tuple[Failure, str], Scope] = field(default_factory=lambda: defaultdict(Scope))
+    downgrades_injected: int = 0
+    downgrades_caught: int = 0
+    downgrades_missed: list[str] = field(default_factory=list)
+    """the first order ids (sorted) of injected downgrades not flagged at label time"""
+    curve: Curve = field(default_factory=Curve)
+
+    def add(
+        self, truth: OrderTruth, alerts: Sequence[AlertRecord], crossings: Sequence[Crossing], catalog: Catalog
+    ) -> None:
+        """Score one order, once: its truth, every alert any system raised on it, its P(miss) highs."""
+        deadline = recovery_deadline(truth, catalog) if truth.late else None
+        self.population.add(truth)
+        self.failures[truth.failure].add(truth)
+        by_system: dict[str, list[AlertRecord]] = defaultdict(list)
+        by_rule: dict[str, list[AlertRecord]] = defaultdict(list)
+        for alert in alerts:
+            by_system[alert.system].append(alert)
+            if alert.system == ENGINE:
+                by_rule[alert.rule].append(alert)
+        for system, found in by_system.items():
+            self.systems[system].add(truth, found, deadline)
+            self.by_failure[(truth.failure, system)].add(truth, found, deadline)
+        for rule, found in by_rule.items():
+            self.rules[rule].add(truth, found, deadline)
+        self._add_downgrade(truth, by_rule.get(SERVICE_DOWNGRADE, ()))
+        self.curve.add(truth, by_system.get(ENGINE, ()), crossings)
+
+    def _add_downgrade(self, truth: OrderTruth, flagged: Sequence[AlertRecord]) -> None:
+        if truth.failure is not Failure.DOWNGRADE:
+            return
+        self.downgrades_injected += 1
+        first = min((alert.at for alert in flagged), default=None)
+        if first is not None and truth.label_at is not None and first - truth.label_at <= LABEL_TIME_TOLERANCE:
+            self.downgrades_caught += 1
+        else:
+            insort(self.downgrades_missed, truth.order_id)
+            del self.downgrades_missed[MISSED_DOWNGRADES_LISTED:]
+
+    def merge(self, other: Tally) -> None:
+        """Add the counts of orders scored elsewhere (another part of the stream)."""
+        self.population.merge(other.population)
+        for failure, population in other.failures.items():
+            self.failures[failure].merge(population)
+        for mine, theirs in ((self.systems, other.systems), (self.rules, other.rules),
+                             (self.by_failure, other.by_failure)):  # fmt: skip
+            for key, scope in theirs.items():
+                mine.setdefault(key, Scope()).merge(scope)
+        self.downgrades_injected += other.downgrades_injected
+        self.downgrades_caught += other.downgrades_caught
+        self.downgrades_missed = sorted(self.downgrades_missed + other.downgrades_missed)[:MISSED_DOWNGRADES_LISTED]
+        self.curve.merge(other.curve)
+
+    def card(self) -> dict[str, Any]:
+        """The whole scorecard: overall, per engine rule, per failure mode, downgrades at label time."""
+        return {
+            "orders": self.population.orders,
+            "late_orders": self.population.late,
+            "never_at_risk_orders": self.population.never_at_risk,
+            "systems": {system: self.systems[system].card(self.population) for system in SYSTEMS},
+            "engine_rules": {rule: scope.card(self.population) for rule, scope in sorted(self.rules.items())},
+            "by_failure": self._failure_table(),
+            "downgrades": {
+                "injected": self.downgrades_injected,
+                "caught_at_label_time": self.downgrades_caught,
+                "missed": list(self.downgrades_missed),
+            },
+        }
+
+    def curve_rows(self) -> list[dict[str, Any]]:
+        """The projected_late threshold curve over the scored orders (`curve.Curve.rows`)."""
+        return self.curve.rows(self.population)
+
+    def _failure_table(self) -> dict[str, Any]:
+        table = {}
+        for failure in Failure:
+            population = self.failures.get(failure)
+            if population is None or not population.orders:
+                continue
+            row: dict[str, Any] = {"orders": population.orders, "late_orders": population.late}
+            for system in SYSTEMS:
+                scored = self.by_failure.get((failure, system), Scope()).card(population)
+                row[system] = {key: scored[key] for key in ("recall", "recoverable_recall", "alerted_orders")}
+                row[system]["lead_time_median_hours"] = scored["lead_time_hours"]["median"]
+            table[failure.value] = row
+        return table
+
+
+def tally_of(
+    alerts: Iterable[AlertRecord], crossings: Iterable[tuple[str, dt.datetime, float]],
+    truths: dict[str, OrderTruth], catalog: Catalog,
+) -> Tally:  # fmt: skip
+    """The tally of a replay that kept every alert: each order of `truths` scored with its alerts."""
+    alerts_of: dict[str, list[AlertRecord]] = defaultdict(list)
+    crossings_of: dict[str, list[Crossing]] = defaultdict(list)
+    for alert in alerts:
+        alerts_of[alert.order_id].append(alert)
+    for order_id, at, p_miss in crossings:
+        crossings_of[order_id].append((at, p_miss))
+    tally = Tally()
+    for order_id, truth in truths.items():
+        tally.add(truth, alerts_of.get(order_id, ()), crossings_of.get(order_id, ()), catalog)
+    return tally
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -147,72 +302,3 @@ def _ratio(part: int, whole: int) -> float | None:
 
 def _per_thousand(count: int, orders: int) -> float:
     return round(1000 * count / orders, 2) if orders else 0.0
-
-
-def score(result: ReplayResult, truths: Mapping[str, OrderTruth], catalog: Catalog | None = None) -> dict[str, Any]:
-    """The whole scorecard: overall, per engine rule, per failure mode, downgrades at label time."""
-    catalog = catalog or load_catalog()
-    alerts = [alert for alert in result.alerts if alert.order_id in truths]
-    deadlines = {order_id: recovery_deadline(truth, catalog) for order_id, truth in truths.items() if truth.late}
-    by_system = {system: [alert for alert in alerts if alert.system == system] for system in SYSTEMS}
-    engine = by_system[ENGINE]
-    return {
-        "orders": len(truths),
-        "late_orders": sum(1 for truth in truths.values() if truth.late),
-        "never_at_risk_orders": sum(1 for truth in truths.values() if truth.never_at_risk),
-        "systems": {system: score_alerts(records, truths, deadlines) for system, records in by_system.items()},
-        "engine_rules": _per_rule(engine, truths, deadlines),
-        "by_failure": _per_failure(by_system, truths, deadlines),
-        "downgrades": downgrade_catches(engine, truths),
-        "replay": {
-            "events": result.events,
-            "evaluations": result.evaluations,
-            "scheduled_checks": result.scheduled_checks,
-            "resolutions": result.resolutions,
-            "started_at": result.started_at.isoformat() if result.started_at else None,
-            "ended_at": result.ended_at.isoformat() if result.ended_at else None,
-        },
-    }
-
-
-def _per_rule(
-    engine: list[AlertRecord], truths: Mapping[str, OrderTruth], deadlines: Mapping[str, dt.datetime | None]
-) -> dict[str, Any]:
-    by_rule: dict[str, list[AlertRecord]] = defaultdict(list)
-    for alert in engine:
-        by_rule[alert.rule].append(alert)
-    return {rule: score_alerts(records, truths, deadlines) for rule, records in sorted(by_rule.items())}
-
-
-def _per_failure(
-    by_system: Mapping[str, list[AlertRecord]],
-    truths: Mapping[str, OrderTruth],
-    deadlines: Mapping[str, dt.datetime | None],
-) -> dict[str, Any]:
-    table = {}
-    for failure in Failure:
-        subset = {order_id: truth for order_id, truth in truths.items() if truth.failure is failure}
-        if not subset:
-            continue
-        row: dict[str, Any] = {"orders": len(subset), "late_orders": sum(1 for truth in subset.values() if truth.late)}
-        for system, alerts in by_system.items():
-            scored = score_alerts([alert for alert in alerts if alert.order_id in subset], subset, deadlines)
-            row[system] = {key: scored[key] for key in ("recall", "recoverable_recall", "alerted_orders")}
-            row[system]["lead_time_median_hours"] = scored["lead_time_hours"]["median"]
-        table[failure.value] = row
-    return table
-
-
-def downgrade_catches(engine: list[AlertRecord], truths: Mapping[str, OrderTruth]) -> dict[str, Any]:
-    """Injected downgrades, and how many the engine flagged at the moment the label arrived."""
-    injected = [truth for truth in truths.values() if truth.failure is Failure.DOWNGRADE]
-    flagged = first_alerts(alert for alert in engine if alert.rule == SERVICE_DOWNGRADE)
-    at_label = [
-        truth.order_id
-        for truth in injected
-        if truth.order_id in flagged
-        and truth.label_at is not None
-        and flagged[truth.order_id] - truth.label_at <= LABEL_TIME_TOLERANCE
-    ]
-    missed = sorted(truth.order_id for truth in injected if truth.order_id not in at_label)
-    return {"injected": len(injected), "caught_at_label_time": len(at_label), "missed": missed[:20]}

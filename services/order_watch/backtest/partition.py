@@ -5,7 +5,8 @@ each order's events on its own gives exactly the alerts a single replay gives. T
 split by a stable hash of the order id; a scan goes to the part of every order shipped on its
 tracking number (labels are looked up over the whole stream first, so a scan that arrives
 before its label still finds its part). Each part runs its own `Replay` to the same end of the
-tail, and the results are merged.
+tail, and the results are merged (alerts, or with a `Scoring` each part's tally of the orders it
+scored: an order is scored in its own part only).
 
 Parts run in forked worker processes, which inherit the stream instead of receiving it
 pickled; where fork is unavailable the parts run one after the other in this process. A stream
@@ -25,7 +26,8 @@ from functools import partial
 from typing import Any
 
 from services.common.contracts import Envelope
-from services.order_watch.backtest.replay import DEFAULT_TAIL, Replay, ReplayResult
+from services.order_watch.backtest.metrics import Tally
+from services.order_watch.backtest.replay import DEFAULT_TAIL, Replay, ReplayResult, Scoring
 from services.order_watch.backtest.spool import Spool, part_of
 from services.order_watch.orders.flows import carrier_key
 from services.order_watch.promise import Catalog
@@ -75,6 +77,11 @@ def merge(results: Iterable[ReplayResult], events: int) -> ReplayResult:
         merged.scheduled_checks += result.scheduled_checks
         merged.peak_orders_held += result.peak_orders_held
     merged.alerts.sort(key=alert_order)
+    tallies = [result.tally for result in results if result.tally is not None]
+    if tallies:
+        merged.tally = Tally()
+        for tally in tallies:
+            merged.tally.merge(tally)
     merged.started_at = min((r.started_at for r in results if r.started_at), default=None)
     merged.ended_at = max((r.ended_at for r in results if r.ended_at), default=None)
     return merged
@@ -97,48 +104,62 @@ def replay_parallel(
     tail: dt.timedelta = DEFAULT_TAIL,
     min_events_per_worker: int = MIN_EVENTS_PER_WORKER,
     catalog: Catalog | None = None,
+    scoring: Scoring | None = None,
 ) -> ReplayResult:
-    """Replay a stream (in event-time order) on up to `workers` processes; the same alerts as one `Replay`."""
+    """Replay a stream (in event-time order) on up to `workers` processes; the same alerts (or
+    tally) as one `Replay`."""
     if isinstance(events, Spool):
-        return _replay_spool(events, origin_tz, workers, tail, min_events_per_worker, catalog)
+        return _replay_spool(events, origin_tz, workers, tail, min_events_per_worker, catalog, scoring)
     workers = worker_count(len(events), workers, min_events_per_worker)
     if workers == 1:
-        result = Replay(origin_tz, catalog).run(events, tail)
+        result = Replay(origin_tz, catalog, scoring=scoring).run(events, tail)
         result.alerts.sort(key=alert_order)
         return result
     until = max(event.occurred_at for event in events) + tail
     parts = partition_stream(events, workers)
-    return merge(_run_parts(parts, origin_tz, until, catalog), len(events))
+    return merge(_run_parts(parts, origin_tz, until, catalog, scoring), len(events))
 
 
 def _replay_spool(
-    spool: Spool, origin_tz: str, workers: int, tail: dt.timedelta, min_events_per_worker: int, catalog: Catalog | None
+    spool: Spool,
+    origin_tz: str,
+    workers: int,
+    tail: dt.timedelta,
+    min_events_per_worker: int,
+    catalog: Catalog | None,
+    scoring: Scoring | None,
 ) -> ReplayResult:
     """A spool already split into parts as it was written: each worker reads its parts' runs."""
     workers = worker_count(len(spool), min(workers, spool.parts), min_events_per_worker)
     if workers == 1:
-        result = Replay(origin_tz, catalog).run_batches(spool.batches(), tail)
+        replay = Replay(origin_tz, catalog, scoring=scoring)
+        result = replay.run_batches(spool.batches(truths=replay.truths), tail)
         result.alerts.sort(key=alert_order)
         return result
     assert spool.last_at is not None
     until = spool.last_at + tail
     groups = [range(first, spool.parts, workers) for first in range(workers)]
-    jobs = [partial(_replay_spooled_part, spool, group, origin_tz, until, catalog) for group in groups]
+    jobs = [partial(_replay_spooled_part, spool, group, origin_tz, until, catalog, scoring) for group in groups]
     return merge(run_forked(jobs), len(spool))
 
 
 def _replay_spooled_part(
-    spool: Spool, parts: range, origin_tz: str, until: dt.datetime, catalog: Catalog | None
+    spool: Spool, parts: range, origin_tz: str, until: dt.datetime, catalog: Catalog | None, scoring: Scoring | None
 ) -> ReplayResult:
-    return Replay(origin_tz, catalog).run_batches(spool.batches(parts), until=until)
+    replay = Replay(origin_tz, catalog, scoring=scoring)
+    return replay.run_batches(spool.batches(parts, truths=replay.truths), until=until)
 
 
-def _run_parts(parts: list[Part], origin_tz: str, until: dt.datetime, catalog: Catalog | None) -> list[ReplayResult]:
-    return run_forked([partial(_replay_part, part, origin_tz, until, catalog) for part in parts])
+def _run_parts(
+    parts: list[Part], origin_tz: str, until: dt.datetime, catalog: Catalog | None, scoring: Scoring | None
+) -> list[ReplayResult]:
+    return run_forked([partial(_replay_part, part, origin_tz, until, catalog, scoring) for part in parts])
 
 
-def _replay_part(part: Part, origin_tz: str, until: dt.datetime, catalog: Catalog | None) -> ReplayResult:
-    return Replay(origin_tz, catalog).run(part, until=until)
+def _replay_part(
+    part: Part, origin_tz: str, until: dt.datetime, catalog: Catalog | None, scoring: Scoring | None
+) -> ReplayResult:
+    return Replay(origin_tz, catalog, scoring=scoring).run(part, until=until)
 
 
 # The jobs a forked worker inherits from its parent (set only while a pool runs).

@@ -12,6 +12,10 @@ A finished order is dropped: once the stream holds no later event for it (its ow
 tracking number it was shipped on) and no check of it is pending, nothing can change its alerts
 again, so the store and the replay forget it. Memory then follows the orders in flight, not the
 length of the history, and the alerts are those of a replay that kept everything.
+
+Given a `Scoring`, the replay also scores each order as it forgets it (`metrics.Tally`): the
+order's alerts are held only while it is in flight, and the result carries the tally instead of
+every alert of the history.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import datetime as dt
 import gc
 import heapq
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,33 +33,41 @@ from zoneinfo import ZoneInfo
 from services.common.clock import ManualClock
 from services.common.contracts import Envelope
 from services.common.vocab import TrackingStatus
+from services.order_watch.backtest.alerts import (
+    CARRIER_ESTIMATE_BASELINE,
+    DELIVERED_LATE_BASELINE,
+    ENGINE,
+    SYSTEMS,
+    AlertRecord,
+    Crossing,
+)
+from services.order_watch.backtest.metrics import Tally
 from services.order_watch.backtest.store import Store
+from services.order_watch.backtest.truth import OrderTruth
 from services.order_watch.orders.flows import carrier_key
 from services.order_watch.promise import Catalog, load_catalog
 from services.order_watch.promise.calendar import local_date
 from services.order_watch.reconcile import Finding, evaluate, next_check_at
 
-ENGINE = "engine"
-DELIVERED_LATE_BASELINE = "baseline_delivered_late"
-CARRIER_ESTIMATE_BASELINE = "baseline_carrier_estimate"
-SYSTEMS = (ENGINE, DELIVERED_LATE_BASELINE, CARRIER_ESTIMATE_BASELINE)
+__all__ = ["CARRIER_ESTIMATE_BASELINE", "DELIVERED_LATE_BASELINE", "ENGINE", "SYSTEMS", "AlertRecord", "Replay",
+           "ReplayResult", "Scoring", "replay"]  # fmt: skip
 # After the last event, keep the scheduler running this long so silence-based rules can fire.
 DEFAULT_TAIL = dt.timedelta(days=14)
 
 
-# Slots: every alert of a long history comes back from the workers and is held for scoring.
-@dataclass(frozen=True, slots=True)
-class AlertRecord:
-    """An alert a person would have received: raised (or reopened) at `at` by `system`'s `rule`."""
+@dataclass(frozen=True)
+class Scoring:
+    """Score each order as the replay forgets it, instead of keeping every alert."""
 
-    system: str
-    order_id: str
-    rule: str
-    shipment_id: str | None
-    at: dt.datetime
-    severity: str = "warning"
-    act_by: dt.datetime | None = None
-    reopened: bool = False
+    truths: Mapping[str, OrderTruth] | None = None
+    """every order's truth; None: the stream carries them (a spool's truth records, `Spool.add_truth`)"""
+    placed_after: dt.datetime | None = None
+    """score only the orders placed after this instant (the learning split); None: every order"""
+
+    def wanted(self, truth: OrderTruth) -> bool:
+        if self.placed_after is None:
+            return True
+        return truth.placed_at is not None and truth.placed_at > self.placed_after
 
 
 @dataclass
@@ -63,6 +75,9 @@ class ReplayResult:
     """Every alert of every system, plus counts of what the replay did."""
 
     alerts: list[AlertRecord] = field(default_factory=list)
+    """every alert, when the replay was not scoring (with a `Scoring`: empty, see `tally`)"""
+    tally: Tally | None = None
+    """the scored orders' counts, when the replay was scoring"""
     crossings: list[tuple[str, dt.datetime, float]] = field(default_factory=list)
     """(order, when, P(miss)) each time an order's projected_late P(miss) rose above its highest
     so far: enough to tell when the rule would first have fired at any higher threshold."""
@@ -82,11 +97,22 @@ class ReplayResult:
 class Replay:
     """Owns the store, the clock, the scheduler queue and the open alerts of one backtest run."""
 
-    def __init__(self, origin_tz: str, catalog: Catalog | None = None, clock: ManualClock | None = None) -> None:
+    def __init__(
+        self,
+        origin_tz: str,
+        catalog: Catalog | None = None,
+        clock: ManualClock | None = None,
+        scoring: Scoring | None = None,
+    ) -> None:
         self.catalog = catalog or load_catalog()
         self.store = Store(origin_tz)
         self.clock = clock
-        self.result = ReplayResult()
+        self.scoring = scoring
+        self.result = ReplayResult(tally=Tally() if scoring else None)
+        self.truths: dict[str, OrderTruth] = dict(scoring.truths or {}) if scoring else {}
+        """the truths of the orders not scored yet (a spool fills it as it is read)"""
+        self._alerts_of: dict[str, list[AlertRecord]] = defaultdict(list)
+        self._crossings_of: dict[str, list[Crossing]] = defaultdict(list)
         self._open: dict[str, dict[tuple[str, str], bool]] = {}
         self._due: dict[str, dt.datetime] = {}
         # (due in UTC, order id, due): the heap compares UTC instants, which share one tzinfo and so
@@ -126,6 +152,9 @@ class Replay:
                 until = self.clock.now() + tail
             if until is not None:
                 self.run_due(until)
+            if self.scoring is not None:
+                for order_id in list(self.store.orders):  # the end: nothing will touch them again
+                    self._retire(order_id)
         return self.result
 
     def apply(self, batch: list[Envelope[Any]], finishing: Sequence[str] | None = None) -> None:
@@ -206,7 +235,9 @@ class Replay:
         heapq.heappush(self._queue, (due.astimezone(dt.UTC), order_id, due))
 
     def _retire(self, order_id: str) -> None:
-        """Forget an order nothing can touch again (see the module docstring)."""
+        """Forget an order nothing can touch again (see the module docstring), once scored when scoring."""
+        if self.scoring is not None:
+            self._score(order_id)
         for shipment in self.store.shipments_by_order.get(order_id, ()):
             self._estimate_late.discard((order_id, shipment.carrier, shipment.tracking_number))
         self.store.retire(order_id)
@@ -214,6 +245,12 @@ class Replay:
         self._open.pop(order_id, None)
         self._highest_p_miss.pop(order_id, None)
         self._delivered_late.discard(order_id)
+
+    def _score(self, order_id: str) -> None:
+        alerts, crossings = self._alerts_of.pop(order_id, ()), self._crossings_of.pop(order_id, ())
+        truth = self.truths.pop(order_id, None)
+        if truth is not None and self.result.tally is not None and self.scoring and self.scoring.wanted(truth):
+            self.result.tally.add(truth, alerts, crossings, self.catalog)
 
     def _sync_alerts(self, order_id: str, findings: list[Finding], now: dt.datetime) -> None:
         """Raise new findings, reopen resolved ones, resolve those that disappeared (one alert per rule, shipment)."""
@@ -236,7 +273,10 @@ class Replay:
         p_miss = (finding.evidence.get("p_miss") or {}).get("value")
         if p_miss is not None and p_miss > self._highest_p_miss.get(order_id, -1.0):
             self._highest_p_miss[order_id] = p_miss
-            self.result.crossings.append((order_id, now, p_miss))
+            if self.scoring is None:
+                self.result.crossings.append((order_id, now, p_miss))
+            else:
+                self._crossings_of[order_id].append((now, p_miss))
 
     def _record(
         self,
@@ -248,18 +288,17 @@ class Replay:
         finding: Finding | None = None,
         reopened: bool = False,
     ) -> None:
-        self.result.alerts.append(
-            AlertRecord(
-                system=system,
-                order_id=order_id,
-                rule=rule,
-                shipment_id=shipment_id,
-                at=now,
-                severity=finding.severity.value if finding else "warning",
-                act_by=finding.act_by if finding else None,
-                reopened=reopened,
-            )
+        record = AlertRecord(
+            system=system,
+            order_id=order_id,
+            rule=rule,
+            shipment_id=shipment_id,
+            at=now,
+            severity=finding.severity.value if finding else "warning",
+            act_by=finding.act_by if finding else None,
+            reopened=reopened,
         )
+        (self.result.alerts if self.scoring is None else self._alerts_of[order_id]).append(record)
 
     def _watch_baselines(self, event: Envelope[Any], now: dt.datetime) -> None:
         scan = event.payload
@@ -345,7 +384,11 @@ def no_cycle_collection() -> Iterator[None]:
 
 
 def replay(
-    events: Iterable[Envelope[Any]], origin_tz: str, catalog: Catalog | None = None, tail: dt.timedelta = DEFAULT_TAIL
+    events: Iterable[Envelope[Any]],
+    origin_tz: str,
+    catalog: Catalog | None = None,
+    tail: dt.timedelta = DEFAULT_TAIL,
+    scoring: Scoring | None = None,
 ) -> ReplayResult:
-    """Replay a whole stream and return every system's alerts."""
-    return Replay(origin_tz, catalog).run(events, tail)
+    """Replay a whole stream and return every system's alerts (or, scoring, their tally)."""
+    return Replay(origin_tz, catalog, scoring=scoring).run(events, tail)

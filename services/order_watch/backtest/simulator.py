@@ -131,13 +131,12 @@ def simulate(config: SimulationConfig, catalog: Catalog | None = None) -> Stream
 
 
 def simulate_into(spool: Spool, config: SimulationConfig, catalog: Catalog | None = None) -> Stream:
-    """`simulate`, its events written to `spool` (closed here) as they are made instead of held in a list."""
-    truths: dict[str, OrderTruth] = {}
+    """`simulate`, its events and truths written to `spool` (closed here) as they are made instead of held."""
     for order_events, truth in simulated_orders(config, catalog):
         spool.extend(order_events)
-        truths[truth.order_id] = truth
+        spool.add_truth(truth)
     spool.close()
-    return Stream(spool, truths, config.origin_tz, config.describe())
+    return Stream(spool, None, config.origin_tz, config.describe())
 
 
 def simulated_orders(
@@ -175,6 +174,7 @@ def simulate_order(
         destination_tz=draft.destination.time_zone,
         residential=True,
         label_at=label_at,
+        placed_at=draft.placed_at,
     )
     return events, truth
 

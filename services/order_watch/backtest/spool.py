@@ -18,7 +18,10 @@ it back merged (docs/backtest.md, *Throughput and memory*):
   order's last event (its own, or a scan of a tracking number it was shipped on — what
   `replay.last_touches` finds), the instants orders were placed, the first and last event, and the
   scan counts. The last events become *finish markers* in the runs, right behind the event they
-  follow, so a replay reading a part forgets each order at the same moment as one over a list.
+  follow, so a replay reading a part forgets each order at the same moment as one over a list;
+* an order's ground truth (`add_truth`) is written to its part at the instant it was placed, so a
+  replay holds it only while the order is in flight and scores it when it forgets the order
+  (`replay.Scoring`): the history's truths are never all on the heap.
 
 The runs live in a temporary directory the spool removes when closed (or when it is collected).
 It is read in the process that wrote it, or in workers forked after it was closed: the encoded
@@ -47,6 +50,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel
 
 from services.common.contracts import Envelope
+from services.order_watch.backtest.truth import OrderTruth
 from services.order_watch.orders.flows import carrier_key
 
 # Events buffered (over all parts) before they are sorted and written: ~50 MB of encoded events,
@@ -59,7 +63,8 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MICROSECOND = dt.timedelta(microseconds=1)
 
 TrackingKey = tuple[str, str]
-# (position, encoded event or the id of the order a marker finishes, tracking key of a scan or None)
+# (position, encoded event, or at an odd position the id of the order a marker finishes or an
+# encoded truth; the tracking key of a scan or None)
 Record = tuple[int, Any, TrackingKey | None]
 Batch = tuple[list[Envelope[Any]], list[str]]
 
@@ -98,6 +103,7 @@ class Spool:
     def __init__(self, parts: int = 1, directory: Path | None = None, run_records: int = RUN_RECORDS) -> None:
         self.parts = max(1, parts)
         self.events = 0
+        self.truths = 0
         self.scans = 0
         self.estimates = 0
         self.placed: dict[str, dt.datetime] = {}
@@ -152,6 +158,17 @@ class Spool:
         if self._buffered >= self._run_records:
             self._flush()
 
+    def add_truth(self, truth: OrderTruth) -> None:
+        """Note an order's ground truth (after its order.placed event): read back at the instant it was placed."""
+        placed = self.placed.get(truth.order_id)
+        if placed is None:
+            raise ValueError(f"order {truth.order_id} has no order.placed event in the spool")
+        self.truths += 1
+        # Odd, like a finish marker, and first among the instant's records: seq 0.
+        self._buffer(part_of(truth.order_id, self.parts), (position(placed, 0, True), self._codec.encode(truth), None))
+        if self._buffered >= self._run_records:
+            self._flush()
+
     def close(self) -> None:
         """Write the last runs, the earlier scans a late label needs, and the finish markers."""
         if self._closed:
@@ -167,9 +184,12 @@ class Spool:
         self._flush()
         self._closed = True
 
-    def batches(self, parts: Iterable[int] | None = None) -> Iterator[Batch]:
+    def batches(
+        self, parts: Iterable[int] | None = None, truths: dict[str, OrderTruth] | None = None
+    ) -> Iterator[Batch]:
         """The events of `parts` (default: all) merged in stream order, as same-instant batches,
-        each with the orders whose last event is in it. A scan held by two parts comes once."""
+        each with the orders whose last event is in it. A scan held by two parts comes once.
+        `truths`: the orders' truths are put there as they are read (before their order's events)."""
         if not self._closed:
             raise RuntimeError("close the spool before reading it")
         chosen = range(self.parts) if parts is None else parts
@@ -179,18 +199,21 @@ class Spool:
         instant = previous = None
         decode = self._codec.decode
         for at, payload, _ in heapq.merge(*runs, key=itemgetter(0)):
-            if at == previous:
-                continue  # one scan routed to two of the chosen parts
+            if at == previous and not at & 1:
+                continue  # one scan routed to two of the chosen parts (markers may share a position)
             previous = at
             if instant_of(at) != instant:
                 if batch or finishing:
                     yield batch, finishing
                     batch, finishing = [], []
                 instant = instant_of(at)
-            if at & 1:
-                finishing.append(payload)
-            else:
+            if not at & 1:
                 batch.append(decode(payload))
+            elif type(payload) is str:
+                finishing.append(payload)
+            elif truths is not None:
+                truth = decode(payload)
+                truths[truth.order_id] = truth
         if batch or finishing:
             yield batch, finishing
 
@@ -359,14 +382,14 @@ class _Codec:
         self._file = io.BytesIO()
         self._pickler = _Pickler(self._file, self.constants)
 
-    def encode(self, event: Envelope[Any]) -> bytes:
+    def encode(self, event: Envelope[Any] | OrderTruth) -> bytes:
         self._file.seek(0)
         self._file.truncate()
         self._pickler.clear_memo()
         self._pickler.dump(event)
         return self._file.getvalue()
 
-    def decode(self, blob: bytes) -> Envelope[Any]:
+    def decode(self, blob: bytes) -> Any:
         unpickler = pickle.Unpickler(io.BytesIO(blob))
         # The list's own lookup, not a Python method: a fifth of the decoding time, once per constant.
         unpickler.persistent_load = self.constants.objects.__getitem__  # type: ignore[method-assign]

@@ -45,6 +45,7 @@ class OrderTruth:
     destination_tz: str
     residential: bool = True
     label_at: dt.datetime | None = None
+    placed_at: dt.datetime | None = None
 
     @property
     def late(self) -> bool:
@@ -63,9 +64,9 @@ class OrderTruth:
 @dataclass(frozen=True)
 class Stream:
     """Events in event-time order (a list, or a `Spool` on disk), with the ground truth of every
-    order they describe."""
+    order they describe (None: the spool carries them, `Spool.add_truth`)."""
 
     events: list[Envelope[Any]] | Spool
-    truths: dict[str, OrderTruth]
+    truths: dict[str, OrderTruth] | None
     origin_tz: str
     description: dict[str, Any] = field(default_factory=dict)

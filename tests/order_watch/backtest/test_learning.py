@@ -11,8 +11,8 @@ import pytest
 
 from services.order_watch.backtest.cli import run_backtest
 from services.order_watch.backtest.importer import parse_history
-from services.order_watch.backtest.learn import default_split, later_part, placed_times
-from services.order_watch.backtest.replay import ENGINE, Replay, same_instant
+from services.order_watch.backtest.learn import default_split, placed_times
+from services.order_watch.backtest.replay import ENGINE, Replay, Scoring, same_instant
 from services.order_watch.backtest.simulator import SimulationConfig, simulate
 from services.order_watch.backtest.world import load_world
 
@@ -67,8 +67,11 @@ def test_only_orders_placed_after_the_split_are_scored() -> None:
     stream = simulate(SimulationConfig(orders=60, seed=3, days=6))
     until = default_split(stream.events)
     placed = placed_times(stream.events)
-    scored = later_part(stream.truths, placed, until)
-    assert 0 < len(scored) < len(stream.truths) and all(placed[order] > until for order in scored)
+    scoring = Scoring(stream.truths, until)
+    scored = {order for order, truth in stream.truths.items() if scoring.wanted(truth)}
+    assert 0 < len(scored) < len(stream.truths) and scored == {order for order, at in placed.items() if at > until}
+    result = Replay(stream.origin_tz, scoring=scoring).run(stream.events)
+    assert result.tally is not None and result.tally.population.orders == len(scored)
 
 
 @pytest.mark.parametrize("path", WORLDS, ids=lambda path: path.stem)
