@@ -42,7 +42,7 @@ import psutil
 from bench.run import json_rate, loop_rate
 from services.common.contracts import Envelope
 from services.order_watch.backtest.importer import COLUMNS, parse_history
-from services.order_watch.backtest.learn import default_split, fit_until, placed_times
+from services.order_watch.backtest.learn import default_split, fit_until, placed_instants
 from services.order_watch.backtest.partition import available_cores, replay_parallel, worker_count
 from services.order_watch.backtest.replay import Scoring
 from services.order_watch.backtest.simulator import SimulationConfig, simulate, simulate_into
@@ -71,7 +71,7 @@ def replay_rate(stream: Stream, workers: int, one_process: bool) -> dict[str, An
     result = replay_parallel(stream.events, stream.origin_tz, workers, catalog=catalog, scoring=scoring)
     seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     row: dict[str, Any] = {
-        "orders": len(placed_times(stream.events)),
+        "orders": len(placed_instants(stream.events)),
         "events": result.events,
         "workers": worker_count(len(stream.events), workers),
         "seconds": round(seconds, 2),

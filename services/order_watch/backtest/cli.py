@@ -20,7 +20,7 @@ from typing import Any
 
 from services.order_watch.backtest.curve import CURVE_THRESHOLDS
 from services.order_watch.backtest.importer import HistoryError, read_history
-from services.order_watch.backtest.learn import default_split, fit_until, placed_times
+from services.order_watch.backtest.learn import default_split, fit_until, placed_instants
 from services.order_watch.backtest.metrics import Tally
 from services.order_watch.backtest.notices import evidence_counts, notices
 from services.order_watch.backtest.partition import available_cores, replay_parallel
@@ -86,7 +86,7 @@ def run_backtest(
         catalog = catalog.with_learning(model)
     scoring = Scoring(stream.truths, learn_until if learn else None)
     scorecard, throughput = _scored_replay(stream, workers, catalog, scoring)
-    learned_orders = len(placed_times(stream.events)) - scorecard["orders"]
+    learned_orders = len(placed_instants(stream.events)) - scorecard["orders"]
     scorecard["learning"] = _learning_summary(model, learn_until, learned_orders)
     if model is not None:
         floor = catalog.with_learning(model, probe_policy(min(CURVE_THRESHOLDS)))

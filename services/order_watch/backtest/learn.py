@@ -12,7 +12,7 @@ learning pass holds the orders in flight, not half the history. Pure: no I/O.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from services.common.contracts import Envelope
@@ -25,16 +25,16 @@ from services.order_watch.promise import Catalog
 from services.order_watch.reconcile.state import OrderState
 
 
-def placed_times(events: Sequence[Envelope[Any]] | Spool) -> Mapping[str, dt.datetime]:
-    """When each order of the stream was placed."""
+def placed_instants(events: Sequence[Envelope[Any]] | Spool) -> list[dt.datetime]:
+    """When the stream's orders were placed: one instant per order.placed event, in stream order."""
     if isinstance(events, Spool):
         return events.placed  # noted as it was written
-    return {event.payload.order_id: event.occurred_at for event in events if event.event_type == "order.placed"}
+    return [event.occurred_at for event in events if event.event_type == "order.placed"]
 
 
 def default_split(events: Sequence[Envelope[Any]] | Spool) -> dt.datetime:
     """The instant by which half of the stream's orders had been placed."""
-    placed = sorted(placed_times(events).values())
+    placed = sorted(placed_instants(events))
     if not placed:
         raise ValueError("the history has no orders to split")
     return placed[(len(placed) - 1) // 2]

@@ -106,8 +106,10 @@ class Spool:
         self.truths = 0
         self.scans = 0
         self.estimates = 0
-        self.placed: dict[str, dt.datetime] = {}
-        """When each order was placed (`learn.placed_times` of the stream)."""
+        self.placed: list[dt.datetime] = []
+        """When each order was placed, one instant per order.placed event (`learn.placed_instants`): a
+        list, not a map by order, since the split needs only the instants (and a million orders' ids
+        would be held for nothing)."""
         self.first_at: dt.datetime | None = None
         """The first event's time (the first in stream order)."""
         self.last_at: dt.datetime | None = None
@@ -159,13 +161,13 @@ class Spool:
             self._flush()
 
     def add_truth(self, truth: OrderTruth) -> None:
-        """Note an order's ground truth (after its order.placed event): read back at the instant it was placed."""
-        placed = self.placed.get(truth.order_id)
-        if placed is None:
-            raise ValueError(f"order {truth.order_id} has no order.placed event in the spool")
+        """Note an order's ground truth: read back at the instant it was placed (its order.placed event's)."""
+        if truth.placed_at is None:
+            raise ValueError(f"the truth of order {truth.order_id} says not when it was placed")
         self.truths += 1
         # Odd, like a finish marker, and first among the instant's records: seq 0.
-        self._buffer(part_of(truth.order_id, self.parts), (position(placed, 0, True), self._codec.encode(truth), None))
+        record = (position(truth.placed_at, 0, True), self._codec.encode(truth), None)
+        self._buffer(part_of(truth.order_id, self.parts), record)
         if self._buffered >= self._run_records:
             self._flush()
 
@@ -244,9 +246,7 @@ class Spool:
         order_id = event.payload.order_id
         part = part_of(order_id, self.parts)
         if event.event_type == "order.placed":
-            known = self.placed.get(order_id)
-            if known is None or event.occurred_at >= known:  # the later in stream order stands, as in a dict
-                self.placed[order_id] = event.occurred_at
+            self.placed.append(event.occurred_at)
         self._touch(order_id, here)
         if event.event_type == "shipment.label_created":
             key = (carrier_key(event.payload.carrier), event.payload.tracking_number)

@@ -11,7 +11,7 @@ import pytest
 
 from services.order_watch.backtest.cli import run_backtest
 from services.order_watch.backtest.importer import parse_history
-from services.order_watch.backtest.learn import default_split, placed_times
+from services.order_watch.backtest.learn import default_split
 from services.order_watch.backtest.replay import ENGINE, Replay, Scoring, same_instant
 from services.order_watch.backtest.simulator import SimulationConfig, simulate
 from services.order_watch.backtest.world import load_world
@@ -66,7 +66,9 @@ def test_label_and_first_scan_at_one_instant_are_one_batch_and_raise_nothing() -
 def test_only_orders_placed_after_the_split_are_scored() -> None:
     stream = simulate(SimulationConfig(orders=60, seed=3, days=6))
     until = default_split(stream.events)
-    placed = placed_times(stream.events)
+    placed = {
+        event.payload.order_id: event.occurred_at for event in stream.events if event.event_type == "order.placed"
+    }
     scoring = Scoring(stream.truths, until)
     scored = {order for order, truth in stream.truths.items() if scoring.wanted(truth)}
     assert 0 < len(scored) < len(stream.truths) and scored == {order for order, at in placed.items() if at > until}

@@ -12,7 +12,7 @@ import datetime as dt
 import pytest
 
 from services.order_watch.backtest.alerts import CARRIER_ESTIMATE_BASELINE, ENGINE, AlertRecord
-from services.order_watch.backtest.learn import default_split, placed_times
+from services.order_watch.backtest.learn import default_split
 from services.order_watch.backtest.metrics import Tally, tally_of
 from services.order_watch.backtest.partition import replay_parallel
 from services.order_watch.backtest.replay import Replay, Scoring
@@ -31,7 +31,9 @@ def _expected(placed_after: dt.datetime | None) -> Tally:
     """The tally of a replay that kept every alert, over the orders placed after the split."""
     kept = replay_parallel(STREAM.events, ORIGIN, 1)
     assert kept.tally is None and kept.alerts
-    placed = placed_times(STREAM.events)
+    placed = {
+        event.payload.order_id: event.occurred_at for event in STREAM.events if event.event_type == "order.placed"
+    }
     truths = {
         order: truth for order, truth in STREAM.truths.items() if placed_after is None or placed[order] > placed_after
     }
