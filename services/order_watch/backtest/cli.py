@@ -72,6 +72,17 @@ def load_stream(args: argparse.Namespace, spool: Spool) -> Stream:
     return simulate_into(spool, config)
 
 
+def load_stream_apart(args: argparse.Namespace, spool: Spool) -> Stream:
+    """`load_stream` in a forked process (`Spool.write_apart`): the notes a spool keeps while it is
+    written, per order and per tracking number, never sit on the heap the replay's workers fork from."""
+    truths, description = spool.write_apart(lambda written: _handed_back(load_stream(args, written)))
+    return Stream(spool, truths, args.origin_tz, description)
+
+
+def _handed_back(stream: Stream) -> tuple[Any, dict[str, Any]]:
+    return stream.truths, stream.description
+
+
 def run_backtest(
     stream: Stream, workers: int = 1, learn_until: dt.datetime | None = None, learn: bool = True
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -146,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     with Spool(args.workers, args.spool_dir) as spool:
         try:
-            stream = load_stream(args, spool)
+            stream = load_stream_apart(args, spool)
         except HistoryError as error:
             print(error, file=sys.stderr)
             return 2

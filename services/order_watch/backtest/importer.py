@@ -46,6 +46,9 @@ class HistoryError(ValueError):
         more = f"\n… and {len(problems) - MAX_REPORTED} more" if len(problems) > MAX_REPORTED else ""
         super().__init__(f"{len(problems)} problem(s) in the history CSV:\n" + "\n".join(shown) + more)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return HistoryError, (self.problems,)  # pickled whole: `Spool.write_apart` hands it to the parent
+
 
 @dataclass
 class _Order:

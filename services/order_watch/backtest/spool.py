@@ -23,6 +23,10 @@ it back merged (docs/backtest.md, *Throughput and memory*):
   replay holds it only while the order is in flight and scores it when it forgets the order
   (`replay.Scoring`): the history's truths are never all on the heap.
 
+`write_apart` writes the spool in a forked process and hands this one only what reading needs: the
+notes and buffers of writing (a million orders' last events and tracking numbers) never reach the
+heap that the replay's workers later fork from.
+
 The runs live in a temporary directory the spool removes when closed (or when it is collected).
 It is read in the process that wrote it, or in workers forked after it was closed: the encoded
 events refer by number to the classes, enum members and time zones the writer met
@@ -35,16 +39,17 @@ import datetime as dt
 import heapq
 import io
 import marshal
+import multiprocessing
 import pickle
 import tempfile
 import uuid
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from enum import Enum
 from operator import itemgetter
 from pathlib import Path
 from types import FunctionType
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
@@ -67,6 +72,9 @@ TrackingKey = tuple[str, str]
 # encoded truth; the tracking key of a scan or None)
 Record = tuple[int, Any, TrackingKey | None]
 Batch = tuple[list[Envelope[Any]], list[str]]
+T = TypeVar("T")
+# What a spool forked to be written keeps to itself: its directory (the parent's) and its codec's pickler.
+_LOCAL = ("_directory", "_codec")
 
 
 def part_of(order_id: str, parts: int) -> int:
@@ -159,6 +167,41 @@ class Spool:
             self._add_order_event(here, blob, event)
         if self._buffered >= self._run_records:
             self._flush()
+
+    def write_apart(self, write: Callable[[Spool], T]) -> T:
+        """`write(self)`, which must close the spool, run in a forked process; its result (pickled
+        back, so keep it small) and the closed spool's state come back here, where the spool then
+        reads as if written here. Where fork is unavailable, `write(self)` runs in this process."""
+        if "fork" not in multiprocessing.get_all_start_methods():
+            return write(self)
+        context = multiprocessing.get_context("fork")
+        receive, send = context.Pipe(duplex=False)
+        writer = context.Process(target=self._write_and_send, args=(write, send), daemon=True)
+        writer.start()
+        send.close()
+        try:
+            failed, result, state = receive.recv()
+        except EOFError:
+            writer.join()
+            raise RuntimeError(f"the process writing the spool died (exit code {writer.exitcode})") from None
+        writer.join()
+        if failed:
+            raise result
+        self._codec = _Codec(state.pop("constants"))
+        vars(self).update(state)
+        return result
+
+    def _write_and_send(self, write: Callable[[Spool], T], send: Any) -> None:
+        try:
+            result = write(self)
+        except Exception as error:  # handed to the parent, which raises it
+            send.send((True, error, {}))
+            return
+        if not self._closed:
+            send.send((True, RuntimeError("write_apart: the spool was not closed"), {}))
+            return
+        state = {name: value for name, value in vars(self).items() if name not in _LOCAL}
+        send.send((False, result, {**state, "constants": self._codec.constants.objects}))
 
     def add_truth(self, truth: OrderTruth) -> None:
         """Note an order's ground truth: read back at the instant it was placed (its order.placed event's)."""
@@ -322,9 +365,9 @@ class _Constants:
     of an envelope then carries a small number instead of a module path for each (faster to load,
     a third smaller)."""
 
-    def __init__(self) -> None:
-        self.objects: list[Any] = [dt.UTC]
-        self.numbers: dict[tuple[type, Any], int] = {(type(dt.UTC), dt.UTC): 0}
+    def __init__(self, objects: list[Any] | None = None) -> None:
+        self.objects: list[Any] = objects or [dt.UTC]
+        self.numbers: dict[tuple[type, Any], int] = {(type(obj), obj): n for n, obj in enumerate(self.objects)}
 
     def number(self, obj: Any) -> int | None:
         if obj is not dt.UTC and not isinstance(obj, _CONSTANT_TYPES):
@@ -377,8 +420,8 @@ class _Codec:
     """Envelopes to bytes and back, exactly: the same objects, time zones included (a JSON round
     trip would turn each zone into a fixed offset)."""
 
-    def __init__(self) -> None:
-        self.constants = _Constants()
+    def __init__(self, constants: list[Any] | None = None) -> None:
+        self.constants = _Constants(constants)
         self._file = io.BytesIO()
         self._pickler = _Pickler(self._file, self.constants)
 

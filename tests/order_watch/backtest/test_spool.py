@@ -17,7 +17,7 @@ import pytest
 
 from services.common.vocab import TrackingStatus
 from services.order_watch.backtest.cli import run_backtest
-from services.order_watch.backtest.importer import COLUMNS, parse_history
+from services.order_watch.backtest.importer import COLUMNS, HistoryError, parse_history
 from services.order_watch.backtest.learn import default_split, fit_until, placed_instants
 from services.order_watch.backtest.notices import evidence_counts
 from services.order_watch.backtest.partition import part_of, partition_stream, replay_parallel
@@ -190,3 +190,24 @@ def test_the_bounds_are_those_of_the_list():
     assert spool.first_at is min(shuffled, key=lambda event: event.occurred_at).occurred_at
     assert spool.last_at is max((event.occurred_at for event in shuffled), key=lambda at: at.astimezone(dt.UTC))
     assert len(spool) == len(events)
+
+
+def test_a_spool_written_in_a_forked_process_reads_as_one_written_here():
+    config = SimulationConfig(orders=40, seed=6, days=4, failure_rates=RATES)
+    with Spool(2, run_records=50) as here, Spool(2, run_records=50) as apart:
+        simulate_into(here, config)
+        description = apart.write_apart(lambda spool: simulate_into(spool, config).description)
+        assert description == simulate(config).description
+        counts = ("events", "truths", "scans", "estimates", "placed", "first_at", "last_at")
+        assert {name: getattr(apart, name) for name in counts} == {name: getattr(here, name) for name in counts}
+        for parts in (None, [1]):
+            read_here, read_apart = {}, {}
+            assert list(apart.batches(parts, read_apart)) == list(here.batches(parts, read_here))
+            assert read_apart == read_here and read_here
+
+
+def test_what_goes_wrong_while_writing_apart_is_raised_here():
+    history = "order_id,placed_at,promised_by,paid_service\nX,yesterday,2026-11-17T20:00:00-05:00,NEXT_DAY\n"
+    with Spool(2) as spool, pytest.raises(HistoryError) as raised:
+        spool.write_apart(lambda written: parse_history(history, into=written))
+    assert "row 2, column placed_at" in raised.value.problems[0]  # the problems themselves, not a message
