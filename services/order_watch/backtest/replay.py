@@ -37,7 +37,6 @@ from services.order_watch.backtest.alerts import (
     CARRIER_ESTIMATE_BASELINE,
     DELIVERED_LATE_BASELINE,
     ENGINE,
-    SYSTEMS,
     AlertRecord,
     Crossing,
 )
@@ -49,8 +48,6 @@ from services.order_watch.promise import Catalog, load_catalog
 from services.order_watch.promise.calendar import local_date
 from services.order_watch.reconcile import Finding, evaluate, next_check_at
 
-__all__ = ["CARRIER_ESTIMATE_BASELINE", "DELIVERED_LATE_BASELINE", "ENGINE", "SYSTEMS", "AlertRecord", "Replay",
-           "ReplayResult", "Scoring", "replay"]  # fmt: skip
 # After the last event, keep the scheduler running this long so silence-based rules can fire.
 DEFAULT_TAIL = dt.timedelta(days=14)
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from services.order_watch.backtest.replay import CARRIER_ESTIMATE_BASELINE, DELIVERED_LATE_BASELINE, ENGINE, SYSTEMS
+from services.order_watch.backtest.alerts import CARRIER_ESTIMATE_BASELINE, DELIVERED_LATE_BASELINE, ENGINE, SYSTEMS
 
 LABELS = {
     ENGINE: "Order Watch engine",

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from services.order_watch.backtest.replay import CARRIER_ESTIMATE_BASELINE, ENGINE
+from services.order_watch.backtest.alerts import CARRIER_ESTIMATE_BASELINE, ENGINE
 
 COLUMNS = ("world", "orders", "alerts", "precision", "on-time alerted", "worst rule", "recall", "baseline recall")
 

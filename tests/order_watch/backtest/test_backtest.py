@@ -7,8 +7,8 @@ import re
 
 import pytest
 
+from services.order_watch.backtest.alerts import CARRIER_ESTIMATE_BASELINE, DELIVERED_LATE_BASELINE, ENGINE, SYSTEMS
 from services.order_watch.backtest.cli import main, run_backtest
-from services.order_watch.backtest.replay import CARRIER_ESTIMATE_BASELINE, DELIVERED_LATE_BASELINE, ENGINE, SYSTEMS
 from services.order_watch.backtest.report import CHAR_WIDTH, LABELS, bar_chart, render_html, summary_text, write_reports
 from services.order_watch.backtest.simulator import DEFAULT_FAILURE_RATES, SimulationConfig, simulate
 

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from services.order_watch.backtest.alerts import ENGINE
 from services.order_watch.backtest.cli import run_backtest
 from services.order_watch.backtest.importer import parse_history
 from services.order_watch.backtest.learn import default_split
-from services.order_watch.backtest.replay import ENGINE, Replay, Scoring, same_instant
+from services.order_watch.backtest.replay import Replay, Scoring, same_instant
 from services.order_watch.backtest.simulator import SimulationConfig, simulate
 from services.order_watch.backtest.world import load_world
 

@@ -31,7 +31,8 @@ from services.common.contracts.shipments import ShipmentVoided, ShipmentVoidedEv
 from services.common.contracts.tracking import EstimatedDelivery, TrackingUpdated, TrackingUpdatedEvent
 from services.common.db import transaction
 from services.common.vocab import ServiceLevel, TrackingStatus
-from services.order_watch.backtest.replay import ENGINE, Replay
+from services.order_watch.backtest.alerts import ENGINE
+from services.order_watch.backtest.replay import Replay
 from services.order_watch.backtest.simulator import SimulationConfig, simulate
 from services.order_watch.backtest.store import Store
 from services.order_watch.evaluation.service import load_states
