@@ -97,6 +97,7 @@ def cpu_seconds() -> float:
 
 def history_csv(stream: Stream) -> str:
     """A simulated history as a shop's export: one order row per order, one scan row per scan."""
+    assert stream.truths is not None, "a listed stream (`simulate`), whose truths are at hand"
     placed = {e.payload.order_id: e.payload for e in stream.events if e.event_type == "order.placed"}
     labels = {e.payload.order_id: e.payload for e in stream.events if e.event_type == "shipment.label_created"}
     order_of = {(label.carrier, label.tracking_number): order_id for order_id, label in labels.items()}
@@ -104,7 +105,7 @@ def history_csv(stream: Stream) -> str:
     writer = csv.DictWriter(out, COLUMNS)
     writer.writeheader()
     for order_id, order in placed.items():
-        label, truth = labels.get(order_id), (stream.truths or {})[order_id]
+        label, truth = labels.get(order_id), stream.truths[order_id]
         writer.writerow({
             "record": "order", "order_id": order_id, "placed_at": order.placed_at.isoformat(),
             "promised_by": order.promised_by.isoformat(), "paid_service": order.paid_service_level.value,

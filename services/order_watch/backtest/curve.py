@@ -58,9 +58,8 @@ class Point:
 
 @dataclass
 class Curve:
-    """Per threshold, the engine's and projected_late's points."""
+    """Per threshold of `CURVE_THRESHOLDS`, the engine's and projected_late's points."""
 
-    thresholds: tuple[float, ...] = CURVE_THRESHOLDS
     engine: list[Point] = field(default_factory=lambda: [Point() for _ in CURVE_THRESHOLDS])
     projected: list[Point] = field(default_factory=lambda: [Point() for _ in CURVE_THRESHOLDS])
 
@@ -69,7 +68,7 @@ class Curve:
         others = min((alert.at for alert in engine_alerts if alert.rule != PROJECTED_LATE), default=None)
         if others is None and not crossings:
             return
-        for index, threshold in enumerate(self.thresholds):
+        for index, threshold in enumerate(CURVE_THRESHOLDS):
             projected = min((at for at, p_miss in crossings if p_miss >= threshold), default=None)
             self.projected[index].add(truth, projected)
             self.engine[index].add(truth, min((at for at in (projected, others) if at is not None), default=None))
@@ -82,5 +81,5 @@ class Curve:
         """One row per threshold: the engine's and projected_late's precision, on-time share and recall."""
         return [
             {"threshold": threshold, "engine": engine.scores(population), PROJECTED_LATE: projected.scores(population)}
-            for threshold, engine, projected in zip(self.thresholds, self.engine, self.projected, strict=True)
+            for threshold, engine, projected in zip(CURVE_THRESHOLDS, self.engine, self.projected, strict=True)
         ]

@@ -246,8 +246,10 @@ class Replay:
     def _score(self, order_id: str) -> None:
         alerts, crossings = self._alerts_of.pop(order_id, ()), self._crossings_of.pop(order_id, ())
         truth = self.truths.pop(order_id, None)
-        if truth is not None and self.result.tally is not None and self.scoring and self.scoring.wanted(truth):
-            self.result.tally.add(truth, alerts, crossings, self.catalog)
+        tally, scoring = self.result.tally, self.scoring
+        assert tally is not None and scoring is not None, "only a scoring replay scores"
+        if truth is not None and scoring.wanted(truth):
+            tally.add(truth, alerts, crossings, self.catalog)
 
     def _sync_alerts(self, order_id: str, findings: list[Finding], now: dt.datetime) -> None:
         """Raise new findings, reopen resolved ones, resolve those that disappeared (one alert per rule, shipment)."""

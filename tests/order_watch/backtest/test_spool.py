@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import random
 
 import pytest
@@ -211,3 +212,9 @@ def test_what_goes_wrong_while_writing_apart_is_raised_here():
     with Spool(2) as spool, pytest.raises(HistoryError) as raised:
         spool.write_apart(lambda written: parse_history(history, into=written))
     assert "row 2, column placed_at" in raised.value.problems[0]  # the problems themselves, not a message
+
+
+def test_a_writer_that_dies_is_an_error_naming_its_exit_code():
+    with Spool(2) as spool, pytest.raises(RuntimeError, match="exit code 3"):
+        spool.write_apart(lambda written: os._exit(3))
+    assert not spool._closed
