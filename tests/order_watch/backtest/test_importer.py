@@ -88,3 +88,29 @@ def test_scan_rows_need_a_known_order_and_a_valid_status():
     problems = _problems(text)
     assert "row 4, column scan_status: unknown value 'teleported'; expected one of: pre_transit" in problems[0]
     assert problems[1] == "row 3, column order_id: scan for an order with no valid order row: 'B-9'"
+
+
+def _without_ids(stream) -> list[tuple]:
+    return sorted((e.event_type, e.occurred_at, e.payload.model_dump_json()) for e in stream.events)
+
+
+def test_rows_in_any_order_give_the_same_history():
+    # The importer reads the file twice and keeps only per-order notes: a scan row may come before
+    # its order row, and the orders' events and truths are those of the file in its usual order.
+    lines = EXAMPLE.read_text(encoding="utf-8").splitlines(keepends=True)
+    header, rows = lines[0], lines[1:]
+    shuffled = header + "".join(sorted(rows, key=lambda line: not line.startswith("scan")))
+    usual, scans_first = read_history(EXAMPLE), parse_history(shuffled)
+    assert shuffled != EXAMPLE.read_text(encoding="utf-8")
+    assert _without_ids(scans_first) == _without_ids(usual)
+    assert scans_first.truths == usual.truths
+    assert scans_first.description["scan_rows"] == usual.description["scan_rows"] > 0
+
+
+def test_a_scan_before_an_order_without_a_label_is_named_by_its_row():
+    text = (
+        "record," + HEADER.replace("\n", ",scan_at,scan_status\n")
+        + "scan,B-2,,,,,,,,2026-11-16T18:00:00-06:00,accepted\n"
+        + "order,B-2,2026-11-16T10:00:00-06:00,2026-11-19T20:00:00-05:00,GROUND,,,,,,\n"
+    )  # fmt: skip
+    assert _problems(text) == ["row 2, column order_id: scan for order 'B-2', which has no label_service"]
