@@ -7,6 +7,7 @@ and to the order scans and estimates arrive in: the same facts give the same ans
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache, wraps
@@ -77,19 +78,25 @@ def per_snapshot(derive: Callable[..., _Fact]) -> Callable[..., _Fact]:
 
     name = f"_fact_{derive.__module__}.{derive.__qualname__}"
 
+    if len(inspect.signature(derive).parameters) == 1:
+        # Most facts read the snapshot alone: one probe of its dictionary, and no tuple of arguments.
+        @wraps(derive)
+        def cached_alone(snapshot: _Snapshot) -> _Fact:
+            facts = snapshot.__dict__
+            value = facts.get(name, _MISSING)
+            if value is _MISSING:
+                value = facts[name] = derive(snapshot)
+            return value
+
+        return cached_alone
+
     @wraps(derive)
     def cached(snapshot: _Snapshot, *args: Any) -> _Fact:
-        # The instance dictionary holds the facts: one lookup on the hot path (a fact with
-        # arguments keeps a dictionary of its own there).
-        facts = snapshot.__dict__
-        if args:
-            facts = facts.get(name) or facts.setdefault(name, {})
-            key: Any = args
-        else:
-            key = name
-        value = facts.get(key, _MISSING)
+        # A fact with arguments keeps a dictionary of its own on the snapshot, keyed by them.
+        facts = snapshot.__dict__.get(name) or snapshot.__dict__.setdefault(name, {})
+        value = facts.get(args, _MISSING)
         if value is _MISSING:
-            value = facts[key] = derive(snapshot, *args)
+            value = facts[args] = derive(snapshot, *args)
         return value
 
     return cached
